@@ -1,0 +1,54 @@
+"""Demo organisations and one user per role (password `demo`), for `manage.py seed_demo`.
+
+Each app may have a `demo` module with `seed(context)`; seed_demo calls them in the order of
+INSTALLED_APPS (the order of dependency), passing what earlier apps created. Every seed is
+idempotent: running it again changes nothing.
+"""
+
+from django.contrib.auth.models import Group
+
+from lims.models import Organisation, User
+from lims.roles import Role
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo data only; seed_demo refuses to run with DEBUG off
+
+ORGANISATIONS = {
+    "lab": ("Kazakh Independent Assay Laboratory", Organisation.Kind.LABORATORY),
+    "exporter": ("Altyn Copper LLP", Organisation.Kind.EXPORTER),
+    "exporter2": ("Steppe Metals JSC", Organisation.Kind.EXPORTER),
+    "customs": ("Khorgos Customs Post", Organisation.Kind.CUSTOMS),
+}
+
+# username: (role, organisation key, first name, last name)
+USERS = {
+    "sampler": (Role.SAMPLER, "lab", "Serik", "Sampler"),
+    "technician": (Role.TECHNICIAN, "lab", "Tamara", "Technician"),
+    "reviewer": (Role.REVIEWER, "lab", "Ruslan", "Reviewer"),
+    "manager": (Role.MANAGER, "lab", "Madina", "Manager"),
+    "exporter": (Role.EXPORTER, "exporter", "Erlan", "Exporter"),
+    "exporter2": (Role.EXPORTER, "exporter2", "Ekaterina", "Second"),
+    "inspector": (Role.INSPECTOR, "customs", "Ilyas", "Inspector"),
+    "admin": (Role.ADMIN, "lab", "Aigerim", "Admin"),
+}
+
+
+def seed(context: dict) -> None:
+    orgs = {}
+    for key, (name, kind) in ORGANISATIONS.items():
+        orgs[key], _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
+    users = {}
+    for username, (role, org_key, first, last) in USERS.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                organisation=orgs[org_key],
+                is_staff=role in (Role.ADMIN, Role.MANAGER),
+                is_superuser=role == Role.ADMIN,
+            )
+            user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    context.update(orgs=orgs, users=users)

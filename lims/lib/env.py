@@ -1,0 +1,111 @@
+"""Strict readers for settings that come from the environment.
+
+A value that is present but malformed raises ImproperlyConfigured at start-up: a typo in
+production configuration must stop the process, not silently fall back to a default.
+Every reader also honours `NAME_FILE` (a path whose content is the value), so secrets can
+come from mounted files instead of the process environment.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def envstr(name: str, default: str | None = None) -> str | None:
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = envstr(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use one of 1/0, true/false, yes/no, on/off)")
+
+
+def envint(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = envstr(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum {minimum}")
+    return value
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    raw = envstr(name)
+    if raw is None:
+        return list(default)
+    items = [item.strip() for item in raw.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name}={raw!r} has an empty item; separate values with single commas")
+    return items
+
+
+def database_from_url(url: str, *, base_dir: Path) -> dict:
+    """Turn a DATABASE_URL into a Django DATABASES entry.
+
+    Supported: postgres:// and postgresql:// (psycopg 3) and sqlite:///relative/or//absolute/path.
+    Anything else is refused rather than guessed.
+    """
+    parts = urlsplit(url)
+    if parts.scheme in ("postgres", "postgresql"):
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no database")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"DATABASE_URL {url!r} has a bad port") from exc
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+            "OPTIONS": options,
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    if parts.scheme == "sqlite":
+        raw_path = unquote(parts.path)
+        if raw_path in ("", "/"):
+            raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no file")
+        # sqlite:///var/db.sqlite3 is relative to the project; sqlite:////abs/path is absolute.
+        path = Path(raw_path[1:]) if raw_path.startswith("/") else Path(raw_path)
+        if not path.is_absolute():
+            path = base_dir / path
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": {"timeout": 20}}
+    raise ImproperlyConfigured(
+        f"DATABASE_URL scheme {parts.scheme!r} is not supported; use postgresql://... or sqlite:///path"
+    )
+
+
+def redis_url(name: str) -> str | None:
+    raw = envstr(name)
+    if raw is None or raw == "":
+        return None
+    if urlsplit(raw).scheme not in ("redis", "rediss"):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a redis:// or rediss:// URL")
+    return raw

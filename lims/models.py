@@ -1,0 +1,115 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from lims.roles import Role
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        LABORATORY = "laboratory", _("Laboratory")
+        EXPORTER = "exporter", _("Exporter")
+        CUSTOMS = "customs", _("Customs office")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    registration_number = models.CharField(
+        _("registration number"), max_length=40, blank=True, help_text=_("Business or tax identification number.")
+    )
+    address = models.TextField(_("address"), blank=True)
+    country = CountryField(_("country"), default="KZ")
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["laboratory", "exporter", "customs"]), name="org_kind_valid"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person. Roles are Django groups named after lims.roles.Role; what a role allows is decided
+    in lims/permissions.py."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def roles(self) -> frozenset[str]:
+        # Cached per instance: permission checks ask many times per request.
+        if not hasattr(self, "_roles"):
+            self._roles = frozenset(self.groups.values_list("name", flat=True)) if self.pk else frozenset()
+        return self._roles
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def party_label(self) -> str:
+        """How this person is named in a custody record: name and organisation, frozen at the time."""
+        org = f" ({self.organisation.name})" if self.organisation_id else ""
+        return f"{self}{org}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, for writes that are not already recorded in an append-only
+    domain log (custody events record sample changes themselves)."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=60)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class Sequence(models.Model):
+    """A named counter that hands out consecutive numbers without gaps: the row is locked for the
+    rest of the caller's transaction, so a rolled-back caller returns its number to the pool."""
+
+    key = models.CharField(max_length=80, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}={self.value}"
+
+    @classmethod
+    def next_value(cls, key: str) -> int:
+        assert transaction.get_connection().in_atomic_block, "Sequence.next_value must run inside a transaction"
+        try:
+            with transaction.atomic():
+                cls.objects.get_or_create(key=key)
+        except IntegrityError:
+            pass  # another transaction created it first; the lock below waits for it
+        row = cls.objects.select_for_update().get(key=key)
+        row.value += 1
+        row.save(update_fields=["value"])
+        return row.value

@@ -1,0 +1,136 @@
+"""Who may do what, and which rows each user sees. The one place that decides.
+
+Every view, API view and admin queryset scopes its rows with `visible()` and every service checks
+its action with `require()`. Both fail closed: an unknown action, a user without an organisation
+or a model that does not say how it relates to an exporter gets nothing.
+
+Visibility:
+- administrators (superusers and the `admin` role) see everything;
+- laboratory staff (sampler, technician, reviewer, manager of a laboratory organisation) see the
+  laboratory's work, which is every lot and sample: the laboratory serves all exporters;
+- customs inspectors see everything, read-only (they audit custody and certificates);
+- exporter users see only rows of their own organisation, found through the model's
+  `EXPORTER_PATH` (the lookup from the model to the exporter organisation).
+"""
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+
+from lims.exceptions import NotPermitted
+from lims.models import Organisation, User
+from lims.roles import LAB_ROLES, Role
+
+# Which roles may perform each action. An action missing here is refused for everybody.
+ACTIONS: dict[str, frozenset[Role]] = {
+    "lot.register": frozenset({Role.EXPORTER, Role.SAMPLER, Role.MANAGER}),
+    "lot.change": frozenset({Role.EXPORTER, Role.SAMPLER, Role.MANAGER}),
+    "sample.collect": frozenset({Role.SAMPLER, Role.MANAGER}),
+    "sample.split": frozenset({Role.SAMPLER, Role.MANAGER}),
+    "sample.seal": frozenset({Role.SAMPLER, Role.TECHNICIAN, Role.MANAGER}),
+    "sample.hand_over": frozenset({Role.SAMPLER, Role.TECHNICIAN, Role.MANAGER}),
+    "sample.receive": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "sample.prepare": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "sample.store": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "sample.dispose": frozenset({Role.MANAGER}),
+    "nonconformance.resolve": frozenset({Role.MANAGER}),
+}
+
+# Roles that only count for a member of an organisation of the matching kind: a "technician" of an
+# exporter organisation is no technician.
+_ROLE_ORG_KIND = dict.fromkeys(LAB_ROLES, Organisation.Kind.LABORATORY) | {
+    Role.EXPORTER: Organisation.Kind.EXPORTER,
+    Role.INSPECTOR: Organisation.Kind.CUSTOMS,
+}
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.has_role(Role.ADMIN)))
+
+
+def effective_roles(user: User) -> frozenset[str]:
+    """The user's roles that hold for the kind of organisation they belong to."""
+    if not (user.is_authenticated and user.is_active):
+        return frozenset()
+    kind = user.organisation.kind if user.organisation_id else None
+    return frozenset(role for role in user.roles if _ROLE_ORG_KIND.get(role, kind) == kind and kind is not None)
+
+
+def is_lab_staff(user: User) -> bool:
+    return bool(effective_roles(user) & LAB_ROLES)
+
+
+def visible(user: User, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` that `user` may see."""
+    if is_admin(user):
+        return queryset
+    roles = effective_roles(user)
+    if roles & LAB_ROLES or Role.INSPECTOR in roles:
+        return queryset
+    if Role.EXPORTER in roles:
+        path = getattr(queryset.model, "EXPORTER_PATH", None)
+        if path is None:
+            return queryset.none()
+        return queryset.filter(**{path: user.organisation_id})
+    return queryset.none()
+
+
+def can_see(user: User, obj: Model) -> bool:
+    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def can(user: User, action: str, obj: Model | None = None) -> bool:
+    allowed = ACTIONS.get(action)
+    if allowed is None:
+        return False
+    if is_admin(user):
+        return obj is None or can_see(user, obj)
+    if not (effective_roles(user) & allowed):
+        return False
+    return obj is None or can_see(user, obj)
+
+
+def require(user: User, action: str, obj: Model | None = None) -> None:
+    """Raise NotPermitted unless `user` may perform `action` (on `obj`, when given)."""
+    if not can(user, action, obj):
+        raise NotPermitted(_("You are not allowed to do this (%(action)s).") % {"action": action})
+
+
+def require_exporter_scope(user: User, exporter: Organisation) -> None:
+    """Exporter users act only for their own organisation; staff act for any exporter."""
+    if Role.EXPORTER in effective_roles(user) and not is_admin(user) and user.organisation_id != exporter.pk:
+        raise NotPermitted(_("You may only act for your own organisation."), field="exporter")
+
+
+def exporter_choices(user: User) -> QuerySet:
+    """The exporter organisations `user` may register lots for."""
+    exporters = Organisation.objects.filter(kind=Organisation.Kind.EXPORTER)
+    if is_admin(user) or is_lab_staff(user):
+        return exporters
+    if Role.EXPORTER in effective_roles(user):
+        return exporters.filter(pk=user.organisation_id)
+    return exporters.none()
+
+
+def require_custody(user: User, sample) -> None:
+    """Only the organisation that holds a sample acts on it: a laboratory cannot seal, hand over or
+    prepare a sample that is in another party's hands."""
+    if is_admin(user):
+        return
+    custodian = sample.current_custodian
+    if custodian is None or custodian.organisation_id != user.organisation_id:
+        holder = custodian.party_label() if custodian else _("a carrier")
+        raise NotPermitted(
+            _("Sample %(code)s is in the custody of %(holder)s, not of your organisation.")
+            % {"code": sample.code, "holder": holder}
+        )
+
+
+def require_addressee(user: User, sample) -> None:
+    """A sample handed to a person is received by that person's organisation only; one with an
+    outside carrier (no holder) may be received by any laboratory."""
+    addressee = sample.current_custodian
+    if addressee is not None and addressee.organisation_id != user.organisation_id and not is_admin(user):
+        raise NotPermitted(
+            _("Sample %(code)s was handed to %(party)s, not to your organisation.")
+            % {"code": sample.code, "party": addressee.party_label()}
+        )

@@ -1,0 +1,14 @@
+"""Sign-in and account pages (Django's auth views with our templates) and the home page."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from lims import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]

@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from lims.admin import ReadOnlyAdmin, ScopedAdmin
+from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "hs_heading", "active"]
+    list_filter = ["active"]
+
+
+@admin.register(Lot)
+class LotAdmin(ScopedAdmin):
+    """Lots are registered through the services; the admin may correct descriptive fields only."""
+
+    list_display = ["lot_number", "exporter", "material", "hs_code", "wet_mass_t", "status", "registered_at"]
+    list_filter = ["status", "material", "exporter"]
+    search_fields = ["lot_number", "contract_reference", "export_licence_number"]
+    readonly_fields = ["exporter", "lot_number", "status", "registered_by", "registered_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CustodyEventInline(admin.TabularInline):
+    model = CustodyEvent
+    fields = ["sequence", "action", "actor", "from_party", "to_party", "occurred_at", "seal_number_seen", "seal_intact"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Sample)
+class SampleAdmin(ReadOnlyAdmin):
+    list_display = ["code", "lot", "purpose", "status", "seal_number", "current_custodian"]
+    list_filter = ["status", "purpose"]
+    search_fields = ["code", "seal_number", "lot__lot_number"]
+    inlines = [CustodyEventInline]
+
+
+@admin.register(CustodyEvent)
+class CustodyEventAdmin(ReadOnlyAdmin):
+    list_display = ["sample", "sequence", "action", "actor", "occurred_at", "hash"]
+    list_filter = ["action"]
+    search_fields = ["sample__code", "hash"]
+
+
+@admin.register(Seal)
+class SealAdmin(ReadOnlyAdmin):
+    list_display = ["number", "sample", "applied_by", "applied_at"]
+    search_fields = ["number", "sample__code"]
+
+
+@admin.register(Nonconformance)
+class NonconformanceAdmin(ReadOnlyAdmin):
+    list_display = ["sample", "kind", "status", "raised_at", "resolved_by"]
+    list_filter = ["status", "kind"]

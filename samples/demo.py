@@ -1,0 +1,100 @@
+"""Demo lots and samples in several custody states, made through the services as people would."""
+
+from decimal import Decimal
+
+from samples import services
+from samples.models import Lot, Material
+
+LOTS = [
+    # (exporter key, lot number, origin, wet mass t, destination)
+    ("exporter", "AC-2026-0101", "Aktogay concentrator", "5120.500", "CN"),
+    ("exporter", "AC-2026-0102", "Aktogay concentrator", "4870.250", "CN"),
+    ("exporter2", "SM-2026-0007", "Bozshakol concentrator", "6200.000", "UZ"),
+]
+
+
+def _splits(prefix: int, purposes):
+    return [
+        services.SplitSpec(purpose=p, mass_g=Decimal("250.0"), seal_number=f"KZS-{prefix:04d}{i:04d}")
+        for i, p in enumerate(purposes, start=1)
+    ]
+
+
+def seed(context: dict) -> None:
+    orgs, users = context["orgs"], context["users"]
+    sampler, technician, _manager = users["sampler"], users["technician"], users["manager"]
+    copper = Material.objects.get(code="copper-concentrate")
+    lots = {}
+    for index, (exporter_key, number, origin, mass, destination) in enumerate(LOTS, start=1):
+        lot = Lot.objects.filter(exporter=orgs[exporter_key], lot_number=number).first()
+        created = lot is None
+        if created:
+            lot = services.lot_register(
+                actor=users[exporter_key],
+                exporter=orgs[exporter_key],
+                lot_number=number,
+                material=copper,
+                hs_code="2603.00",
+                origin=origin,
+                wet_mass_t=Decimal(mass),
+                destination_country=destination,
+                contract_reference=f"CT-{number}",
+                export_licence_number=f"EL-{index:04d}-2026",
+            )
+        lots[number] = (lot, created)
+
+    lot, created = lots["AC-2026-0101"]
+    if created:
+        # Laboratory split received; archive split in transit to the lab; exporter split sealed.
+        _, (lab_split, _exporter_split, archive_split) = services.sample_register(
+            actor=sampler, lot=lot, mass_g=Decimal("2000.0"), location="Dostyk rail loading point, wagon 14",
+            splits=_splits(101, ["laboratory", "exporter", "archive"]),
+        )  # fmt: skip
+        services.sample_hand_over(
+            actor=sampler,
+            sample=lab_split,
+            to_user=technician,
+            seal_number_seen=lab_split.seal_number,
+            location="Dostyk",
+        )
+        services.sample_receive(
+            actor=technician,
+            sample=lab_split,
+            seal_number_seen=lab_split.seal_number,
+            seal_intact=True,
+            location="Sample reception",
+        )
+        services.sample_hand_over(actor=sampler, sample=archive_split, carrier="KazExpress courier, waybill 778812", seal_number_seen=archive_split.seal_number, location="Dostyk")  # fmt: skip
+
+    lot, created = lots["AC-2026-0102"]
+    if created:
+        # The laboratory split arrives with a broken seal: on hold, nonconformance open.
+        _, (lab_split, _buyer_split) = services.sample_register(
+            actor=sampler, lot=lot, mass_g=Decimal("1500.0"), location="Dostyk rail loading point, wagon 22",
+            splits=_splits(102, ["laboratory", "buyer"]),
+        )  # fmt: skip
+        services.sample_hand_over(
+            actor=sampler, sample=lab_split, to_user=technician, seal_number_seen=lab_split.seal_number
+        )
+        services.sample_receive(
+            actor=technician, sample=lab_split, seal_number_seen=lab_split.seal_number, seal_intact=False,
+            location="Sample reception", note="Seal wire cut; bag intact.",
+        )  # fmt: skip
+
+    lot, created = lots["SM-2026-0007"]
+    if created:
+        # Laboratory split in preparation; umpire split received and stored in the archive.
+        _, (lab_split, umpire_split) = services.sample_register(
+            actor=sampler, lot=lot, mass_g=Decimal("1200.0"), location="Bozshakol stockpile conveyor",
+            splits=_splits(107, ["laboratory", "umpire"]),
+        )  # fmt: skip
+        for split in (lab_split, umpire_split):
+            services.sample_hand_over(
+                actor=sampler, sample=split, to_user=technician, seal_number_seen=split.seal_number
+            )
+            services.sample_receive(
+                actor=technician, sample=split, seal_number_seen=split.seal_number, seal_intact=True
+            )
+        services.sample_prepare(actor=technician, sample=lab_split, location="Preparation room")
+        services.sample_store(actor=technician, sample=umpire_split, location="Archive shelf B-12")
+    context["lots"] = {number: lot for number, (lot, _) in lots.items()}

@@ -1,0 +1,248 @@
+"""Forms of the web pages. They parse and describe input; the services decide whether it is
+acceptable. A form's cleaned_data carries exactly the keyword arguments of the service it feeds.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from lims import permissions
+from lims.exceptions import ApplicationError
+from lims.models import User
+from samples import selectors
+from samples.models import Lot, Material, Nonconformance, Sample, validate_seal_number
+from samples.services import PURPOSE_LETTER, SplitSpec
+
+# The purposes a split may have: every purpose but "composite".
+SPLIT_PURPOSES = [(value, label) for value, label in Sample.Purpose.choices if value in PURPOSE_LETTER]
+# The splits a sampler usually makes at the loading point, offered in the first rows.
+DEFAULT_SPLIT_PURPOSES = [Sample.Purpose.LABORATORY, Sample.Purpose.EXPORTER, Sample.Purpose.ARCHIVE]
+
+
+def show_refusal(form: forms.Form, exc: ApplicationError) -> None:
+    """Show a service's refusal next to the field it names, or above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _with_blank(choices, blank_label) -> list:
+    return [("", blank_label), *choices]
+
+
+class Form(forms.Form):
+    error_css_class = "has-error"
+    required_css_class = "required"
+
+
+class SealNumberField(forms.CharField):
+    """Seal numbers are printed in capitals; people type them any way."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A time picked on the device, read in the installation's time zone; empty means now."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Time"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Leave empty for now."))
+        super().__init__(**kwargs)
+
+
+# Lots -----------------------------------------------------------------------------------------
+
+
+class LotFilterForm(Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Lot.Status.choices, _("Any")))
+    material = forms.ChoiceField(label=_("Material"), required=False)
+    exporter = forms.TypedChoiceField(label=_("Exporter"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].choices = _with_blank(Material.objects.values_list("code", "name"), _("Any"))
+        if permissions.is_lab_staff(user) or permissions.is_admin(user):
+            exporters = permissions.exporter_choices(user).values_list("pk", "name")
+            self.fields["exporter"].choices = _with_blank(exporters, _("Any"))
+        else:
+            # Exporters see their own lots only; the filter would have one choice.
+            del self.fields["exporter"]
+
+
+class LotForm(Form):
+    exporter = forms.ModelChoiceField(label=_("Exporter"), queryset=None)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=40)
+    material = forms.ModelChoiceField(label=_("Material"), queryset=Material.objects.filter(active=True))
+    hs_code = forms.CharField(
+        label=_("HS code"), max_length=16, help_text=_("For example 2603.00; the heading must match the material.")
+    )
+    origin = forms.CharField(label=_("Origin"), max_length=200, help_text=_("Mine or plant the material comes from."))
+    wet_mass_t = forms.DecimalField(label=_("Wet mass (t)"), max_digits=12, decimal_places=3, min_value=0.001)
+    destination_country = forms.ChoiceField(label=_("Destination country"), choices=_with_blank(countries, "---------"))
+    contract_reference = forms.CharField(label=_("Contract reference"), max_length=80, required=False)
+    export_licence_number = forms.CharField(label=_("Export licence number"), max_length=80, required=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        exporters = permissions.exporter_choices(user)
+        self.fields["exporter"].queryset = exporters
+        if len(exporters) == 1:
+            # An exporter registers for its own organisation: nothing to choose.
+            self.fields["exporter"].initial = exporters[0]
+            self.fields["exporter"].empty_label = None
+
+
+# Samples --------------------------------------------------------------------------------------
+
+
+class SampleFilterForm(Form):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Sample code, seal number or lot number."))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Sample.Status.choices, _("Any")))
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), required=False, choices=_with_blank(Sample.Purpose.choices, _("Any"))
+    )
+    mine = forms.BooleanField(label=_("In my custody"), required=False)
+
+
+class CompositeForm(Form):
+    """The composite sample taken from the lot, before it is split."""
+
+    mass_g = forms.DecimalField(label=_("Mass (g)"), max_digits=10, decimal_places=1, min_value=0.1)
+    location = forms.CharField(
+        label=_("Location"), max_length=200, help_text=_("Where the sample was taken: loading point, wagon, conveyor.")
+    )
+    occurred_at = LocalDateTimeField()
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SplitForm(Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=_with_blank(SPLIT_PURPOSES, "---------"))
+    mass_g = forms.DecimalField(label=_("Mass (g)"), max_digits=10, decimal_places=1, min_value=0.1)
+    seal_number = SealNumberField(label=_("Seal number"), validators=[validate_seal_number])
+
+
+class BaseSplitFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        # Every row is optional (a row left as offered is skipped); the first ones come with the
+        # usual purposes filled in.
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index < len(DEFAULT_SPLIT_PURPOSES):
+            kwargs["initial"] = {"purpose": DEFAULT_SPLIT_PURPOSES[index]}
+        return kwargs
+
+    def specs(self) -> list[SplitSpec]:
+        return [SplitSpec(**row) for row in self.cleaned_data if row]
+
+    def show_refusal(self, exc: ApplicationError) -> None:
+        """Show a refusal about one split's value (a seal used before) in the row holding that
+        value; a refusal about the splits together goes above the table."""
+        if exc.field in self.form.base_fields:
+            for form in self.forms:
+                value = str(form.cleaned_data.get(exc.field) or "")
+                if value and value.upper() in exc.message.upper():
+                    form.add_error(exc.field, exc.message)
+                    return
+        self.non_form_errors().append(exc.message)
+
+
+SplitFormSet = forms.formset_factory(SplitForm, formset=BaseSplitFormSet, extra=len(DEFAULT_SPLIT_PURPOSES) + 1)
+
+
+# Custody steps --------------------------------------------------------------------------------
+
+
+class CustodyStepForm(Form):
+    """Where and when a step was taken, and a note; every custody step records these."""
+
+    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    occurred_at = LocalDateTimeField()
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["location", "occurred_at", "note"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class SealForm(CustodyStepForm):
+    seal_number = SealNumberField(label=_("Seal number"))
+
+    field_order = ["seal_number", *CustodyStepForm.field_order]
+
+
+class ReceiverField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.party_label()
+
+
+class HandOverForm(CustodyStepForm):
+    to_user = ReceiverField(
+        label=_("To a person"), queryset=None, required=False, empty_label=_("(an outside carrier, named below)")
+    )
+    carrier = forms.CharField(
+        label=_("Or to an outside carrier"),
+        max_length=300,
+        required=False,
+        help_text=_("Company and waybill number, when the sample travels with a carrier."),
+    )
+    seal_number_seen = SealNumberField(
+        label=_("Seal number seen"), help_text=_("Read it off the seal; it must be the seal applied.")
+    )
+
+    field_order = ["to_user", "carrier", "seal_number_seen", *CustodyStepForm.field_order]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["to_user"].queryset = selectors.receivers(user)
+
+
+class ReceiveForm(CustodyStepForm):
+    seal_number_seen = SealNumberField(
+        label=_("Seal number seen"), required=False, help_text=_("Read it off the seal. Leave empty if there is none.")
+    )
+    seal_intact = forms.BooleanField(label=_("The seal is intact"), required=False, initial=True)
+
+    field_order = ["seal_number_seen", "seal_intact", *CustodyStepForm.field_order]
+
+
+class DisposeForm(CustodyStepForm):
+    # The service requires the reason; `required` in the page asks for it before sending.
+    note = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3, "required": True})
+    )
+
+
+# Nonconformances ------------------------------------------------------------------------------
+
+
+class NonconformanceFilterForm(Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_with_blank(Nonconformance.Status.choices, _("Any"))
+    )
+
+
+class ResolveForm(Form):
+    accept = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("accept", _("Accept the sample for testing despite the problem")),
+            ("reject", _("Reject the sample")),
+        ],
+        coerce=lambda value: value == "accept",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text=_("Goes on record and, for an accepted sample, on its certificate."),
+    )

@@ -1,0 +1,333 @@
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from lims.models import Organisation
+
+HS_CODE_RE = re.compile(r"^[0-9]{4}(\.[0-9]{2}(\.[0-9]{1,4}){0,2})?$")
+
+
+def validate_hs_code(value: str) -> None:
+    """HS codes are written with dots: a four-digit heading, then subheading digits (2603.00,
+    2603.00.000.0 in the EAEU's ten-digit nomenclature)."""
+    if not HS_CODE_RE.match(value or ""):
+        raise ValidationError(
+            _("Enter an HS code such as 2603.00 (heading of four digits, then subheadings after dots)."),
+            code="hs_code",
+        )
+
+
+def validate_seal_number(value: str) -> None:
+    if not re.fullmatch(settings.LIMS_SEAL_NUMBER_PATTERN, value or ""):
+        raise ValidationError(
+            _("%(value)s is not a seal number of this laboratory (expected a pattern like KZS-00012345).")
+            % {"value": value or _("An empty value")},
+            code="seal_number",
+        )
+
+
+class Material(models.Model):
+    """Reference list of export materials; the HS heading ties each material to its tariff line."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    hs_heading = models.CharField(
+        _("HS heading"), max_length=4, help_text=_("Four-digit heading every lot of this material must declare.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Lot(models.Model):
+    EXPORTER_PATH = "exporter"
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        SAMPLING = "sampling", _("Sampling")
+        CLOSED = "closed", _("Closed")
+
+    exporter = models.ForeignKey(
+        Organisation,
+        verbose_name=_("exporter"),
+        on_delete=models.PROTECT,
+        related_name="lots",
+        limit_choices_to={"kind": Organisation.Kind.EXPORTER},
+    )
+    lot_number = models.CharField(_("lot number"), max_length=40)
+    material = models.ForeignKey(Material, verbose_name=_("material"), on_delete=models.PROTECT)
+    hs_code = models.CharField(_("HS code"), max_length=16, validators=[validate_hs_code])
+    origin = models.CharField(_("origin"), max_length=200, help_text=_("Mine or plant the material comes from."))
+    wet_mass_t = models.DecimalField(
+        _("wet mass (t)"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    contract_reference = models.CharField(_("contract reference"), max_length=80, blank=True)
+    export_licence_number = models.CharField(_("export licence number"), max_length=80, blank=True)
+    destination_country = CountryField(_("destination country"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        ordering = ["-registered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["exporter", "lot_number"], name="lot_number_unique_per_exporter"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["registered", "sampling", "closed"]), name="lot_status_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(wet_mass_t__gt=0), name="lot_wet_mass_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.lot_number} ({self.exporter})"
+
+    def clean(self):
+        wrong_heading = (
+            self.material_id
+            and HS_CODE_RE.match(self.hs_code or "")
+            and not self.hs_code.startswith(self.material.hs_heading)
+        )
+        if wrong_heading:
+            raise ValidationError(
+                {
+                    "hs_code": _("%(material)s is declared under HS heading %(heading)s, not %(code)s.")
+                    % {"material": self.material, "heading": self.material.hs_heading, "code": self.hs_code}
+                }
+            )
+
+
+class SamplePurpose(models.TextChoices):
+    COMPOSITE = "composite", _("Composite (to be split)")
+    LABORATORY = "laboratory", _("Laboratory")
+    EXPORTER = "exporter", _("Exporter")
+    BUYER = "buyer", _("Buyer")
+    UMPIRE = "umpire", _("Umpire")
+    CUSTOMS_REFEREE = "customs_referee", _("Customs referee")
+    ARCHIVE = "archive", _("Archive")
+
+
+class SampleStatus(models.TextChoices):
+    COLLECTED = "collected", _("Collected")
+    SPLIT = "split", _("Split")
+    SEALED = "sealed", _("Sealed")
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received")
+    ON_HOLD = "on_hold", _("On hold")
+    IN_PREPARATION = "in_preparation", _("In preparation")
+    IN_ANALYSIS = "in_analysis", _("In analysis")
+    REPORTED = "reported", _("Reported")
+    ARCHIVED = "archived", _("Archived")
+    DISPOSED = "disposed", _("Disposed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Sample(models.Model):
+    EXPORTER_PATH = "lot__exporter"
+
+    Purpose = SamplePurpose
+    Status = SampleStatus
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="samples")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("split from"), on_delete=models.PROTECT, null=True, blank=True, related_name="splits"
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    mass_g = models.DecimalField(
+        _("mass (g)"), max_digits=10, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))]
+    )
+    seal_number = models.CharField(_("seal number"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    current_custodian = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("current custodian"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="samples_held",
+        help_text=_("Empty while the sample travels with an outside carrier."),
+    )
+    collected_at = models.DateTimeField(_("collected at"))
+    collection_location = models.CharField(_("collection location"), max_length=200)
+    # The hash and length of the last custody event: lets verification notice events removed from
+    # the end of a chain, which a chain alone cannot show.
+    custody_head = models.CharField(max_length=64, blank=True, editable=False)
+    custody_length = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("sample")
+        verbose_name_plural = _("samples")
+        ordering = ["-collected_at", "code"]
+        constraints = [
+            # Empty only inside the transaction that creates the sample and its first event.
+            models.CheckConstraint(
+                condition=models.Q(status__in=["", *(s.value for s in SampleStatus)]), name="sample_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=[p.value for p in SamplePurpose]), name="sample_purpose_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(mass_g__gt=0), name="sample_mass_positive"),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self):
+        return self.code
+
+
+class Seal(models.Model):
+    """Every seal number ever applied. A seal is single-use, so a number can be applied only once."""
+
+    EXPORTER_PATH = "sample__lot__exporter"
+
+    number = models.CharField(_("seal number"), max_length=32, unique=True, validators=[validate_seal_number])
+    sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="seals")
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(_("applied at"))
+
+    class Meta:
+        verbose_name = _("seal")
+        verbose_name_plural = _("seals")
+        ordering = ["-applied_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Custody events are append-only and cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Custody events are append-only and cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionError("Custody events are append-only and cannot be updated.")
+
+
+class CustodyEvent(models.Model):
+    """One link of a sample's chain of custody. Append-only: the ORM refuses updates and deletes,
+    the admin and API are read-only, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+    `hash` is the SHA-256 of the canonical content, which includes `prev_hash` (samples/chain.py)."""
+
+    EXPORTER_PATH = "sample__lot__exporter"
+
+    class Action(models.TextChoices):
+        COLLECT = "collect", _("Collected")
+        SPLIT = "split", _("Split")
+        SEAL = "seal", _("Sealed")
+        HAND_OVER = "hand_over", _("Handed over")
+        RECEIVE = "receive", _("Received")
+        HOLD = "hold", _("Put on hold")
+        RELEASE = "release", _("Released from hold")
+        REJECT = "reject", _("Rejected")
+        PREPARE = "prepare", _("Preparation started")
+        STORE = "store", _("Stored in archive")
+        DISPOSE = "dispose", _("Disposed")
+
+    sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField(_("sequence"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_party = models.CharField(_("from"), max_length=300, blank=True)
+    to_party = models.CharField(_("to"), max_length=300, blank=True)
+    occurred_at = models.DateTimeField(_("time"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    seal_number_seen = models.CharField(_("seal number seen"), max_length=32, blank=True)
+    seal_intact = models.BooleanField(_("seal intact"), null=True)
+    status_before = models.CharField(_("status before"), max_length=20, blank=True)
+    status_after = models.CharField(_("status after"), max_length=20)
+    note = models.TextField(_("note"), blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("custody event")
+        verbose_name_plural = _("custody events")
+        ordering = ["sample_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "sequence"], name="custody_sequence_unique"),
+            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="custody_sequence_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.sample_id}#{self.sequence} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Custody events are append-only and cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Custody events are append-only and cannot be deleted.")
+
+
+class Nonconformance(models.Model):
+    """A problem found at reception (seal broken or not the one applied). The sample stays on hold
+    until a lab manager accepts it with a reason or rejects it."""
+
+    EXPORTER_PATH = "sample__lot__exporter"
+
+    class Kind(models.TextChoices):
+        SEAL_BROKEN = "seal_broken", _("Seal broken")
+        SEAL_MISMATCH = "seal_mismatch", _("Seal number does not match")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    sample = models.ForeignKey(
+        Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="nonconformances"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("description"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(_("raised at"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        verbose_name = _("nonconformance")
+        verbose_name_plural = _("nonconformances")
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "accepted", "rejected"]), name="nc_status_valid"
+            ),
+            # An open nonconformance has no resolution; a closed one has who, when and why.
+            models.CheckConstraint(
+                condition=models.Q(status="open", resolved_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(resolved_at__isnull=False) & ~models.Q(resolution="")),
+                name="nc_resolution_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], condition=models.Q(status="open"), name="nc_open_idx")]
+
+    def __str__(self):
+        return f"{self.sample} {self.get_kind_display()}"

@@ -1,0 +1,569 @@
+"""Every write to lots, samples and their custody goes through a function here.
+
+Each service takes keyword-only arguments including the acting user, runs in one transaction,
+checks permission (lims.permissions) and state (TRANSITIONS), and records what happened: a
+custody event for every change of a sample's state or custodian, an audit event otherwise.
+A refused action raises ApplicationError (or a subclass) and changes nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lims import permissions
+from lims.audit import audit_record
+from lims.exceptions import ApplicationError, Conflict
+from lims.models import Organisation, Sequence, User
+from samples import chain
+from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal, validate_seal_number
+
+Action = CustodyEvent.Action
+S = Sample.Status
+
+# The custody state machine: action -> (statuses it may start from, status it leads to).
+# A pair not in this table is refused. COLLECT starts a chain, so it has no "from".
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    Action.COLLECT: (frozenset({""}), S.COLLECTED),
+    Action.SPLIT: (frozenset({S.COLLECTED}), S.SPLIT),
+    Action.SEAL: (frozenset({S.COLLECTED}), S.SEALED),
+    Action.HAND_OVER: (frozenset({S.SEALED, S.IN_TRANSIT, S.RECEIVED}), S.IN_TRANSIT),
+    Action.RECEIVE: (frozenset({S.IN_TRANSIT}), S.RECEIVED),
+    Action.HOLD: (frozenset({S.IN_TRANSIT}), S.ON_HOLD),
+    Action.RELEASE: (frozenset({S.ON_HOLD}), S.RECEIVED),
+    Action.REJECT: (frozenset({S.ON_HOLD}), S.REJECTED),
+    Action.PREPARE: (frozenset({S.RECEIVED}), S.IN_PREPARATION),
+    Action.STORE: (frozenset({S.RECEIVED, S.IN_PREPARATION, S.IN_ANALYSIS, S.REPORTED}), S.ARCHIVED),
+    Action.DISPOSE: (frozenset({S.ARCHIVED, S.REJECTED}), S.DISPOSED),
+}
+
+# Letters that mark a split's purpose in its code (KZL-26-000042-L1 is the first laboratory split).
+PURPOSE_LETTER = {
+    Sample.Purpose.LABORATORY: "L",
+    Sample.Purpose.EXPORTER: "E",
+    Sample.Purpose.BUYER: "B",
+    Sample.Purpose.UMPIRE: "U",
+    Sample.Purpose.CUSTOMS_REFEREE: "C",
+    Sample.Purpose.ARCHIVE: "A",
+}
+
+# Clocks of tablets at the loading point drift; an event may be stamped this far in the future.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def _validate(instance, *, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ApplicationError(messages[0], field=None if field == "__all__" else field) from exc
+
+
+def _check_seal_format(seal_number: str, field: str) -> None:
+    try:
+        validate_seal_number(seal_number)
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], field=field) from exc
+
+
+def _locked(sample: Sample) -> Sample:
+    """Reload the sample under a row lock: two people acting on one sample at once are serialised,
+    and the second sees the first's result (so a sample cannot be received twice)."""
+    return (
+        Sample.objects.select_for_update(of=("self",))
+        .select_related("lot", "current_custodian__organisation")
+        .get(pk=sample.pk)
+    )
+
+
+def _party(user: User | None, carrier: str = "") -> str:
+    return user.party_label() if user else carrier
+
+
+def _holder_label(sample: Sample) -> str:
+    if sample.current_custodian_id:
+        return sample.current_custodian.party_label()
+    last = sample.events.order_by("-sequence").only("to_party").first()
+    return last.to_party if last else ""
+
+
+def _check_transition(sample: Sample, action: str) -> str:
+    """The status `action` leads to from the sample's status; Conflict if the table has no such move."""
+    allowed_from, status_after = TRANSITIONS[action]
+    if sample.status not in allowed_from:
+        raise Conflict(
+            _("Sample %(code)s is %(status)s; it cannot be %(action)s.")
+            % {
+                "code": sample.code,
+                "status": sample.get_status_display().lower() if sample.status else _("not yet collected"),
+                "action": Action(action).label.lower(),
+            }
+        )
+    return status_after
+
+
+def _append_event(
+    *,
+    sample: Sample,
+    action: str,
+    actor: User,
+    occurred_at: datetime | None,
+    from_party: str = "",
+    to_party: str = "",
+    location: str = "",
+    seal_number_seen: str = "",
+    seal_intact: bool | None = None,
+    note: str = "",
+    custodian: User | None = None,
+) -> CustodyEvent:
+    """Check the transition, append the next link of the chain and move the sample. The caller
+    holds the sample's row lock and the transaction."""
+    status_after = _check_transition(sample, action)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + CLOCK_TOLERANCE:
+        raise ApplicationError(_("The time of the event cannot be in the future."), field="occurred_at")
+    previous = sample.events.order_by("-sequence").first() if sample.custody_length else None
+    if previous and occurred_at < previous.occurred_at:
+        raise ApplicationError(
+            _("The time of the event cannot be before the previous event (%(time)s).")
+            % {"time": timezone.localtime(previous.occurred_at).strftime("%Y-%m-%d %H:%M")},
+            field="occurred_at",
+        )
+    event = CustodyEvent(
+        sample=sample,
+        sequence=sample.custody_length + 1,
+        action=action,
+        actor=actor,
+        from_party=from_party,
+        to_party=to_party,
+        occurred_at=occurred_at,
+        recorded_at=now,
+        location=location,
+        seal_number_seen=seal_number_seen,
+        seal_intact=seal_intact,
+        status_before=sample.status,
+        status_after=status_after,
+        note=note,
+        prev_hash=sample.custody_head or chain.GENESIS,
+    )
+    event.hash = chain.event_hash(event, sample_code=sample.code, actor_username=actor.username)
+    event.save()
+    sample.status = status_after
+    sample.custody_head = event.hash
+    sample.custody_length = event.sequence
+    sample.current_custodian = custodian
+    sample.save(update_fields=["status", "custody_head", "custody_length", "current_custodian"])
+    return event
+
+
+# Lots -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lot_register(
+    *,
+    actor: User,
+    exporter: Organisation,
+    lot_number: str,
+    material: Material,
+    hs_code: str,
+    origin: str,
+    wet_mass_t: Decimal,
+    destination_country: str,
+    contract_reference: str = "",
+    export_licence_number: str = "",
+) -> Lot:
+    permissions.require(actor, "lot.register")
+    permissions.require_exporter_scope(actor, exporter)
+    if exporter.kind != Organisation.Kind.EXPORTER:
+        raise ApplicationError(_("%(org)s is not an exporter.") % {"org": exporter}, field="exporter")
+    if not material.active:
+        raise ApplicationError(_("%(material)s is no longer in use.") % {"material": material}, field="material")
+    lot_number = lot_number.strip()
+    if Lot.objects.filter(exporter=exporter, lot_number__iexact=lot_number).exists():
+        raise ApplicationError(
+            _("%(exporter)s already has a lot numbered %(number)s.") % {"exporter": exporter, "number": lot_number},
+            field="lot_number",
+        )
+    lot = Lot(
+        exporter=exporter,
+        lot_number=lot_number,
+        material=material,
+        hs_code=hs_code.strip(),
+        origin=origin.strip(),
+        wet_mass_t=wet_mass_t,
+        destination_country=destination_country,
+        contract_reference=contract_reference.strip(),
+        export_licence_number=export_licence_number.strip(),
+        registered_by=actor,
+    )
+    _validate(lot)
+    lot.save()
+    audit_record(actor=actor, action="lot.register", obj=lot, data={"lot_number": lot.lot_number})
+    return lot
+
+
+# Samples --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    purpose: str
+    mass_g: Decimal
+    seal_number: str
+
+
+def _new_code(lot: Lot) -> str:
+    year = timezone.localdate().year
+    number = Sequence.next_value(f"sample-{year}")
+    return f"{settings.LIMS_LAB_CODE}-{year % 100:02d}-{number:06d}"
+
+
+@transaction.atomic
+def sample_collect(
+    *,
+    actor: User,
+    lot: Lot,
+    mass_g: Decimal,
+    location: str,
+    purpose: str = Sample.Purpose.COMPOSITE,
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> Sample:
+    """Register a sample taken from a lot; the collector holds it."""
+    permissions.require(actor, "sample.collect", lot)
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    if lot.status == Lot.Status.CLOSED:
+        raise Conflict(_("Lot %(lot)s is closed; no more samples can be taken.") % {"lot": lot.lot_number})
+    if not location.strip():
+        raise ApplicationError(_("Say where the sample was taken."), field="location")
+    sample = _create_sample(
+        actor=actor, lot=lot, code=_new_code(lot), purpose=purpose, mass_g=mass_g,
+        collected_at=occurred_at or timezone.now(), location=location.strip(), occurred_at=occurred_at, note=note,
+    )  # fmt: skip
+    if lot.status == Lot.Status.REGISTERED:
+        lot.status = Lot.Status.SAMPLING
+        lot.save(update_fields=["status"])
+    return sample
+
+
+def _create_sample(
+    *,
+    actor: User,
+    lot: Lot,
+    code: str,
+    purpose: str,
+    mass_g: Decimal,
+    collected_at: datetime,
+    location: str,
+    occurred_at: datetime | None,
+    from_party: str = "",
+    note: str = "",
+    parent: Sample | None = None,
+) -> Sample:
+    """Create a sample row and the first link of its chain; the collector holds it."""
+    sample = Sample(
+        code=code, lot=lot, parent=parent, purpose=purpose, mass_g=mass_g, status="",
+        collected_at=collected_at, collection_location=location,
+    )  # fmt: skip
+    # The status is set by the first custody event, right after the row exists.
+    _validate(sample, exclude=["status"])
+    sample.save()
+    _append_event(
+        sample=sample, action=Action.COLLECT, actor=actor, occurred_at=occurred_at, from_party=from_party,
+        to_party=actor.party_label(), location=location, note=note, custodian=actor,
+    )  # fmt: skip
+    return sample
+
+
+@transaction.atomic
+def sample_split(
+    *,
+    actor: User,
+    sample: Sample,
+    splits: list[SplitSpec],
+    location: str = "",
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> list[Sample]:
+    """Divide a collected composite into purpose-labelled splits, each sealed with its own seal."""
+    permissions.require(actor, "sample.split", sample)
+    sample = _locked(sample)
+    permissions.require_custody(actor, sample)
+    _check_transition(sample, Action.SPLIT)
+    if not splits:
+        raise ApplicationError(_("Add at least one split."), field="splits")
+    for spec in splits:
+        if spec.purpose not in PURPOSE_LETTER:
+            raise ApplicationError(_("Choose the purpose of every split."), field="splits")
+    total = sum((spec.mass_g for spec in splits), Decimal(0))
+    if total > sample.mass_g:
+        raise ApplicationError(
+            _("The splits weigh %(total)s g together, more than the %(mass)s g composite.")
+            % {"total": total, "mass": sample.mass_g},
+            field="splits",
+        )
+    seals = [spec.seal_number for spec in splits]
+    if len(set(seals)) != len(seals):
+        raise ApplicationError(_("Each split needs its own seal; a seal number is repeated."), field="splits")
+    location = location or sample.collection_location
+    _append_event(
+        sample=sample,
+        action=Action.SPLIT,
+        actor=actor,
+        occurred_at=occurred_at,
+        from_party=actor.party_label(),
+        to_party=actor.party_label(),
+        location=location,
+        note=note or _("Split into %(count)d samples.") % {"count": len(splits)},
+        custodian=actor,
+    )
+    counts: dict[str, int] = {}
+    children = []
+    for spec in splits:
+        letter = PURPOSE_LETTER[spec.purpose]
+        counts[letter] = counts.get(letter, 0) + 1
+        child = _create_sample(
+            actor=actor, lot=sample.lot, code=f"{sample.code}-{letter}{counts[letter]}", purpose=spec.purpose,
+            mass_g=spec.mass_g, collected_at=sample.collected_at, location=location, occurred_at=occurred_at,
+            from_party=_("composite %(code)s") % {"code": sample.code}, parent=sample,
+        )  # fmt: skip
+        _seal(sample=child, actor=actor, seal_number=spec.seal_number, location=location, occurred_at=occurred_at)
+        children.append(child)
+    return children
+
+
+@transaction.atomic
+def sample_register(
+    *,
+    actor: User,
+    lot: Lot,
+    mass_g: Decimal,
+    location: str,
+    splits: list[SplitSpec],
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> tuple[Sample, list[Sample]]:
+    """Collect a composite and split it at once, as samplers do at the loading point."""
+    composite = sample_collect(
+        actor=actor, lot=lot, mass_g=mass_g, location=location, occurred_at=occurred_at, note=note
+    )
+    children = sample_split(actor=actor, sample=composite, splits=splits, location=location, occurred_at=occurred_at)
+    composite.refresh_from_db()
+    return composite, children
+
+
+def _seal(*, sample: Sample, actor: User, seal_number: str, location: str, occurred_at, note: str = "") -> None:
+    seal_number = seal_number.strip().upper()
+    _check_seal_format(seal_number, "seal_number")
+    if Seal.objects.filter(number=seal_number).exists():
+        raise ApplicationError(
+            _("Seal %(seal)s has been used already; seals are single-use.") % {"seal": seal_number}, field="seal_number"
+        )
+    event = _append_event(
+        sample=sample,
+        action=Action.SEAL,
+        actor=actor,
+        occurred_at=occurred_at,
+        from_party=actor.party_label(),
+        to_party=actor.party_label(),
+        location=location,
+        seal_number_seen=seal_number,
+        seal_intact=True,
+        note=note,
+        custodian=actor,
+    )
+    Seal.objects.create(number=seal_number, sample=sample, applied_by=actor, applied_at=event.occurred_at)
+    sample.seal_number = seal_number
+    sample.save(update_fields=["seal_number"])
+
+
+@transaction.atomic
+def sample_seal(
+    *, actor: User, sample: Sample, seal_number: str, location: str = "", occurred_at=None, note: str = ""
+) -> Sample:
+    permissions.require(actor, "sample.seal", sample)
+    sample = _locked(sample)
+    permissions.require_custody(actor, sample)
+    _check_transition(sample, Action.SEAL)
+    _seal(sample=sample, actor=actor, seal_number=seal_number, location=location, occurred_at=occurred_at, note=note)
+    return sample
+
+
+@transaction.atomic
+def sample_hand_over(
+    *,
+    actor: User,
+    sample: Sample,
+    seal_number_seen: str,
+    to_user: User | None = None,
+    carrier: str = "",
+    location: str = "",
+    occurred_at=None,
+    note: str = "",
+) -> Sample:
+    """Give a sealed sample to a person with an account (to_user) or to an outside carrier named
+    in `carrier`. The giver states the seal they see; it must be the one applied."""
+    permissions.require(actor, "sample.hand_over", sample)
+    sample = _locked(sample)
+    permissions.require_custody(actor, sample)
+    _check_transition(sample, Action.HAND_OVER)
+    carrier = carrier.strip()
+    if bool(to_user) == bool(carrier):
+        raise ApplicationError(_("Hand the sample to one person or to one carrier."), field="to_user")
+    if to_user is not None:
+        if not to_user.is_active:
+            raise ApplicationError(_("%(user)s has no active account.") % {"user": to_user}, field="to_user")
+        if to_user.pk == actor.pk:
+            raise ApplicationError(_("You cannot hand a sample over to yourself."), field="to_user")
+    seal_number_seen = seal_number_seen.strip().upper()
+    _check_seal_format(seal_number_seen, "seal_number_seen")
+    if seal_number_seen != sample.seal_number:
+        raise ApplicationError(
+            _("Seal %(seen)s is not the seal applied to %(code)s. Check the seal before handing the sample over.")
+            % {"seen": seal_number_seen, "code": sample.code},
+            field="seal_number_seen",
+        )
+    _append_event(
+        sample=sample,
+        action=Action.HAND_OVER,
+        actor=actor,
+        occurred_at=occurred_at,
+        from_party=_holder_label(sample),
+        to_party=_party(to_user, carrier),
+        location=location,
+        seal_number_seen=seal_number_seen,
+        seal_intact=True,
+        note=note,
+        custodian=to_user,
+    )
+    return sample
+
+
+@transaction.atomic
+def sample_receive(
+    *,
+    actor: User,
+    sample: Sample,
+    seal_number_seen: str,
+    seal_intact: bool,
+    location: str = "",
+    occurred_at=None,
+    note: str = "",
+) -> Sample:
+    """Take a sample in at the laboratory and check its seal. A broken seal or a seal number other
+    than the one applied puts the sample on hold with a nonconformance for the lab manager."""
+    permissions.require(actor, "sample.receive", sample)
+    sample = _locked(sample)
+    permissions.require_addressee(actor, sample)
+    _check_transition(sample, Action.RECEIVE)
+    seal_number_seen = seal_number_seen.strip().upper()
+    if seal_number_seen:
+        _check_seal_format(seal_number_seen, "seal_number_seen")
+    elif seal_intact:
+        raise ApplicationError(_("Enter the number on the seal, or mark the seal as broken."), field="seal_number_seen")
+    problems = []
+    if not seal_intact:
+        problems.append((Nonconformance.Kind.SEAL_BROKEN, _("The seal was found broken at reception.")))
+    if seal_number_seen != sample.seal_number:
+        problems.append(
+            (
+                Nonconformance.Kind.SEAL_MISMATCH,
+                _("Seal %(seen)s was found where %(applied)s was applied.")
+                % {"seen": seal_number_seen or _("(none)"), "applied": sample.seal_number},
+            )
+        )
+    event = _append_event(
+        sample=sample,
+        action=Action.HOLD if problems else Action.RECEIVE,
+        actor=actor,
+        occurred_at=occurred_at,
+        from_party=_holder_label(sample),
+        to_party=actor.party_label(),
+        location=location,
+        seal_number_seen=seal_number_seen,
+        seal_intact=seal_intact,
+        note=note,
+        custodian=actor,
+    )
+    for kind, description in problems:
+        Nonconformance.objects.create(
+            sample=sample,
+            kind=kind,
+            description=description + (f" {note}" if note else ""),
+            raised_by=actor,
+            raised_at=event.recorded_at,
+        )
+    return sample
+
+
+@transaction.atomic
+def nonconformance_resolve(*, actor: User, nonconformance: Nonconformance, accept: bool, reason: str) -> Nonconformance:
+    """Accept the sample for testing despite the problem (the reason goes on record and, later, on
+    the certificate) or reject it. The sample leaves hold when its last open problem is resolved."""
+    permissions.require(actor, "nonconformance.resolve", nonconformance)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Give the reason for your decision."), field="reason")
+    sample = _locked(nonconformance.sample)
+    nonconformance = Nonconformance.objects.select_for_update().get(pk=nonconformance.pk)
+    if nonconformance.status != Nonconformance.Status.OPEN:
+        raise Conflict(_("This nonconformance has been resolved already."))
+    nonconformance.status = Nonconformance.Status.ACCEPTED if accept else Nonconformance.Status.REJECTED
+    nonconformance.resolved_by = actor
+    nonconformance.resolved_at = timezone.now()
+    nonconformance.resolution = reason
+    nonconformance.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
+    still_open = sample.nonconformances.filter(status=Nonconformance.Status.OPEN).exists()
+    if not accept:
+        # One rejected problem rejects the sample; the others are closed with it.
+        sample.nonconformances.filter(status=Nonconformance.Status.OPEN).update(
+            status=Nonconformance.Status.REJECTED, resolved_by=actor, resolved_at=timezone.now(), resolution=reason
+        )
+        holder = _holder_label(sample)
+        _append_event(
+            sample=sample, action=Action.REJECT, actor=actor, occurred_at=None,
+            from_party=holder, to_party=holder, note=reason, custodian=sample.current_custodian,
+        )  # fmt: skip
+    elif not still_open:
+        holder = _holder_label(sample)
+        _append_event(
+            sample=sample, action=Action.RELEASE, actor=actor, occurred_at=None,
+            from_party=holder, to_party=holder, note=reason, custodian=sample.current_custodian,
+        )  # fmt: skip
+    return nonconformance
+
+
+def _in_house(action: str, permission: str, *, reason_required: bool = False):
+    """Build a service for a step taken by the organisation that holds the sample, without
+    changing hands: prepare, store, dispose."""
+
+    @transaction.atomic
+    def service(*, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = "") -> Sample:
+        permissions.require(actor, permission, sample)
+        sample = _locked(sample)
+        permissions.require_custody(actor, sample)
+        _check_transition(sample, action)
+        if reason_required and not note.strip():
+            raise ApplicationError(_("Give the reason for this step."), field="note")
+        holder = actor.party_label()
+        _append_event(
+            sample=sample, action=action, actor=actor, occurred_at=occurred_at,
+            from_party=holder, to_party=holder, location=location, note=note.strip(), custodian=actor,
+        )  # fmt: skip
+        return sample
+
+    service.__name__ = permission.replace(".", "_")
+    service.__doc__ = f"Record that the holder of a sample has {Action(action).label.lower()} it."
+    return service
+
+
+sample_prepare = _in_house(Action.PREPARE, "sample.prepare")
+sample_store = _in_house(Action.STORE, "sample.store")
+sample_dispose = _in_house(Action.DISPOSE, "sample.dispose", reason_required=True)

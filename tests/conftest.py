@@ -1,0 +1,187 @@
+"""Shared cast and builders.
+
+The cast, as in every test: the laboratory's sampler `sam`, technician `tess`, reviewer `rita`
+and manager `max`; `alice` of the exporter Altyn Copper owns the lots; `bob` of the exporter
+Steppe Metals must see none of them; `ivan` inspects for customs.
+"""
+
+import itertools
+import os
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+
+from lims.models import Organisation, User
+from lims.roles import Role
+from samples import services
+from samples.models import Lot, Material, Sample
+
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production serves collected, hashed static files; tests do not run collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def require_or_skip(condition: bool, reason: str) -> None:
+    """Tests that need an outside service or tool skip with a reason on a developer's machine and
+    fail under CI=true, where the service must be there."""
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def make_user(username: str, role: Role | None, organisation: Organisation | None, **extra) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, organisation=organisation, **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def lab(db):
+    return Organisation.objects.create(name="Kazakh Independent Laboratory", kind=Organisation.Kind.LABORATORY)
+
+
+@pytest.fixture
+def exporter_org(db):
+    return Organisation.objects.create(name="Altyn Copper LLP", kind=Organisation.Kind.EXPORTER)
+
+
+@pytest.fixture
+def exporter2_org(db):
+    return Organisation.objects.create(name="Steppe Metals JSC", kind=Organisation.Kind.EXPORTER)
+
+
+@pytest.fixture
+def customs_org(db):
+    return Organisation.objects.create(name="Khorgos Customs Post", kind=Organisation.Kind.CUSTOMS)
+
+
+@pytest.fixture
+def sampler(lab):
+    return make_user("sam", Role.SAMPLER, lab, first_name="Sam", last_name="Sampler")
+
+
+@pytest.fixture
+def sampler2(lab):
+    return make_user("sid", Role.SAMPLER, lab, first_name="Sid", last_name="Second")
+
+
+@pytest.fixture
+def technician(lab):
+    return make_user("tess", Role.TECHNICIAN, lab, first_name="Tess", last_name="Tech")
+
+
+@pytest.fixture
+def reviewer(lab):
+    return make_user("rita", Role.REVIEWER, lab, first_name="Rita", last_name="Reviewer")
+
+
+@pytest.fixture
+def manager(lab):
+    return make_user("max", Role.MANAGER, lab, first_name="Max", last_name="Manager", is_staff=True)
+
+
+@pytest.fixture
+def exporter(exporter_org):
+    return make_user("alice", Role.EXPORTER, exporter_org, first_name="Alice", last_name="Exporter")
+
+
+@pytest.fixture
+def exporter2(exporter2_org):
+    return make_user("bob", Role.EXPORTER, exporter2_org, first_name="Bob", last_name="Other")
+
+
+@pytest.fixture
+def inspector(customs_org):
+    return make_user("ivan", Role.INSPECTOR, customs_org, first_name="Ivan", last_name="Inspector")
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser(username="root", password=PASSWORD, email="root@example.org")
+
+
+@pytest.fixture
+def copper(db):
+    return Material.objects.get(code="copper-concentrate")
+
+
+_lot_numbers = itertools.count(1)
+_seal_numbers = itertools.count(1)
+
+
+def next_seal() -> str:
+    return f"KZS-{next(_seal_numbers):08d}"
+
+
+def make_lot(*, exporter: User | None = None, actor: User, exporter_org: Organisation, **fields) -> Lot:
+    material = fields.pop("material", None) or Material.objects.get(code="copper-concentrate")
+    values = {
+        "lot_number": f"LOT-{next(_lot_numbers):05d}",
+        "hs_code": "2603.00",
+        "origin": "Aktogay concentrator",
+        "wet_mass_t": Decimal("5000.000"),
+        "destination_country": "CN",
+        "contract_reference": "C-2026-17",
+        "export_licence_number": "EL-0042",
+    }
+    values.update(fields)
+    return services.lot_register(actor=actor, exporter=exporter_org, material=material, **values)
+
+
+@pytest.fixture
+def lot(exporter, exporter_org):
+    return make_lot(actor=exporter, exporter_org=exporter_org)
+
+
+@pytest.fixture
+def lot2(exporter2, exporter2_org):
+    return make_lot(actor=exporter2, exporter_org=exporter2_org)
+
+
+def register_splits(lot: Lot, sampler: User, purposes=("laboratory", "exporter", "archive")) -> tuple[Sample, list]:
+    """A composite collected by `sampler` and split, each split sealed."""
+    specs = [services.SplitSpec(purpose=p, mass_g=Decimal("250.0"), seal_number=next_seal()) for p in purposes]
+    return services.sample_register(
+        actor=sampler, lot=lot, mass_g=Decimal("2000.0"), location="Loading bay 3", splits=specs
+    )
+
+
+def sealed_split(lot: Lot, sampler: User) -> Sample:
+    _, splits = register_splits(lot, sampler, purposes=("laboratory",))
+    return splits[0]
+
+
+def in_transit_to(lot: Lot, sampler: User, receiver: User) -> Sample:
+    sample = sealed_split(lot, sampler)
+    return services.sample_hand_over(
+        actor=sampler, sample=sample, to_user=receiver, seal_number_seen=sample.seal_number
+    )
+
+
+def received(lot: Lot, sampler: User, technician: User) -> Sample:
+    sample = in_transit_to(lot, sampler, technician)
+    return services.sample_receive(
+        actor=technician, sample=sample, seal_number_seen=sample.seal_number, seal_intact=True, location="Lab reception"
+    )

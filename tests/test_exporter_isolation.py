@@ -1,0 +1,103 @@
+"""bob (exporter2) must get nothing of alice's organisation from any page or API endpoint.
+
+The test walks every URL pattern of the project, so an endpoint added later is covered without
+anyone remembering to add it here. A pattern with a keyword this table does not know fails the
+test: teach the table how to fill it.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from samples import services
+from tests.conftest import in_transit_to, received
+
+SKIP_PREFIXES = ("admin/",)  # the admin is covered by tests/lims/test_admin.py (scoped querysets)
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def project_routes():
+    routes = []
+    for route in walk(get_resolver().url_patterns):
+        if route.startswith(SKIP_PREFIXES):
+            continue
+        if route.startswith("^") or "(?P<" in route:
+            raise AssertionError(f"regex URL pattern {route!r}: use path() so this test can fill it")
+        routes.append(route)
+    return routes
+
+
+@pytest.fixture
+def alices_world(lot, sampler, technician, exporter):
+    """alice's lot with a received sample, one on hold with a nonconformance, and one handed to her."""
+    ok = received(lot, sampler, technician)
+    held = in_transit_to(lot, sampler, technician)
+    services.sample_receive(actor=technician, sample=held, seal_number_seen="KZS-99999999", seal_intact=True)
+    mine = in_transit_to(lot, sampler, exporter)
+    return {
+        "lot_pk": str(lot.pk),
+        "code": ok.code,
+        "nc_pk": str(held.nonconformances.get().pk),
+        "samples": [ok, held, mine],
+        "secrets": [lot.lot_number, ok.code, held.code, mine.code, ok.seal_number],
+    }
+
+
+def fill(route: str, values: dict) -> str:
+    def replace(match):
+        name = match.group(2)
+        if name not in values:
+            raise AssertionError(f"{route!r} has <{name}>: add how to fill it to tests/test_exporter_isolation.py")
+        return values[name]
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", replace, route)
+
+
+def state_now(world):
+    for s in world["samples"]:
+        s.refresh_from_db()
+    return [(s.status, s.custody_length, s.current_custodian_id) for s in world["samples"]]
+
+
+def test_the_walk_finds_the_object_endpoints():
+    routes = project_routes()
+    # Guards the walk itself: if it found nothing, the tests below would pass vacuously.
+    assert any("<int:lot_pk>" in r for r in routes)
+    assert sum("<str:code>" in r for r in routes) >= 8
+    assert any("<int:nc_pk>" in r for r in routes)
+
+
+@pytest.mark.parametrize("route", [r for r in project_routes() if "<" in r])
+def test_bob_gets_nothing_from_an_object_endpoint(client, alices_world, exporter2, route):
+    client.force_login(exporter2)
+    before = state_now(alices_world)
+    url = fill(route, alices_world)
+
+    got = client.get(url)
+    posted = client.post(url, {}, content_type="application/json")
+
+    # Not found (or not allowed at all): never a page or a change.
+    assert got.status_code in (403, 404, 405), (url, got.status_code)
+    assert posted.status_code in (403, 404, 405), (url, posted.status_code)
+    for response in (got, posted):
+        body = response.content.decode(errors="replace")
+        assert not any(secret in body for secret in alices_world["secrets"]), url
+    assert state_now(alices_world) == before
+
+
+@pytest.mark.parametrize("route", [r for r in project_routes() if "<" not in r])
+def test_bobs_lists_show_nothing_of_alices(client, alices_world, exporter2, route):
+    client.force_login(exporter2)
+    response = client.get("/" + route)
+    body = response.content.decode(errors="replace")
+    assert response.status_code < 500, route
+    assert not any(secret in body for secret in alices_world["secrets"]), route
