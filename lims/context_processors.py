@@ -8,5 +8,6 @@ def navigation(request):
     return {
         "is_lab_staff": permissions.is_lab_staff(user),
         "is_admin": permissions.is_admin(user),
+        "sees_lab_work": permissions.sees_lab_work(user),
         "can": {action.replace(".", "_"): permissions.can(user, action) for action in permissions.ACTIONS},
     }

@@ -31,8 +31,18 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "sample.receive": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "sample.prepare": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "sample.store": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "sample.analyse": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "sample.report": frozenset({Role.REVIEWER, Role.MANAGER}),
     "sample.dispose": frozenset({Role.MANAGER}),
     "nonconformance.resolve": frozenset({Role.MANAGER}),
+    "run.import": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "run.accept": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "run.discard": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "run.override_qc": frozenset({Role.REVIEWER, Role.MANAGER}),
+    "result.enter": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "result.approve": frozenset({Role.REVIEWER, Role.MANAGER}),
+    "result.reject": frozenset({Role.REVIEWER, Role.MANAGER}),
+    "reference.change": frozenset({Role.MANAGER}),
 }
 
 # Roles that only count for a member of an organisation of the matching kind: a "technician" of an
@@ -57,6 +67,12 @@ def effective_roles(user: User) -> frozenset[str]:
 
 def is_lab_staff(user: User) -> bool:
     return bool(effective_roles(user) & LAB_ROLES)
+
+
+def sees_lab_work(user: User) -> bool:
+    """Runs, readings and results awaiting review are the laboratory's working records: its staff
+    and customs inspectors (read-only) see them; exporters see results only on certificates."""
+    return is_admin(user) or is_lab_staff(user) or Role.INSPECTOR in effective_roles(user)
 
 
 def visible(user: User, queryset: QuerySet) -> QuerySet:

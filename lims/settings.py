@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     # Order follows the direction of dependency: lims <- samples <- assays <- certificates <- customs.
     "lims",
     "samples",
+    "assays",
+    "certificates",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -128,6 +130,8 @@ if not LIMS_LAB_CODE.isalnum() or not LIMS_LAB_CODE.isupper() or len(LIMS_LAB_CO
 # A seal number as printed on the tamper-evident seals the laboratory buys: two to four capital
 # letters, a hyphen and six to ten digits (for example KZS-00012345). Override per installation.
 LIMS_SEAL_NUMBER_PATTERN = envstr("LIMS_SEAL_NUMBER_PATTERN", r"^[A-Z]{2,4}-[0-9]{6,10}$")
+# Instrument files larger than this are refused before they are parsed.
+LIMS_IMPORT_MAX_BYTES = envint("LIMS_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # REST framework: session auth for the browser, token auth for scripts; one error shape.
 REST_FRAMEWORK = {
@@ -150,7 +154,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assay certification LIMS API",
-    "DESCRIPTION": "Lots, samples and their chain of custody.",
+    "DESCRIPTION": "Lots, samples and their chain of custody; instrument runs, QC and results.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -161,6 +165,11 @@ SPECTACULAR_SETTINGS = {
         "SampleStatusEnum": "samples.models.SampleStatus",
         "SamplePurposeEnum": "samples.models.SamplePurpose",
         "NonconformanceStatusEnum": "samples.models.Nonconformance.Status",
+        "RunStatusEnum": "assays.models.Run.Status",
+        "RunQCStatusEnum": "assays.models.Run.QCStatus",
+        "ResultStatusEnum": "assays.models.Result.Status",
+        "QualifierEnum": "assays.models.Qualifier",
+        "UnitEnum": "assays.models.Unit",
     },
 }
 

@@ -45,11 +45,17 @@ def seed(context: dict) -> None:
 
     lot, created = lots["AC-2026-0101"]
     if created:
-        # Laboratory split received; archive split in transit to the lab; exporter split sealed.
-        _, (lab_split, _exporter_split, archive_split) = services.sample_register(
+        # Laboratory and umpire splits received; archive split in transit to the lab; exporter split sealed.
+        _, (lab_split, _exporter_split, archive_split, umpire_split) = services.sample_register(
             actor=sampler, lot=lot, mass_g=Decimal("2000.0"), location="Dostyk rail loading point, wagon 14",
-            splits=_splits(101, ["laboratory", "exporter", "archive"]),
+            splits=_splits(101, ["laboratory", "exporter", "archive", "umpire"]),
         )  # fmt: skip
+        services.sample_hand_over(
+            actor=sampler, sample=umpire_split, to_user=technician, seal_number_seen=umpire_split.seal_number
+        )
+        services.sample_receive(
+            actor=technician, sample=umpire_split, seal_number_seen=umpire_split.seal_number, seal_intact=True
+        )
         services.sample_hand_over(
             actor=sampler,
             sample=lab_split,
@@ -83,18 +89,19 @@ def seed(context: dict) -> None:
 
     lot, created = lots["SM-2026-0007"]
     if created:
-        # Laboratory split in preparation; umpire split received and stored in the archive.
-        _, (lab_split, umpire_split) = services.sample_register(
+        # Laboratory and customs referee splits in preparation; umpire split stored in the archive.
+        _, (lab_split, umpire_split, referee_split) = services.sample_register(
             actor=sampler, lot=lot, mass_g=Decimal("1200.0"), location="Bozshakol stockpile conveyor",
-            splits=_splits(107, ["laboratory", "umpire"]),
+            splits=_splits(107, ["laboratory", "umpire", "customs_referee"]),
         )  # fmt: skip
-        for split in (lab_split, umpire_split):
+        for split in (lab_split, umpire_split, referee_split):
             services.sample_hand_over(
                 actor=sampler, sample=split, to_user=technician, seal_number_seen=split.seal_number
             )
             services.sample_receive(
                 actor=technician, sample=split, seal_number_seen=split.seal_number, seal_intact=True
             )
-        services.sample_prepare(actor=technician, sample=lab_split, location="Preparation room")
+        for split in (lab_split, referee_split):
+            services.sample_prepare(actor=technician, sample=split, location="Preparation room")
         services.sample_store(actor=technician, sample=umpire_split, location="Archive shelf B-12")
     context["lots"] = {number: lot for number, (lot, _) in lots.items()}

@@ -238,6 +238,8 @@ class CustodyEvent(models.Model):
         RELEASE = "release", _("Released from hold")
         REJECT = "reject", _("Rejected")
         PREPARE = "prepare", _("Preparation started")
+        ANALYSE = "analyse", _("Analysis started")
+        REPORT = "report", _("Results reported")
         STORE = "store", _("Stored in archive")
         DISPOSE = "dispose", _("Disposed")
 

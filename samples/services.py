@@ -38,6 +38,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     Action.RELEASE: (frozenset({S.ON_HOLD}), S.RECEIVED),
     Action.REJECT: (frozenset({S.ON_HOLD}), S.REJECTED),
     Action.PREPARE: (frozenset({S.RECEIVED}), S.IN_PREPARATION),
+    # The assays app moves a sample on when its first result is entered and when its panel is
+    # complete with approved results.
+    Action.ANALYSE: (frozenset({S.RECEIVED, S.IN_PREPARATION}), S.IN_ANALYSIS),
+    Action.REPORT: (frozenset({S.IN_ANALYSIS}), S.REPORTED),
     Action.STORE: (frozenset({S.RECEIVED, S.IN_PREPARATION, S.IN_ANALYSIS, S.REPORTED}), S.ARCHIVED),
     Action.DISPOSE: (frozenset({S.ARCHIVED, S.REJECTED}), S.DISPOSED),
 }
@@ -540,9 +544,10 @@ def nonconformance_resolve(*, actor: User, nonconformance: Nonconformance, accep
     return nonconformance
 
 
-def _in_house(action: str, permission: str, *, reason_required: bool = False):
+def _in_house(action: str, permission: str, *, reason_required: bool = False, keep_holder: bool = False):
     """Build a service for a step taken by the organisation that holds the sample, without
-    changing hands: prepare, store, dispose."""
+    changing hands: prepare, store, dispose; and the steps the assays app takes when results
+    arrive (analyse, report), which leave the sample with the person who holds it (`keep_holder`)."""
 
     @transaction.atomic
     def service(*, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = "") -> Sample:
@@ -552,10 +557,11 @@ def _in_house(action: str, permission: str, *, reason_required: bool = False):
         _check_transition(sample, action)
         if reason_required and not note.strip():
             raise ApplicationError(_("Give the reason for this step."), field="note")
-        holder = actor.party_label()
+        custodian = sample.current_custodian if keep_holder else actor
+        holder = _party(custodian)
         _append_event(
             sample=sample, action=action, actor=actor, occurred_at=occurred_at,
-            from_party=holder, to_party=holder, location=location, note=note.strip(), custodian=actor,
+            from_party=holder, to_party=holder, location=location, note=note.strip(), custodian=custodian,
         )  # fmt: skip
         return sample
 
@@ -567,3 +573,5 @@ def _in_house(action: str, permission: str, *, reason_required: bool = False):
 sample_prepare = _in_house(Action.PREPARE, "sample.prepare")
 sample_store = _in_house(Action.STORE, "sample.store")
 sample_dispose = _in_house(Action.DISPOSE, "sample.dispose", reason_required=True)
+sample_start_analysis = _in_house(Action.ANALYSE, "sample.analyse", keep_holder=True)
+sample_report = _in_house(Action.REPORT, "sample.report", keep_holder=True)

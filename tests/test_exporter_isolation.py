@@ -6,14 +6,20 @@ test: teach the table how to fill it.
 """
 
 import re
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from assays.models import Instrument, Method, ReferenceMaterial
 from samples import services
+from tests.assays.conftest import csv_file, manual, sample_rows
+from tests.assays.conftest import import_run as run_import
 from tests.conftest import in_transit_to, received
 
-SKIP_PREFIXES = ("admin/",)  # the admin is covered by tests/lims/test_admin.py (scoped querysets)
+SKIP_PREFIXES = ("admin/",)
+# Rows of reference data belong to no organisation: readable by everyone, never writable by an exporter.
+SHARED_KEYWORD = "<int:ref_pk>"  # the admin is covered by tests/lims/test_admin.py (scoped querysets)
 
 
 def walk(patterns, prefix=""):
@@ -37,18 +43,32 @@ def project_routes():
 
 
 @pytest.fixture
-def alices_world(lot, sampler, technician, exporter):
-    """alice's lot with a received sample, one on hold with a nonconformance, and one handed to her."""
+def alices_world(lot, sampler, technician, exporter, settings, tmp_path):
+    """alice's lot with a received sample, one on hold with a nonconformance, and one handed to her;
+    an instrument run and a result of the received sample."""
+    settings.MEDIA_ROOT = tmp_path
     ok = received(lot, sampler, technician)
     held = in_transit_to(lot, sampler, technician)
     services.sample_receive(actor=technician, sample=held, seal_number_seen="KZS-99999999", seal_intact=True)
     mine = in_transit_to(lot, sampler, exporter)
+    instrument = Instrument.objects.create(name="ICP-MS", model="7900", serial="S-1", calibration_due=date(2099, 1, 1))
+    run = run_import(
+        technician, instrument, Method.objects.get(code="icpms-4acid"), csv_file(*sample_rows(ok.code, ["La"]))
+    )
+    (result,) = manual(technician, "fire-assay", ok, Au="5.25")
+    crm = ReferenceMaterial.objects.get(name="CCU-1f")
     return {
         "lot_pk": str(lot.pk),
         "code": ok.code,
         "nc_pk": str(held.nonconformances.get().pk),
+        "run_pk": str(run.pk),
+        "result_pk": str(result.pk),
+        "crm_pk": str(crm.pk),
+        "symbol": "Cu",
+        # Reference data is shared by everyone; any row will do.
+        "ref_pk": str(crm.pk),
         "samples": [ok, held, mine],
-        "secrets": [lot.lot_number, ok.code, held.code, mine.code, ok.seal_number],
+        "secrets": [lot.lot_number, ok.code, held.code, mine.code, ok.seal_number, run.sha256],
     }
 
 
@@ -85,8 +105,12 @@ def test_bob_gets_nothing_from_an_object_endpoint(client, alices_world, exporter
     got = client.get(url)
     posted = client.post(url, {}, content_type="application/json")
 
-    # Not found (or not allowed at all): never a page or a change.
-    assert got.status_code in (403, 404, 405), (url, got.status_code)
+    # Not found (or not allowed at all): never a page or a change. Reference data (analytes,
+    # methods, reference materials) belongs to no organisation and may be read.
+    assert got.status_code in (403, 404, 405) or (SHARED_KEYWORD in route and got.status_code == 200), (
+        url,
+        got.status_code,
+    )
     assert posted.status_code in (403, 404, 405), (url, posted.status_code)
     for response in (got, posted):
         body = response.content.decode(errors="replace")

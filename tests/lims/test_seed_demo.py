@@ -34,7 +34,7 @@ def test_it_creates_the_demo_and_is_idempotent(settings):
     assert {o.kind for o in Organisation.objects.all()} == {"laboratory", "exporter", "customs"}
     assert Organisation.objects.filter(kind="exporter").count() == 2
     # Several custody states, and one sample on hold for a broken seal.
-    assert {"sealed", "in_transit", "received", "on_hold", "in_preparation", "archived"} <= set(
+    assert {"sealed", "in_transit", "received", "on_hold", "in_preparation", "reported", "archived"} <= set(
         Sample.objects.values_list("status", flat=True)
     )
     held = Sample.objects.get(status="on_hold")

@@ -1,0 +1,118 @@
+from django.contrib import admin
+
+from assays.models import (
+    Analyte,
+    CertifiedValue,
+    Instrument,
+    Method,
+    MethodAnalyte,
+    Panel,
+    PanelEntry,
+    QCCheck,
+    Reading,
+    ReferenceMaterial,
+    Result,
+    ResultEvent,
+    Run,
+)
+from lims.admin import ReadOnlyAdmin
+
+
+@admin.register(Analyte)
+class AnalyteAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "name", "default_unit", "is_rare_earth", "active"]
+    list_filter = ["is_rare_earth", "active"]
+    search_fields = ["symbol", "name"]
+
+
+class MethodAnalyteInline(admin.TabularInline):
+    model = MethodAnalyte
+    extra = 0
+    autocomplete_fields = ["analyte"]
+
+
+@admin.register(Method)
+class MethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "technique", "standard", "imported", "active"]
+    list_filter = ["technique", "imported", "active"]
+    inlines = [MethodAnalyteInline]
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = ["name", "model", "serial", "calibration_due", "active"]
+    list_filter = ["active"]
+
+
+class PanelEntryInline(admin.TabularInline):
+    model = PanelEntry
+    extra = 0
+    autocomplete_fields = ["analyte"]
+
+
+@admin.register(Panel)
+class PanelAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "material"]
+    inlines = [PanelEntryInline]
+
+
+class CertifiedValueInline(admin.TabularInline):
+    model = CertifiedValue
+    extra = 0
+    autocomplete_fields = ["analyte"]
+
+
+@admin.register(ReferenceMaterial)
+class ReferenceMaterialAdmin(admin.ModelAdmin):
+    list_display = ["name", "producer", "matrix", "basis", "active"]
+    search_fields = ["name", "aliases"]
+    inlines = [CertifiedValueInline]
+
+
+class QCCheckInline(admin.TabularInline):
+    model = QCCheck
+    fields = ["kind", "analyte", "subject", "passed", "message"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Run)
+class RunAdmin(ReadOnlyAdmin):
+    """Runs are imported and decided through the services; the admin shows them."""
+
+    list_display = ["pk", "filename", "instrument", "method", "status", "qc_status", "operator", "imported_at"]
+    list_filter = ["status", "qc_status", "method"]
+    search_fields = ["filename", "sha256"]
+    inlines = [QCCheckInline]
+
+
+@admin.register(Reading)
+class ReadingAdmin(ReadOnlyAdmin):
+    list_display = ["run", "row", "sample_name", "row_type", "analyte", "qualifier", "value", "unit"]
+    list_filter = ["row_type", "qualifier"]
+    search_fields = ["sample_name"]
+
+
+class ResultEventInline(admin.TabularInline):
+    model = ResultEvent
+    fields = ["action", "actor", "at", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Result)
+class ResultAdmin(ReadOnlyAdmin):
+    """Read-only: approval needs a second person and goes through the review page or the API."""
+
+    list_display = ["sample", "analyte", "display_value", "status", "entered_by", "decided_by"]
+    list_filter = ["status", "source", "method"]
+    search_fields = ["sample__code", "analyte__symbol"]
+    inlines = [ResultEventInline]

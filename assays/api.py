@@ -1,0 +1,519 @@
+"""REST API of the laboratory's work: reference data, instrument runs (import, preview, accept,
+QC override), results (manual entry, approve, reject) and the results of a sample.
+
+As in samples.api: one view per operation, reads through selectors (so what a caller may not see
+is 404), one service per write, errors as {"message", "extra"} with a 4xx status.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assays import importers, selectors, services
+from assays.models import (
+    Analyte,
+    CertifiedValue,
+    Instrument,
+    Method,
+    MethodAnalyte,
+    Panel,
+    PanelEntry,
+    QCCheck,
+    Reading,
+    ReferenceMaterial,
+    Result,
+    ResultEvent,
+    Run,
+    Unit,
+)
+from lims import permissions
+from lims.api_views import Pagination
+from lims.exceptions import ApplicationError
+from samples import selectors as sample_selectors
+
+
+class LabWorkPermission(BasePermission):
+    """Runs and results are the laboratory's working records; exporters get 403."""
+
+    message = "Runs and results are open to laboratory staff and inspectors only."
+
+    def has_permission(self, request, view):
+        return permissions.sees_lab_work(request.user)
+
+
+# Reference data -----------------------------------------------------------------------------------
+
+
+class ReferenceWritePermission(BasePermission):
+    """Anyone signed in reads reference data; lab managers and administrators change it."""
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or permissions.can(request.user, "reference.change")
+
+
+class AnalyteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Analyte
+        fields = ["id", "symbol", "name", "default_unit", "is_rare_earth", "active"]
+
+
+class MethodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Method
+        fields = ["id", "code", "name", "technique", "standard", "imported", "active"]
+
+
+class MethodAnalyteSerializer(serializers.ModelSerializer):
+    method = serializers.SlugRelatedField(slug_field="code", queryset=Method.objects.all())
+    analyte = serializers.SlugRelatedField(slug_field="symbol", queryset=Analyte.objects.all())
+
+    class Meta:
+        model = MethodAnalyte
+        fields = ["id", "method", "analyte", "blank_limit", "blank_unit", "rel_uncertainty_pct"]
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Instrument
+        fields = ["id", "name", "model", "serial", "calibration_due", "active"]
+
+
+class CertifiedValueSerializer(serializers.ModelSerializer):
+    reference_material = serializers.SlugRelatedField(slug_field="name", queryset=ReferenceMaterial.objects.all())
+    analyte = serializers.SlugRelatedField(slug_field="symbol", queryset=Analyte.objects.all())
+
+    class Meta:
+        model = CertifiedValue
+        fields = ["id", "reference_material", "analyte", "value", "unit", "uncertainty", "convention"]
+
+
+class ReferenceMaterialSerializer(serializers.ModelSerializer):
+    values = CertifiedValueSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReferenceMaterial
+        fields = ["id", "name", "producer", "matrix", "basis", "aliases", "active", "values"]
+
+
+class PanelEntrySerializer(serializers.ModelSerializer):
+    panel = serializers.SlugRelatedField(slug_field="code", queryset=Panel.objects.all())
+    analyte = serializers.SlugRelatedField(slug_field="symbol", queryset=Analyte.objects.all())
+    method = serializers.SlugRelatedField(slug_field="code", queryset=Method.objects.all())
+
+    class Meta:
+        model = PanelEntry
+        fields = ["id", "panel", "analyte", "method", "unit", "reporting_limit", "decimals", "basis", "position"]
+
+
+class PanelSerializer(serializers.ModelSerializer):
+    material = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    entries = PanelEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Panel
+        fields = ["id", "code", "name", "material", "entries"]
+
+
+class _ReferenceMixin:
+    permission_classes = (ReferenceWritePermission,)
+    pagination_class = Pagination
+    lookup_url_kwarg = "ref_pk"
+
+    def perform_create(self, serializer):
+        serializer.instance = services.reference_save(
+            actor=self.request.user, instance=serializer.Meta.model(), fields=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.reference_save(
+            actor=self.request.user, instance=serializer.instance, fields=serializer.validated_data
+        )
+
+
+def _reference_views(model, serializer, name: str):
+    """A list/create view and a detail/update view of one kind of reference data. No delete:
+    results and certificates cite reference rows; retire them with `active` instead."""
+    queryset = model.objects.all()
+    list_view = type(
+        f"{name}ListApi",
+        (_ReferenceMixin, generics.ListCreateAPIView),
+        {"queryset": queryset, "serializer_class": serializer, "__doc__": f"List or create {name} rows."},
+    )
+    detail_view = type(
+        f"{name}DetailApi",
+        (_ReferenceMixin, generics.RetrieveUpdateAPIView),
+        {"queryset": queryset, "serializer_class": serializer, "__doc__": f"Read or change one {name} row."},
+    )
+    return list_view, detail_view
+
+
+AnalyteListApi, AnalyteDetailApi = _reference_views(Analyte, AnalyteSerializer, "Analyte")
+MethodListApi, MethodDetailApi = _reference_views(Method, MethodSerializer, "Method")
+MethodAnalyteListApi, MethodAnalyteDetailApi = _reference_views(
+    MethodAnalyte, MethodAnalyteSerializer, "MethodPerformance"
+)
+InstrumentListApi, InstrumentDetailApi = _reference_views(Instrument, InstrumentSerializer, "Instrument")
+ReferenceMaterialListApi, ReferenceMaterialDetailApi = _reference_views(
+    ReferenceMaterial, ReferenceMaterialSerializer, "ReferenceMaterial"
+)
+CertifiedValueListApi, CertifiedValueDetailApi = _reference_views(
+    CertifiedValue, CertifiedValueSerializer, "CertifiedValue"
+)
+PanelEntryListApi, PanelEntryDetailApi = _reference_views(PanelEntry, PanelEntrySerializer, "PanelEntry")
+
+
+class PanelListApi(generics.ListAPIView):
+    """Panels with their entries (change an entry through panel-entries/)."""
+
+    queryset = Panel.objects.select_related("material").prefetch_related("entries__analyte", "entries__method")
+    serializer_class = PanelSerializer
+    pagination_class = Pagination
+
+
+# Runs ---------------------------------------------------------------------------------------------
+
+
+class QCCheckSerializer(serializers.ModelSerializer):
+    analyte = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+    reference_material = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = QCCheck
+        fields = ["kind", "analyte", "subject", "reference_material", "passed", "figures", "message", "acquired_at"]
+
+
+class RunOutputSerializer(serializers.ModelSerializer):
+    instrument = serializers.SlugRelatedField(slug_field="serial", read_only=True)
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    operator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    override_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id", "filename", "sha256", "format", "instrument", "method", "operator", "prep_mass_g", "prep_volume_ml",
+            "ccv_nominal", "status", "qc_status", "summary", "unmatched", "imported_at", "accepted_by", "accepted_at",
+            "override_by", "override_at", "override_reason",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RunDetailOutputSerializer(RunOutputSerializer):
+    qc_checks = QCCheckSerializer(many=True)
+
+    class Meta(RunOutputSerializer.Meta):
+        fields = [*RunOutputSerializer.Meta.fields, "qc_checks"]
+        read_only_fields = fields
+
+
+class RunFileInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=list(importers.FORMATS), required=False, allow_blank=True)
+
+    def validate_file(self, upload):
+        limit = settings.LIMS_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                _("The file is %(size)d bytes; the limit is %(limit)d bytes.") % {"size": upload.size, "limit": limit}
+            )
+        return upload
+
+
+class RunListApi(generics.ListAPIView):
+    """Instrument runs: GET lists them; POST (multipart) imports a file as a run in preview."""
+
+    permission_classes = (LabWorkPermission,)
+    parser_classes = (MultiPartParser, FormParser)
+    serializer_class = RunOutputSerializer
+    pagination_class = Pagination
+    filterset_fields = ["status", "qc_status"]
+    ordering_fields = ["imported_at"]
+
+    class InputSerializer(RunFileInputSerializer):
+        instrument = serializers.SlugRelatedField(slug_field="serial", queryset=Instrument.objects.all())
+        method = serializers.SlugRelatedField(slug_field="code", queryset=Method.objects.all())
+        prep_mass_g = serializers.DecimalField(max_digits=8, decimal_places=4, required=False, allow_null=True)
+        prep_volume_ml = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+        ccv_nominal = serializers.DecimalField(max_digits=14, decimal_places=6, required=False, allow_null=True)
+
+        class Meta:
+            ref_name = "RunImportInput"
+
+    def get_queryset(self):
+        return selectors.run_list(self.request.user)
+
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: RunDetailOutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data.pop("file")
+        run = services.run_import(
+            actor=request.user, data=upload.read(), filename=upload.name, format=data.pop("format", "") or None, **data
+        )
+        return Response(RunDetailOutputSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class RunDryRunApi(APIView):
+    """Parse a file as an import would and return its summary; nothing is stored."""
+
+    permission_classes = (LabWorkPermission,)
+    parser_classes = (MultiPartParser, FormParser)
+
+    @extend_schema(request={"multipart/form-data": RunFileInputSerializer}, responses={200: dict})
+    def post(self, request):
+        permissions.require(request.user, "run.import")
+        serializer = RunFileInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        parsed = services.run_parse(
+            data=upload.read(), filename=upload.name, format=serializer.validated_data.get("format") or None
+        )
+        return Response(parsed.summary())
+
+
+class RunDetailApi(APIView):
+    permission_classes = (LabWorkPermission,)
+
+    @extend_schema(responses={200: RunDetailOutputSerializer})
+    def get(self, request, run_pk: int):
+        return Response(RunDetailOutputSerializer(selectors.run_get(request.user, run_pk)).data)
+
+
+class ReadingSerializer(serializers.ModelSerializer):
+    analyte = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+    sample = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reference_material = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = Reading
+        fields = [
+            "row", "column", "sample_name", "row_type", "sample", "reference_material", "duplicate_of", "analyte",
+            "isotope", "value", "qualifier", "detection_limit", "unit", "dilution_factor", "acquired_at", "rejected",
+            "negative",
+        ]  # fmt: skip
+
+
+class RunReadingsApi(generics.ListAPIView):
+    """Every reading of a run, in file order."""
+
+    permission_classes = (LabWorkPermission,)
+    serializer_class = ReadingSerializer
+    pagination_class = Pagination
+    queryset = Reading.objects.none()  # for the schema; get_queryset scopes the real rows
+
+    def get_queryset(self):
+        return selectors.run_readings(selectors.run_get(self.request.user, self.kwargs["run_pk"]))
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, default="")
+
+
+class _RunActionApi(APIView):
+    permission_classes = (LabWorkPermission,)
+    service = None
+    takes_reason = False
+
+    def get_serializer_class(self):
+        return ReasonInputSerializer
+
+    @extend_schema(request=ReasonInputSerializer, responses={200: RunDetailOutputSerializer})
+    def post(self, request, run_pk: int):
+        run = selectors.run_get(request.user, run_pk)
+        serializer = ReasonInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        extra = {"reason": serializer.validated_data["reason"]} if self.takes_reason else {}
+        self.service(actor=request.user, run=run, **extra)
+        return Response(RunDetailOutputSerializer(selectors.run_get(request.user, run_pk)).data)
+
+
+class RunAcceptApi(_RunActionApi):
+    """Turn the run's sample readings into results awaiting review."""
+
+    service = staticmethod(services.run_accept)
+
+
+class RunDiscardApi(_RunActionApi):
+    """Drop a run in preview."""
+
+    service = staticmethod(services.run_discard)
+    takes_reason = True
+
+
+class RunOverrideQCApi(_RunActionApi):
+    """Let the results of a QC-failed run be approved; the reason is required."""
+
+    service = staticmethod(services.run_override_qc)
+    takes_reason = True
+
+
+# Results ------------------------------------------------------------------------------------------
+
+
+class ResultEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ResultEvent
+        fields = ["action", "actor", "at", "reason", "data"]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    sample = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    analyte = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Result
+        fields = [
+            "id", "sample", "analyte", "method", "unit", "basis", "qualifier", "value", "detection_limit",
+            "uncertainty", "value_as_received", "detection_limit_as_received", "uncertainty_as_received", "negative",
+            "source", "run", "status", "entered_by", "entered_at", "decided_by", "decided_at", "reason",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ResultDetailSerializer(ResultSerializer):
+    events = ResultEventSerializer(many=True)
+
+    class Meta(ResultSerializer.Meta):
+        fields = [*ResultSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class ResultListApi(generics.ListAPIView):
+    """Results the caller may see; filter by status, sample code, analyte symbol, method code, run."""
+
+    permission_classes = (LabWorkPermission,)
+    serializer_class = ResultSerializer
+    pagination_class = Pagination
+    ordering_fields = ["entered_at", "sample__code"]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        run = params.get("run")
+        return selectors.result_list(
+            self.request.user,
+            status=params.get("status", ""),
+            sample=params.get("sample", ""),
+            analyte=params.get("analyte", ""),
+            method=params.get("method", ""),
+            run=int(run) if run and run.isdigit() else None,
+        ).order_by("-entered_at", "id")
+
+
+class ResultDetailApi(APIView):
+    permission_classes = (LabWorkPermission,)
+
+    @extend_schema(responses={200: ResultDetailSerializer})
+    def get(self, request, result_pk: int):
+        return Response(ResultDetailSerializer(selectors.result_get(request.user, result_pk)).data)
+
+
+class _ResultDecisionApi(APIView):
+    permission_classes = (LabWorkPermission,)
+    service = None
+
+    def get_serializer_class(self):
+        return ReasonInputSerializer
+
+    @extend_schema(request=ReasonInputSerializer, responses={200: ResultDetailSerializer})
+    def post(self, request, result_pk: int):
+        result = selectors.result_get(request.user, result_pk)
+        serializer = ReasonInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = self.service(actor=request.user, result=result, reason=serializer.validated_data["reason"])
+        return Response(ResultDetailSerializer(result).data)
+
+
+class ResultApproveApi(_ResultDecisionApi):
+    """Approve a result entered or imported by someone else."""
+
+    service = staticmethod(services.result_approve)
+
+
+class ResultRejectApi(_ResultDecisionApi):
+    """Reject a result and ask for a retest; the reason is required."""
+
+    service = staticmethod(services.result_reject)
+
+
+class ResultManualApi(APIView):
+    """Enter results by hand (fire assay, titration, moisture): all entries or none."""
+
+    permission_classes = (LabWorkPermission,)
+
+    class InputSerializer(serializers.Serializer):
+        class EntrySerializer(serializers.Serializer):
+            sample = serializers.CharField(help_text="Sample code.")
+            analyte = serializers.SlugRelatedField(slug_field="symbol", queryset=Analyte.objects.all())
+            value = serializers.DecimalField(max_digits=20, decimal_places=8, help_text="The value, or the DL after <.")
+            qualifier = serializers.ChoiceField(choices=["", "<"], default="")
+            unit = serializers.ChoiceField(choices=Unit.choices, required=False, allow_blank=True, default="")
+            uncertainty = serializers.DecimalField(
+                max_digits=20, decimal_places=8, required=False, allow_null=True, default=None
+            )
+
+            class Meta:
+                ref_name = "ManualResultEntry"
+
+        method = serializers.SlugRelatedField(slug_field="code", queryset=Method.objects.all())
+        entries = EntrySerializer(many=True, allow_empty=False)
+
+        class Meta:
+            ref_name = "ManualResultsInput"
+
+    @extend_schema(request=InputSerializer, responses={201: ResultSerializer(many=True)})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entries = []
+        for index, item in enumerate(data["entries"]):
+            sample = sample_selectors.sample_list(request.user).filter(code=item["sample"]).first()
+            if sample is None:
+                raise ApplicationError(
+                    _("Entry %(n)d: no sample %(code)s.") % {"n": index + 1, "code": item["sample"]},
+                    extra={"entry": index},
+                )
+            if item["value"] < 0:
+                raise ApplicationError(_("Entry %(n)d: a content cannot be negative.") % {"n": index + 1})
+            entries.append(services.ManualEntry(**{**item, "sample": sample}))
+        results = services.results_enter(actor=request.user, method=data["method"], entries=entries)
+        return Response(ResultSerializer(results, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class SampleResultsApi(APIView):
+    """The sample's panel with its current result per analyte, and whether the panel is complete."""
+
+    permission_classes = (LabWorkPermission,)
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, code: str):
+        sample = sample_selectors.sample_get(request.user, code)
+        rows = selectors.sample_results(sample)
+        return Response(
+            {
+                "sample": sample.code,
+                "complete": services.panel_complete(sample),
+                "results": [
+                    {
+                        "analyte": row["entry"].analyte.symbol,
+                        "method": row["entry"].method.code,
+                        "unit": row["entry"].unit,
+                        "reporting_limit": row["entry"].reporting_limit,
+                        "result": ResultSerializer(row["result"]).data if row["result"] else None,
+                    }
+                    for row in rows
+                ],
+            }
+        )

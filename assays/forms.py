@@ -1,0 +1,173 @@
+"""Forms of the assays pages. They parse input; assays.services decides whether it is acceptable."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assays import importers, selectors
+from assays.models import Qualifier, Result, Run, Unit
+from assays.services import ManualEntry
+from samples.forms import Form, _with_blank
+
+
+class RunUploadForm(Form):
+    file = forms.FileField(label=_("Instrument file"), help_text=_("CSV, TXT or XLSX export of the run."))
+    instrument = forms.ModelChoiceField(label=_("Instrument"), queryset=None)
+    method = forms.ModelChoiceField(label=_("Method"), queryset=None)
+    format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        help_text=_("Detected from the content; choose only to override."),
+    )
+    prep_mass_g = forms.DecimalField(
+        label=_("Digested mass (g)"), required=False, max_digits=8, decimal_places=4, min_value=Decimal("0.0001")
+    )
+    prep_volume_ml = forms.DecimalField(
+        label=_("Final volume (mL)"), required=False, max_digits=8, decimal_places=2, min_value=Decimal("0.01")
+    )
+    ccv_nominal = forms.DecimalField(
+        label=_("CCV nominal concentration"),
+        required=False,
+        max_digits=14,
+        decimal_places=6,
+        help_text=_("In the file's unit; used for check standards whose name does not state it."),
+    )
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        self.fields["instrument"].queryset = selectors.instruments_in_service()
+        self.fields["method"].queryset = selectors.imported_methods()
+        self.fields["format"].choices = _with_blank([(name, name) for name in importers.FORMATS], _("Detect"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # The declared size is checked before a byte is read: a 2 GB upload is refused at once.
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; the limit is %(limit)s MB.")
+                % {"size": round(upload.size / 1048576, 1), "limit": round(self.max_bytes / 1048576, 1)}
+            )
+        return upload
+
+
+class ReasonForm(Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class DecisionForm(ReasonForm):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+
+
+class ResultFilterForm(Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Result.Status.choices, _("Any")))
+    sample = forms.CharField(label=_("Sample"), required=False)
+
+
+class RunFilterForm(Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Run.Status.choices, _("Any")))
+    qc_status = forms.ChoiceField(label=_("QC"), required=False, choices=_with_blank(Run.QCStatus.choices, _("Any")))
+
+
+_CELL = re.compile(r"^\s*(<)?\s*([-+]?\d+(?:[.,]\d+)?)\s*$")
+
+
+def parse_cell(text: str) -> tuple[str, Decimal]:
+    """`12.5` -> ("", 12.5); `<0.05` -> ("<", 0.05). A comma is read as the decimal point, as
+    people type on Russian and Kazakh keyboards."""
+    match = _CELL.match(text)
+    if not match:
+        raise forms.ValidationError(_("Enter a number, or < and the detection limit (for example <0.05)."))
+    qualifier = Qualifier.BELOW_DL if match.group(1) else Qualifier.NONE
+    try:
+        value = Decimal(match.group(2).replace(",", "."))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+        raise forms.ValidationError(_("Enter a number.")) from exc
+    if qualifier == Qualifier.BELOW_DL and value <= 0:
+        raise forms.ValidationError(_("A detection limit is a positive number."))
+    if qualifier == Qualifier.NONE and value < 0:
+        raise forms.ValidationError(_("A content cannot be negative."))
+    return qualifier, value
+
+
+class ManualGridForm(forms.Form):
+    """The grid of manual entry: one row per sample, one column per analyte of the method, each
+    cell a value (or <DL) and its expanded uncertainty; one unit per column. Empty cells are
+    skipped. Every bad cell gets its own error, and nothing is saved while any is bad."""
+
+    error_css_class = "has-error"
+
+    def __init__(self, *args, samples, analytes, units: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.samples = list(samples)
+        self.analytes = list(analytes)
+        for analyte in self.analytes:
+            self.fields[self.unit_name(analyte)] = forms.ChoiceField(
+                label=_("Unit of %(analyte)s") % {"analyte": analyte.symbol},
+                choices=Unit.choices,
+                initial=units.get(analyte.pk),
+            )
+        for sample in self.samples:
+            for analyte in self.analytes:
+                self.fields[self.cell_name(sample, analyte)] = forms.CharField(
+                    label=f"{sample.code} {analyte.symbol}", required=False, max_length=30
+                )
+                self.fields[self.cell_name(sample, analyte, "u")] = forms.CharField(
+                    label=_("uncertainty"), required=False, max_length=30
+                )
+
+    @staticmethod
+    def cell_name(sample, analyte, part="v") -> str:
+        return f"c-{sample.pk}-{analyte.pk}-{part}"
+
+    @staticmethod
+    def unit_name(analyte) -> str:
+        return f"unit-{analyte.pk}"
+
+    def clean(self):
+        cleaned = super().clean()
+        self.entries = []
+        for sample in self.samples:
+            for analyte in self.analytes:
+                name, u_name = self.cell_name(sample, analyte), self.cell_name(sample, analyte, "u")
+                text, u_text = cleaned.get(name, ""), cleaned.get(u_name, "")
+                if not text:
+                    if u_text:
+                        self.add_error(name, _("Enter the value this uncertainty belongs to."))
+                    continue
+                try:
+                    qualifier, value = parse_cell(text)
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+                    continue
+                uncertainty = None
+                if u_text:
+                    try:
+                        _q, uncertainty = parse_cell(u_text)
+                        if _q:
+                            raise forms.ValidationError(_("An uncertainty is a plain number."))
+                    except forms.ValidationError as exc:
+                        self.add_error(u_name, exc)
+                        continue
+                self.entries.append(
+                    ManualEntry(
+                        sample=sample, analyte=analyte, value=value, qualifier=qualifier,
+                        unit=cleaned.get(self.unit_name(analyte), ""), uncertainty=uncertainty,
+                    )
+                )  # fmt: skip
+        if not self.errors and not self.entries:
+            raise forms.ValidationError(_("The grid is empty: enter at least one result."))
+        return cleaned
+
+    def rows(self):
+        """For the template: each sample with its cells (bound fields) in analyte order."""
+        for sample in self.samples:
+            yield (
+                sample,
+                [(self[self.cell_name(sample, a)], self[self.cell_name(sample, a, "u")]) for a in self.analytes],
+            )
+
+    def unit_fields(self):
+        return [self[self.unit_name(a)] for a in self.analytes]

@@ -1,0 +1,757 @@
+"""What every instrument importer shares: the result types, reading the bytes, and turning cells into readings.
+
+An importer is a pure function from the bytes of an instrument export to a `ParsedRun`. It touches no database,
+no model and no file: the run-import service stores the file and the readings. `parse()` in the package either
+returns a complete run or raises `ImportRejected` listing every problem it found, each with its row and column,
+so the technician can fix the export in one go; it never returns part of a file.
+
+Decisions that hold for every format (the vendor modules document their own):
+
+- Row numbers are 1-based records of the file as a spreadsheet shows it: the line number of a CSV when no cell
+  holds a line break, the row number in Excel always (a quoted cell with a line break stays in one row).
+- A value cell that is empty in a measured analyte's column becomes a reading with qualifier NA and no value:
+  the run states that this result is missing, and dropping it would hide a gap in the panel. Lines that are
+  entirely empty are skipped.
+- Censored values stay censored: `<0.004` is qualifier `<` with detection limit 0.004 and no value; `OR` and
+  `N/A` carry no value. Nothing is ever turned into 0. Negative numbers are kept as measured (`Reading.negative`).
+- Cells that would start a spreadsheet formula (`=`, `+`, `-`, `@` followed by anything that is not a plain
+  number) are refused anywhere in the file, sample names included: instruments never write them, and the stored
+  file is downloaded and opened in Excel later. A workbook is read with its formulas (not their cached values)
+  for the same reason: a formula behind a plausible number is exactly what must be caught.
+- Dates are naive, as written; the service localises them.
+"""
+
+import codecs
+import csv
+import io
+import itertools
+import re
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+
+import openpyxl
+from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
+
+MAX_BYTES = 20 * 1024 * 1024
+# An .xlsx is a zip of XML: a small upload can inflate to gigabytes (a zip bomb). Real exports compress about
+# tenfold, so this bounds the inflated size well above any genuine workbook of MAX_BYTES.
+XLSX_MAX_INFLATION = 10
+# ImportRejected keeps every problem; its text stops here so a log line stays readable.
+PROBLEMS_IN_MESSAGE = 50
+
+# fmt: off
+ELEMENTS = frozenset((
+    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca",
+    "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y",
+    "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce",
+    "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir",
+    "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm",
+    "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh", "Fl", "Mc",
+    "Lv", "Ts", "Og",
+))
+# fmt: on
+_ELEMENT_BY_FOLDED = {symbol.casefold(): symbol for symbol in ELEMENTS}
+
+# Keys are casefolded, which also turns the micro sign (U+00B5) into the Greek mu (U+03BC).
+_UNITS = {
+    "ppt": "ppt",
+    "ppb": "ppb",
+    "ppm": "ppm",
+    "ng/l": "ng/L",
+    "ug/l": "ug/L",
+    "μg/l": "ug/L",
+    "mg/l": "mg/L",
+    "ug/kg": "ug/kg",
+    "μg/kg": "ug/kg",
+    "mg/kg": "mg/kg",
+    "g/t": "g/t",
+    "%": "%",
+    "cps": "cps",
+}
+UNITS = tuple(dict.fromkeys(_UNITS.values()))
+
+# ASCII digits only: \d would also take other scripts' digits, which Decimal then reads as numbers.
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
+# Words instruments print instead of a number (casefolded); "<LQ" and friends are below a limit the cell does
+# not state.
+CENSORED_WORDS: Mapping[str, str] = {"n/a": "NA", "na": "NA", "or": "OR", "over range": "OR"}
+_UNSTATED_LIMITS = frozenset(("lq", "loq", "lod", "dl", "mdl"))
+_FORMULA_START = frozenset("=+-@")
+# Characters no text export contains; one of them means binary content. A search per character is faster than
+# a regular expression over the whole file.
+_CONTROL = tuple(chr(code) for code in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+# Finds rows holding a cell that starts like a formula, so only those rows are looked at cell by cell.
+_FORMULA_HINT = re.compile(r"\x00\s*[=+\-@]")
+_DATE = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*([AaPp][Mm])?)?",
+    re.ASCII,
+)
+
+
+class RowType(StrEnum):
+    CAL_BLANK = "cal_blank"
+    CAL_STD = "cal_std"
+    ICV = "icv"
+    CCV = "ccv"
+    CCB = "ccb"
+    METHOD_BLANK = "method_blank"
+    CRM = "crm"
+    DUPLICATE = "duplicate"
+    SPIKE = "spike"
+    SAMPLE = "sample"
+    OTHER = "other"
+
+
+class Qualifier(StrEnum):
+    NONE = ""
+    BELOW_DL = "<"
+    ABOVE = ">"
+    OVER_RANGE = "OR"
+    NOT_REPORTED = "NA"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason to reject the file."""
+
+    row: int | None  # 1-based row in the file or sheet, None when the problem is file-wide
+    column: str  # header label, or the column letter where there is no label; "" if none
+    message: str  # what is wrong and what to do
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(_("row %(row)d") % {"row": self.row})
+        if self.column:
+            where.append(_("column “%(column)s”") % {"column": self.column})
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class ImportRejected(Exception):
+    """The file cannot be imported; `problems` says why, each with its row and column."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(problems, key=lambda problem: problem.row or 0)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        lines = [f"- {problem}" for problem in self.problems[:PROBLEMS_IN_MESSAGE]]
+        hidden = len(self.problems) - PROBLEMS_IN_MESSAGE
+        if hidden > 0:
+            lines.append(_("… and %(count)d more problems") % {"count": hidden})
+        return "\n".join([_("The file was not imported:"), *lines])
+
+
+def reject(message: str, *, row: int | None = None, column: str = "") -> ImportRejected:
+    return ImportRejected([Problem(row, column, message)])
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One instrument value as the file states it."""
+
+    row: int  # 1-based row in the file, for messages
+    column: str  # header label of the value's column
+    sample_name: str  # as written, stripped
+    row_type: RowType
+    analyte: str  # element symbol in canonical case: "Cu", "La"
+    isotope: str  # mass "63" (ICP-MS), wavelength "324.754" (OES), "" if none
+    value: Decimal | None  # None for <, OR and NA; the lower bound for >
+    qualifier: Qualifier
+    detection_limit: Decimal | None
+    unit: str  # one of UNITS, as the file states it
+    dilution_factor: Decimal | None  # stated by the file (Total Dil.); already applied to value by the instrument
+    acquired_at: datetime | None  # naive, as written
+    crm_name: str  # canonical CRM name when row_type is CRM
+    level: str  # calibration level when the file gives one
+    raw: str  # the cell text exactly as read
+    rejected: bool  # the instrument flagged the row rejected (Agilent Rjct)
+    mode: str = ""  # tune or gas mode ("He", "No Gas") or plasma view ("Axial"): same isotope, other channel
+    duplicate_of: str = ""  # sample name of the original when this row repeats one (AMIS0682-01D, S-12 DUP)
+    run_row: int = 0  # 1-based measurement in the run; readings of one instrument measurement share it
+    vendor_type: str = ""  # the row type as the instrument wrote it ("QCS", "Spike Ref"), "" if none
+    data_file: str = ""  # the instrument's data file for the row ("005CALB.d", "BLK.1098"), "" if none
+
+    @property
+    def negative(self) -> bool:
+        return self.value is not None and self.value < 0
+
+
+@dataclass
+class ParsedRun:
+    format: str
+    readings: list[Reading]
+    internal_standards: list[str]
+    sheet: str = ""  # the worksheet read, "" for a plain text file
+
+    def summary(self) -> dict:
+        """JSON-ready overview for the import preview. Rows are instrument measurements (`run_row`); sample ids
+        are the names of SAMPLE rows in file order."""
+        rows_by_type: dict[str, set[int]] = {row_type.value: set() for row_type in RowType}
+        sample_ids: dict[str, None] = {}
+        analytes: dict[tuple[str, str, str, str], None] = {}
+        censored = {qualifier.value: 0 for qualifier in Qualifier if qualifier is not Qualifier.NONE}
+        negative = 0
+        for reading in self.readings:
+            rows_by_type[reading.row_type].add(reading.run_row)
+            if reading.row_type is RowType.SAMPLE:
+                sample_ids[reading.sample_name] = None
+            analytes[reading.analyte, reading.isotope, reading.mode, reading.unit] = None
+            if reading.qualifier:
+                censored[reading.qualifier] += 1
+            negative += reading.negative
+        return {
+            "format": self.format,
+            "sheet": self.sheet,
+            "rows_by_type": {row_type: len(rows) for row_type, rows in rows_by_type.items()},
+            "sample_ids": list(sample_ids),
+            "analytes": [
+                {"analyte": analyte, "isotope": isotope, "mode": mode, "unit": unit}
+                for analyte, isotope, mode, unit in analytes
+            ],
+            "censored": censored,
+            "negative": negative,
+            "readings": len(self.readings),
+            "internal_standards": list(self.internal_standards),
+        }
+
+
+# Reading the bytes
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Sheet:
+    name: str  # "" for a plain text file
+    rows: list[tuple[int, list[str]]]  # (1-based row number, cell texts)
+    column_offset: int = 0  # cells dropped before the first one kept (the flattened workbook's prefix columns)
+
+    def letter(self, index: int) -> str:
+        return get_column_letter(index + self.column_offset + 1)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Table:
+    sheets: list[Sheet]
+    delimiter: str  # "" for a workbook
+
+    def sheet(self, name: str) -> Sheet | None:
+        wanted = name.strip().casefold()
+        return next((sheet for sheet in self.sheets if sheet.name.strip().casefold() == wanted), None)
+
+
+def read_table(data: bytes, *, filename: str, max_bytes: int) -> Table:
+    """The file as sheets of text cells. A name ending in .xlsx is a workbook; without an extension the zip
+    signature decides; everything else is delimited text (a macro workbook, .xlsm, is refused as binary: no
+    instrument writes one)."""
+    if not data:
+        raise reject(_("The file is empty."))
+    if len(data) > max_bytes:
+        raise reject(
+            _("The file is %(size)d bytes; the limit is %(limit)d bytes. Export one run per file.")
+            % {"size": len(data), "limit": max_bytes}
+        )
+    extension = filename.rpartition(".")[2].casefold() if "." in filename else ""
+    if extension == "xlsx" or (not extension and data.startswith(b"PK\x03\x04")):
+        return _read_workbook(data, max_bytes=max_bytes)
+    return _read_text(_decode(data))
+
+
+def _decode(data: bytes) -> str:
+    binary = reject(_("The file is binary, not a text export. Export the run as CSV or .xlsx."))
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")
+        elif b"\x00" in data:
+            raise binary
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                # Excel on Windows saves "CSV" in the ANSI code page.
+                text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise binary from None
+    if any(character in text for character in _CONTROL):
+        raise binary
+    return text
+
+
+def _read_text(text: str) -> Table:
+    first_line, _newline, rest = text.partition("\n")
+    marker = first_line.rstrip("\r")
+    # Excel writes and honours a first line "sep=;" naming the delimiter.
+    if marker.casefold() in ("sep=,", "sep=;", "sep=\t"):
+        delimiter, skipped, text = marker[4], 1, rest
+    else:
+        delimiter, skipped = _sniff_delimiter(text), 0
+    rows = []
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1 + skipped):
+            rows.append((number, cells))
+    except csv.Error as error:
+        raise reject(_("The file is not valid delimited text (%(error)s).") % {"error": error}) from None
+    if rows and rows[0][1][:2] == ["__sheet__", "__row__"]:
+        return Table(_split_flattened(rows[1:]), delimiter)
+    return Table([Sheet("", rows)], delimiter)
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = text[:65536]
+
+    def fields(delimiter: str) -> int:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        try:
+            return sum(len(cells) for cells in itertools.islice(reader, 5))
+        except csv.Error:
+            return 0
+
+    return max((",", ";", "\t"), key=fields)
+
+
+def _split_flattened(rows: list[tuple[int, list[str]]]) -> list[Sheet]:
+    """A workbook saved as one CSV whose first two columns name the sheet and its row; rows keep their line
+    number in the CSV (the file the user has)."""
+    sheets: dict[str, list[tuple[int, list[str]]]] = {}
+    for number, cells in rows:
+        if cells:
+            sheets.setdefault(cells[0], []).append((number, cells[2:]))
+    return [Sheet(name, sheet_rows, column_offset=2) for name, sheet_rows in sheets.items()]
+
+
+def _read_workbook(data: bytes, *, max_bytes: int) -> Table:
+    not_a_workbook = _("The file is not a readable .xlsx workbook (%(error)s). Export it again from the instrument.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise reject(not_a_workbook % {"error": _("not a zip archive")}) from None
+    if inflated > max_bytes * XLSX_MAX_INFLATION:
+        raise reject(
+            _("The workbook inflates to %(size)d bytes, more than %(limit)d; it cannot be an instrument export.")
+            % {"size": inflated, "limit": max_bytes * XLSX_MAX_INFLATION}
+        )
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about Excel extensions it drops (data validation lists); they carry no data.
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            try:
+                sheets = [
+                    Sheet(
+                        worksheet.title,
+                        [
+                            (number, [_cell_text(value) for value in values])
+                            for number, values in enumerate(worksheet.iter_rows(values_only=True), 1)
+                        ],
+                    )
+                    for worksheet in workbook.worksheets
+                ]
+            finally:
+                workbook.close()
+    # A malformed workbook can fail anywhere inside openpyxl and lxml, with any exception type; every one of
+    # them means the same thing to the user.
+    except Exception as error:
+        raise reject(not_a_workbook % {"error": type(error).__name__}) from None
+    return Table(sheets, "")
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    # Array and data-table formulas come as objects; marking them keeps them from passing the formula check.
+    return "=" + str(getattr(value, "text", value))
+
+
+def formula_problems(table: Table) -> list[Problem]:
+    problems = []
+    for sheet in table.sheets:
+        for number, cells in sheet.rows:
+            if not _FORMULA_HINT.search("\x00" + "\x00".join(cells)):
+                continue
+            for index, cell in enumerate(cells):
+                if _is_formula(cell):
+                    shown = cell if len(cell) <= 40 else cell[:40] + "…"
+                    problems.append(
+                        Problem(
+                            number,
+                            sheet.letter(index),
+                            _(
+                                "“%(text)s” would run as a spreadsheet formula. Instrument exports never hold "
+                                "formulas: remove it or export the run again."
+                            )
+                            % {"text": shown},
+                        )
+                    )
+    return problems
+
+
+def _is_formula(cell: str) -> bool:
+    text = cell.strip()
+    return len(text) > 1 and text[0] in _FORMULA_START and not _NUMBER.fullmatch(text)
+
+
+# Cells
+
+
+def collapse(text: str) -> str:
+    """A header label with its runs of spaces and line breaks made single spaces."""
+    return " ".join(text.split())
+
+
+def element(symbol: str) -> str | None:
+    return _ELEMENT_BY_FOLDED.get(symbol.casefold())
+
+
+def unit(text: str) -> str | None:
+    """The canonical unit for `[ ppb ]`, `(mg/L)`, `µg/L`, `Y (ppm)`'s inner part and the like."""
+    return _UNITS.get(text.strip().strip("[]()").replace(" ", "").casefold())
+
+
+def number(text: str) -> Decimal | None:
+    """A plain decimal number, or None when the text is anything else."""
+    text = text.strip()
+    return Decimal(text) if _NUMBER.fullmatch(text) else None
+
+
+def cell_value(
+    text: str, words: Mapping[str, str] = CENSORED_WORDS
+) -> tuple[Decimal | None, Qualifier, Decimal | None]:
+    """(value, qualifier, detection limit) of a result cell; ValueError with a message for anything else.
+    `words` maps casefolded words a vendor prints instead of a number to their qualifier."""
+    text = text.strip()
+    if not text:
+        return None, Qualifier.NOT_REPORTED, None
+    if _NUMBER.fullmatch(text):
+        return Decimal(text), Qualifier.NONE, None
+    head, rest = text[0], text[1:].strip()
+    if head == "<":
+        if _NUMBER.fullmatch(rest):
+            return None, Qualifier.BELOW_DL, Decimal(rest)
+        if rest.casefold() in _UNSTATED_LIMITS:
+            return None, Qualifier.BELOW_DL, None
+    elif head == ">" and _NUMBER.fullmatch(rest):
+        return Decimal(rest), Qualifier.ABOVE, None
+    word = words.get(text.casefold())
+    if word:
+        return None, Qualifier(word), None
+    if _DECIMAL_COMMA.fullmatch(text):
+        raise ValueError(
+            _("“%(text)s” has a decimal comma; export the run with a decimal point.") % {"text": text[:40]}
+        )
+    raise ValueError(
+        _("“%(text)s” is not a number or a censored value such as <0.004, >100, OR or N/A.") % {"text": text[:40]}
+    )
+
+
+def day_first(texts: Iterable[str], *, hint: bool) -> bool:
+    """Whether ambiguous dates such as 05/06/2024 are day-first: a first part above 12 anywhere in the file
+    settles it, then a second part above 12; otherwise `hint`, what the file's locale suggests. ValueError when
+    the file mixes both orders."""
+    day_first_seen = month_first_seen = False
+    for text in texts:
+        match = _DATE.match(text.strip())
+        if match:
+            day_first_seen |= int(match[1]) > 12
+            month_first_seen |= int(match[2]) > 12
+    if day_first_seen and month_first_seen:
+        raise ValueError(_("The dates are written both day-first and month-first; export them in one order."))
+    return True if day_first_seen else False if month_first_seen else hint
+
+
+def parse_datetime(text: str, *, day_first: bool) -> datetime | None:
+    """A naive datetime from `dd/mm/yyyy hh:mm`, `mm-dd-yy h:mm:ss PM`, ISO 8601 (workbook cells); None when
+    empty; ValueError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    invalid = ValueError(_("“%(text)s” is not a date and time.") % {"text": text[:40]})
+    try:
+        if text[:4].isdigit() and text[4:5] == "-":
+            moment = datetime.fromisoformat(text)
+        else:
+            moment = _local_datetime(text, day_first=day_first)
+    except ValueError:
+        raise invalid from None
+    if moment.tzinfo is not None:
+        raise ValueError(_("“%(text)s” has a time zone; give the local time without one.") % {"text": text[:40]})
+    return moment
+
+
+def _local_datetime(text: str, *, day_first: bool) -> datetime:
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    first, second, year, hour, minute, seconds, fraction, half = match.groups()
+    day, month = (first, second) if day_first else (second, first)
+    hours = int(hour or 0)
+    if half:
+        if not 1 <= hours <= 12:
+            raise ValueError(text)
+        hours = hours % 12 + (12 if half.casefold() == "pm" else 0)
+    return datetime(
+        int(year) + (2000 if len(year) == 2 else 0),
+        int(month),
+        int(day),
+        hours,
+        int(minute or 0),
+        int(seconds or 0),
+        int((fraction or "0").ljust(6, "0")),
+    )
+
+
+# Building the run
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A column of results: one analyte, isotope and mode in one unit."""
+
+    column: str
+    analyte: str
+    isotope: str
+    mode: str
+    unit: str
+    index: int  # position of the value cell in the row
+
+
+@dataclass(slots=True)
+class RunRow:
+    """One instrument measurement: what the vendor reader found, then what RunBuilder.prepare worked out."""
+
+    row: int
+    sample_name: str
+    vendor_type: str = ""
+    level: str = ""
+    acquired: str = ""  # date and time as written
+    dilution_factor: Decimal | None = None
+    rejected: bool = False
+    data_file: str = ""
+    run_row: int = 0
+    row_type: RowType = RowType.SAMPLE
+    crm_name: str = ""
+    duplicate_of: str = ""
+    acquired_at: datetime | None = None
+
+
+# Rows of these types report on a sample of the lot, so they must name it.
+_NAMED_TYPES = frozenset((RowType.SAMPLE, RowType.DUPLICATE, RowType.SPIKE))
+
+
+class RunBuilder:
+    """Collects readings and problems while a vendor reader walks the file.
+
+    The reader lists its measurements first (`prepare`), because classifying a row and reading its date depend on
+    the whole file: a trailing D makes a duplicate only if the original is in the file, and 05/06 is ambiguous
+    until some date has a part above 12. Then it adds the value cells.
+    """
+
+    def __init__(self, format: str, classify_rows: Callable[[Sequence[RunRow], Mapping[str, RowType | None]], None]):
+        self.format = format
+        self.classify_rows = classify_rows
+        self.readings: list[Reading] = []
+        self.internal_standards: list[str] = []
+        self.problems: list[Problem] = []
+
+    def problem(self, row: int | None, column: str, message: str) -> None:
+        self.problems.append(Problem(row, column, message))
+
+    def cell_problem(self, row: int, column: str, raw: str, message: str) -> None:
+        """A value cell that cannot be read, unless it is a formula: formula_problems reports those once."""
+        if not _is_formula(raw):
+            self.problem(row, column, message)
+
+    def prepare(
+        self,
+        rows: Sequence[RunRow],
+        *,
+        types: Mapping[str, RowType | None],
+        name_column: str,
+        date_column: str = "",
+        day_first_hint: bool = True,
+        group_consecutive: bool = False,
+    ) -> None:
+        """Classify the rows (`types` maps the casefolded vendor type, None meaning "look at the name"), read
+        their dates and number the measurements. In a long layout (`group_consecutive`) consecutive lines of
+        the same sample, type and time are one measurement."""
+        self.classify_rows(rows, types)
+        try:
+            dates_day_first = day_first((row.acquired for row in rows), hint=day_first_hint)
+        except ValueError as error:
+            self.problem(None, date_column, str(error))
+            dates_day_first = day_first_hint
+        run_row, previous = 0, None
+        for row in rows:
+            try:
+                row.acquired_at = parse_datetime(row.acquired, day_first=dates_day_first)
+            except ValueError as error:
+                self.problem(row.row, date_column, str(error))
+            if row.row_type in _NAMED_TYPES and not row.sample_name:
+                self.problem(row.row, name_column, _("The row has no sample name."))
+            key = (row.sample_name, row.vendor_type, row.acquired)
+            if not group_consecutive or key != previous:
+                run_row += 1
+            row.run_row, previous = run_row, key
+
+    def add_cells(
+        self,
+        row: RunRow,
+        cells: list[str],
+        channels: Sequence[Channel],
+        detection_limits: Sequence[Decimal | None] = (),
+        words: Mapping[str, str] = CENSORED_WORDS,
+    ) -> None:
+        """One reading per channel from the row's cells; `detection_limits`, when given, pairs with `channels`
+        and applies where the cell does not state its own limit; `words` as for `cell_value`."""
+        width = len(cells)
+        plain_number = _NUMBER.fullmatch  # the common case, without the stripping cell_value does
+        for position, channel in enumerate(channels):
+            raw = cells[channel.index] if channel.index < width else ""
+            if plain_number(raw):
+                value, qualifier, limit = Decimal(raw), Qualifier.NONE, None
+            else:
+                try:
+                    value, qualifier, limit = cell_value(raw, words)
+                except ValueError as error:
+                    self.cell_problem(row.row, channel.column, raw, str(error))
+                    continue
+            if limit is None and detection_limits:
+                limit = detection_limits[position]
+            self.add(row, channel, raw, value, qualifier, limit)
+
+    def add(
+        self,
+        row: RunRow,
+        channel: Channel,
+        raw: str,
+        value: Decimal | None,
+        qualifier: Qualifier,
+        detection_limit: Decimal | None,
+    ) -> None:
+        # Positional, in field order: keyword arguments double the cost of the 30,000 readings of a large batch.
+        self.readings.append(
+            Reading(
+                row.row,
+                channel.column,
+                row.sample_name,
+                row.row_type,
+                channel.analyte,
+                channel.isotope,
+                value,
+                qualifier,
+                detection_limit,
+                channel.unit,
+                row.dilution_factor,
+                row.acquired_at,
+                row.crm_name,
+                row.level,
+                raw,
+                row.rejected,
+                channel.mode,
+                row.duplicate_of,
+                row.run_row,
+                row.vendor_type,
+                row.data_file,
+            )
+        )
+
+    def result(self, *, sheet: str) -> ParsedRun:
+        if not self.problems and not self.readings:
+            self.problem(None, "", _("The file holds no readings."))
+        if self.problems:
+            raise ImportRejected(self.problems)
+        return ParsedRun(self.format, self.readings, self.internal_standards, sheet)
+
+
+class HeaderChannels:
+    """The result columns of one header row. A second column for the same analyte, isotope and mode is a
+    duplicated column: which of the two is the result cannot be known, so it is a problem."""
+
+    def __init__(self, run: RunBuilder, sheet: Sheet, row: int):
+        self.run, self.sheet, self.row = run, sheet, row
+        self.channels: list[Channel] = []
+        self._first: dict[tuple[str, str, str], int] = {}
+
+    def add(self, index: int, column: str, symbol: str, isotope: str, mode: str, unit_text: str) -> bool:
+        """Whether the column became a channel; the problem is recorded when not."""
+        channel = make_channel(self.run, self.row, column, index, symbol, isotope, mode, unit_text)
+        if channel is None:
+            return False
+        key = (channel.analyte, channel.isotope, channel.mode)
+        first = self._first.setdefault(key, index)
+        if first != index:
+            self.run.problem(
+                self.row,
+                column,
+                _("Column %(column)s repeats column %(first)s (same analyte, isotope and mode); keep one of them.")
+                % {"column": self.sheet.letter(index), "first": self.sheet.letter(first)},
+            )
+            return False
+        self.channels.append(channel)
+        return True
+
+
+def make_channel(
+    run: RunBuilder,
+    row: int,
+    column: str,
+    index: int,
+    symbol: str,
+    isotope: str,
+    mode: str,
+    unit_text: str,
+    *,
+    symbol_column: str = "",
+    unit_column: str = "",
+) -> Channel | None:
+    """A channel, or None after recording why not: an element symbol and a unit the importer knows. Problems
+    name `column` unless the symbol or unit sits in a column of its own (long layouts)."""
+    canonical = element(symbol)
+    if canonical is None:
+        run.problem(
+            row, symbol_column or column, _("“%(symbol)s” is not a chemical element symbol.") % {"symbol": symbol}
+        )
+        return None
+    canonical_unit = unit(unit_text)
+    if canonical_unit is None:
+        run.problem(
+            row,
+            unit_column or column,
+            _("Unknown unit “%(unit)s”; use one of %(units)s.") % {"unit": unit_text, "units": ", ".join(UNITS)},
+        )
+        return None
+    return Channel(column, canonical, isotope, mode, canonical_unit, index)
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """A layout the importer knows: `sniff` says whether a sheet looks like it, `read` fills a RunBuilder."""
+
+    name: str
+    description: str  # what the layout looks like, for the message when nothing fits
+    sniff: Callable[[Sheet], bool]
+    read: Callable[[Table, Sheet, RunBuilder], None]
+    preferred_sheets: tuple[str, ...] = ()
+
+
+def header_index(cells: Sequence[str]) -> dict[str, int]:
+    """Column positions by casefolded, collapsed label; the first occurrence wins."""
+    index: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        index.setdefault(collapse(cell).casefold(), position)
+    return index

@@ -1,0 +1,70 @@
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from assays import importers, services
+from assays.models import Instrument, Method
+from lims.exceptions import ApplicationError
+
+
+class Command(BaseCommand):
+    help = (
+        "Parse an instrument file and print a JSON summary (--dry-run, touches nothing), or import it as a run "
+        "in preview for a user."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="Parse and summarise only; store nothing.")
+        parser.add_argument("--format", choices=list(importers.FORMATS), help="Override the detected format.")
+        parser.add_argument("--user", help="Username of the technician importing (not with --dry-run).")
+        parser.add_argument("--instrument", help="Serial number of the instrument.")
+        parser.add_argument("--method", help="Method code, for example icpms-4acid.")
+        parser.add_argument("--prep-mass-g", dest="prep_mass_g")
+        parser.add_argument("--prep-volume-ml", dest="prep_volume_ml")
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from exc
+        try:
+            if options["dry_run"]:
+                parsed = services.run_parse(data=data, filename=path.name, format=options["format"])
+                self.stdout.write(json.dumps(parsed.summary(), indent=2, ensure_ascii=False))
+                return
+            run = self._import(data, path.name, options)
+        except ApplicationError as exc:
+            lines = [exc.message]
+            for problem in exc.extra.get("problems", []):
+                where = ", ".join(
+                    part for part in (f"row {problem['row']}" if problem["row"] else "", problem["column"]) if part
+                )
+                lines.append(f"  {where or 'file'}: {problem['message']}")
+            raise CommandError("\n".join(lines)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Run {run.pk} imported for preview: QC {run.qc_status}."))
+
+    def _import(self, data: bytes, filename: str, options):
+        missing = [name for name in ("user", "instrument", "method") if not options[name]]
+        if missing:
+            raise CommandError("an import needs " + ", ".join(f"--{name}" for name in missing) + " (or use --dry-run)")
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        instrument = Instrument.objects.filter(serial=options["instrument"]).first()
+        method = Method.objects.filter(code=options["method"]).first()
+        for name, found in (("user", user), ("instrument", instrument), ("method", method)):
+            if found is None:
+                raise CommandError(f"no {name} {options[name]!r}")
+        return services.run_import(
+            actor=user,
+            data=data,
+            filename=filename,
+            instrument=instrument,
+            method=method,
+            format=options["format"],
+            prep_mass_g=Decimal(options["prep_mass_g"]) if options["prep_mass_g"] else None,
+            prep_volume_ml=Decimal(options["prep_volume_ml"]) if options["prep_volume_ml"] else None,
+        )

@@ -1,0 +1,517 @@
+"""Reference data of the laboratory (analytes, methods, instruments, panels, reference materials)
+and its measurements (runs, readings, QC checks, results).
+
+A Reading is what an instrument said; a Result is what the laboratory reports for a sample and an
+analyte, in the panel's unit and on a stated basis. Results are written only by assays.services,
+and every change of a result's status appends a ResultEvent.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samples.models import Material, Sample
+
+
+class Unit(models.TextChoices):
+    """Reporting units of solids. Solution units appear only on readings (see assays.units)."""
+
+    PERCENT = "%", "%"
+    G_PER_T = "g/t", "g/t"
+    PPM = "ppm", "ppm"
+    PPB = "ppb", "ppb"
+
+
+class Basis(models.TextChoices):
+    DRY = "dry", _("Dry basis")
+    AS_RECEIVED = "as_received", _("As received")
+
+
+class Qualifier(models.TextChoices):
+    NONE = "", _("Measured")
+    BELOW_DL = "<", _("Below detection limit")
+    ABOVE = ">", _("Above")
+    OVER_RANGE = "OR", _("Over range")
+    NOT_REPORTED = "NA", _("Not reported")
+
+
+class Analyte(models.Model):
+    """An element (or moisture) the laboratory reports. Rare-earth elements are flagged because
+    customs checks that every one of them the certificate reports is declared."""
+
+    symbol = models.CharField(_("symbol"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    default_unit = models.CharField(_("default unit"), max_length=8, choices=Unit.choices)
+    is_rare_earth = models.BooleanField(_("rare-earth element"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("analyte")
+        verbose_name_plural = _("analytes")
+        ordering = ["symbol"]
+
+    def __str__(self):
+        return self.symbol
+
+
+class Method(models.Model):
+    class Technique(models.TextChoices):
+        ICP_MS = "icp_ms", _("ICP-MS")
+        FIRE_ASSAY = "fire_assay", _("Fire assay")
+        TITRATION = "titration", _("Titration")
+        GRAVIMETRIC = "gravimetric", _("Gravimetric")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    technique = models.CharField(_("technique"), max_length=20, choices=Technique.choices)
+    standard = models.CharField(_("standard"), max_length=80, blank=True, help_text=_("For example ISO 10258."))
+    imported = models.BooleanField(
+        _("imported from instrument files"),
+        default=False,
+        help_text=_("Results of this method arrive as instrument runs; the others are entered by hand."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("method")
+        verbose_name_plural = _("methods")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MethodAnalyte(models.Model):
+    """How a method performs for one analyte: the limit its blanks must stay below (in the unit the
+    instrument reports, usually ug/L of digest) and its expanded relative uncertainty (k=2), which
+    widens CRM acceptance intervals and is reported with results."""
+
+    method = models.ForeignKey(Method, on_delete=models.CASCADE, related_name="performance")
+    analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="+")
+    blank_limit = models.DecimalField(_("blank limit"), max_digits=14, decimal_places=6, null=True, blank=True)
+    blank_unit = models.CharField(_("blank limit unit"), max_length=8, default="ug/L")
+    rel_uncertainty_pct = models.DecimalField(
+        _("expanded relative uncertainty (%)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+    class Meta:
+        verbose_name = _("method performance")
+        verbose_name_plural = _("method performance")
+        ordering = ["method", "analyte__symbol"]
+        constraints = [models.UniqueConstraint(fields=["method", "analyte"], name="method_analyte_unique")]
+
+    def __str__(self):
+        return f"{self.method.code} {self.analyte}"
+
+
+class Instrument(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    model = models.CharField(_("model"), max_length=80)
+    serial = models.CharField(_("serial number"), max_length=60, unique=True)
+    calibration_due = models.DateField(_("calibration due"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.model}, {self.serial})"
+
+    def calibration_valid_on(self, day) -> bool:
+        return day <= self.calibration_due
+
+
+class Panel(models.Model):
+    """The analytes every sample of a material must have before it can be certified."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    material = models.OneToOneField(
+        Material, verbose_name=_("material"), on_delete=models.PROTECT, related_name="panel"
+    )
+
+    class Meta:
+        verbose_name = _("panel")
+        verbose_name_plural = _("panels")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PanelEntry(models.Model):
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="entries")
+    analyte = models.ForeignKey(Analyte, verbose_name=_("analyte"), on_delete=models.PROTECT, related_name="+")
+    method = models.ForeignKey(Method, verbose_name=_("method"), on_delete=models.PROTECT, related_name="+")
+    unit = models.CharField(_("reporting unit"), max_length=8, choices=Unit.choices)
+    reporting_limit = models.DecimalField(_("reporting limit"), max_digits=14, decimal_places=6)
+    decimals = models.PositiveSmallIntegerField(_("decimals"), validators=[MaxValueValidator(6)])
+    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices, default=Basis.DRY)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("panel entry")
+        verbose_name_plural = _("panel entries")
+        ordering = ["panel", "position", "analyte__symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "analyte"], name="panel_analyte_unique"),
+            models.CheckConstraint(condition=models.Q(reporting_limit__gt=0), name="panel_rl_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.panel.code}: {self.analyte} ({self.unit})"
+
+
+class ReferenceMaterial(models.Model):
+    """A certified reference material (CRM). `aliases` are other spellings seen in instrument
+    files, one per line; the importers' tolerant matching handles typos on top."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    producer = models.CharField(_("producer"), max_length=80)
+    matrix = models.CharField(_("matrix"), max_length=120)
+    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices, default=Basis.DRY)
+    aliases = models.TextField(_("aliases"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reference material")
+        verbose_name_plural = _("reference materials")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CertifiedValue(models.Model):
+    class Convention(models.TextChoices):
+        CI95 = "ci95", _("95 % confidence interval")
+        SD1 = "sd1", _("1 standard deviation")
+        SD2 = "sd2", _("2 standard deviations")
+
+    reference_material = models.ForeignKey(ReferenceMaterial, on_delete=models.CASCADE, related_name="values")
+    analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(_("certified value"), max_digits=14, decimal_places=6)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    uncertainty = models.DecimalField(_("uncertainty"), max_digits=14, decimal_places=6, null=True, blank=True)
+    convention = models.CharField(_("convention"), max_length=8, choices=Convention.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("certified value")
+        verbose_name_plural = _("certified values")
+        ordering = ["reference_material", "analyte__symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["reference_material", "analyte"], name="crm_analyte_unique"),
+            # An uncertainty means nothing without the convention it is stated in.
+            models.CheckConstraint(
+                condition=models.Q(uncertainty__isnull=True) | ~models.Q(convention=""),
+                name="crm_uncertainty_has_convention",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference_material} {self.analyte} {self.value} {self.unit}"
+
+
+class Run(models.Model):
+    """One instrument file. Imported as a preview (readings stored, no results); the technician
+    accepts it, which turns the sample readings into results, or discards it."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Preview")
+        ACCEPTED = "accepted", _("Accepted")
+        DISCARDED = "discarded", _("Discarded")
+
+    class QCStatus(models.TextChoices):
+        PASSED = "passed", _("QC passed")
+        FAILED = "failed", _("QC failed")
+        OVERRIDDEN = "overridden", _("QC failed, overridden")
+
+    instrument = models.ForeignKey(Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT)
+    method = models.ForeignKey(Method, verbose_name=_("method"), on_delete=models.PROTECT)
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raw_file = models.FileField(_("raw file"), upload_to="runs/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    format = models.CharField(_("format"), max_length=40)
+    # Preparation: a digest of `prep_mass_g` made up to `prep_volume_ml`. Needed only when the file
+    # reports solution concentrations; files that report per sample mass leave them empty.
+    prep_mass_g = models.DecimalField(_("digested mass (g)"), max_digits=8, decimal_places=4, null=True, blank=True)
+    prep_volume_ml = models.DecimalField(_("final volume (mL)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    ccv_nominal = models.DecimalField(
+        _("CCV nominal concentration"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PREVIEW)
+    qc_status = models.CharField(_("QC"), max_length=12, choices=QCStatus.choices)
+    summary = models.JSONField(_("summary"), default=dict)
+    unmatched = models.JSONField(_("unmatched sample ids"), default=list)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    override_at = models.DateTimeField(_("overridden at"), null=True, blank=True)
+    override_reason = models.TextField(_("override reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["preview", "accepted", "discarded"]), name="run_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(qc_status__in=["passed", "failed", "overridden"]), name="run_qc_status_valid"
+            ),
+            # The same file is imported once; a discarded import does not count.
+            models.UniqueConstraint(
+                fields=["sha256"], condition=~models.Q(status="discarded"), name="run_file_imported_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(qc_status="overridden") | ~models.Q(override_reason=""),
+                name="run_override_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{_('Run')} {self.pk} ({self.filename})"
+
+    @property
+    def qc_cleared(self) -> bool:
+        return self.qc_status in (self.QCStatus.PASSED, self.QCStatus.OVERRIDDEN)
+
+
+class RowType(models.TextChoices):
+    CAL_BLANK = "cal_blank", _("Calibration blank")
+    CAL_STD = "cal_std", _("Calibration standard")
+    ICV = "icv", _("ICV")
+    CCV = "ccv", _("CCV")
+    CCB = "ccb", _("CCB")
+    METHOD_BLANK = "method_blank", _("Method blank")
+    CRM = "crm", _("Reference material")
+    DUPLICATE = "duplicate", _("Duplicate")
+    SPIKE = "spike", _("Spike")
+    SAMPLE = "sample", _("Sample")
+    OTHER = "other", _("Other")
+
+
+class Reading(models.Model):
+    """One value as the instrument reported it, with where it came from in the file."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="readings")
+    row = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=120)
+    sample_name = models.CharField(_("sample id in file"), max_length=120)
+    row_type = models.CharField(_("row type"), max_length=16, choices=RowType.choices)
+    sample = models.ForeignKey(Sample, on_delete=models.PROTECT, null=True, blank=True, related_name="readings")
+    reference_material = models.ForeignKey(
+        ReferenceMaterial, on_delete=models.PROTECT, null=True, blank=True, related_name="readings"
+    )
+    duplicate_of = models.CharField(_("duplicate of"), max_length=120, blank=True)
+    analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="+")
+    isotope = models.CharField(_("isotope or wavelength"), max_length=20, blank=True)
+    mode = models.CharField(_("tune or view"), max_length=30, blank=True)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=8, null=True)
+    qualifier = models.CharField(_("qualifier"), max_length=2, choices=Qualifier.choices, blank=True)
+    detection_limit = models.DecimalField(_("detection limit"), max_digits=20, decimal_places=8, null=True)
+    unit = models.CharField(_("unit"), max_length=8)
+    dilution_factor = models.DecimalField(_("dilution factor"), max_digits=12, decimal_places=4, null=True)
+    acquired_at = models.DateTimeField(_("acquired at"), null=True)
+    rejected = models.BooleanField(_("rejected by the instrument"), default=False)
+
+    class Meta:
+        verbose_name = _("reading")
+        verbose_name_plural = _("readings")
+        ordering = ["run", "row", "id"]
+        indexes = [models.Index(fields=["run", "row_type"])]
+
+    def __str__(self):
+        return f"{self.sample_name} {self.analyte_id} {self.qualifier}{self.value}"
+
+    @property
+    def negative(self) -> bool:
+        return self.value is not None and self.value < 0
+
+
+class QCCheck(models.Model):
+    class Kind(models.TextChoices):
+        BLANK = "blank", _("Blank")
+        CRM_RECOVERY = "crm_recovery", _("CRM recovery")
+        DUPLICATE_RPD = "duplicate_rpd", _("Duplicate RPD")
+        CCV_RECOVERY = "ccv_recovery", _("CCV recovery")
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="qc_checks")
+    kind = models.CharField(_("check"), max_length=20, choices=Kind.choices)
+    analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(_("subject"), max_length=120, help_text=_("The row checked, as named in the file."))
+    reference_material = models.ForeignKey(
+        ReferenceMaterial, on_delete=models.PROTECT, null=True, blank=True, related_name="qc_checks"
+    )
+    passed = models.BooleanField(_("passed"))
+    figures = models.JSONField(_("figures"), default=dict)
+    message = models.TextField(_("message"))
+    acquired_at = models.DateTimeField(_("acquired at"), null=True)
+
+    class Meta:
+        verbose_name = _("QC check")
+        verbose_name_plural = _("QC checks")
+        ordering = ["run", "passed", "kind", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.analyte_id} {'ok' if self.passed else 'FAIL'}"
+
+
+class Result(models.Model):
+    """The reportable value for a sample and an analyte.
+
+    The `*_as_received` fields hold what was measured, in the panel's unit; `value`,
+    `detection_limit` and `uncertainty` are the same on the entry's basis (dry for everything but
+    moisture), filled once the sample's moisture is approved. Censored results keep their qualifier and detection limit with a null value: nothing
+    is ever stored as zero. One current result per sample and analyte: a rejected result stays as
+    history and its retest is a new row.
+    """
+
+    EXPORTER_PATH = None  # exporters see results on certificates only
+
+    class Status(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected (retest)")
+
+    class Source(models.TextChoices):
+        READING = "reading", _("Instrument run")
+        MANUAL = "manual", _("Manual entry")
+
+    sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="results")
+    analyte = models.ForeignKey(Analyte, verbose_name=_("analyte"), on_delete=models.PROTECT, related_name="+")
+    method = models.ForeignKey(Method, verbose_name=_("method"), on_delete=models.PROTECT, related_name="+")
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices)
+    qualifier = models.CharField(_("qualifier"), max_length=2, choices=Qualifier.choices, blank=True)
+    # As measured, in the panel's unit.
+    value_as_received = models.DecimalField(_("value as received"), max_digits=20, decimal_places=8, null=True)
+    detection_limit_as_received = models.DecimalField(
+        _("detection limit as received"), max_digits=20, decimal_places=8, null=True
+    )
+    uncertainty_as_received = models.DecimalField(
+        _("expanded uncertainty as received"), max_digits=20, decimal_places=8, null=True
+    )
+    # On the reported basis; empty while a dry-basis result waits for the sample's moisture.
+    value = models.DecimalField(_("reported value"), max_digits=20, decimal_places=8, null=True)
+    detection_limit = models.DecimalField(_("detection limit"), max_digits=20, decimal_places=8, null=True)
+    uncertainty = models.DecimalField(_("expanded uncertainty"), max_digits=20, decimal_places=8, null=True)
+    negative = models.BooleanField(_("negative reading"), default=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, null=True, blank=True, related_name="results")
+    reading = models.OneToOneField(Reading, on_delete=models.PROTECT, null=True, blank=True, related_name="result")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ENTERED)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved or rejected by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ["sample", "analyte__symbol", "-entered_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["entered", "approved", "rejected"]), name="result_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["sample", "analyte"],
+                condition=models.Q(status__in=["entered", "approved"]),
+                name="result_one_current_per_analyte",
+            ),
+            # Four eyes, also in the database: whoever entered a result never decides on it.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("entered_by")),
+                name="result_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="entered", decided_by__isnull=True)
+                | (~models.Q(status="entered") & models.Q(decided_by__isnull=False)),
+                name="result_decision_complete",
+            ),
+            # A censored or unreported result has no value; a measured one has.
+            models.CheckConstraint(
+                condition=models.Q(qualifier="", value_as_received__isnull=False) | ~models.Q(qualifier=""),
+                name="result_measured_has_value",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], condition=models.Q(status="entered"), name="result_entered_idx")]
+
+    def __str__(self):
+        return f"{self.sample} {self.analyte} {self.display_value()}"
+
+    @property
+    def basis_pending(self) -> bool:
+        """A dry-basis result whose sample has no approved moisture yet."""
+        return (
+            self.qualifier in (Qualifier.NONE, Qualifier.BELOW_DL)
+            and self.value is None
+            and self.detection_limit is None
+        )
+
+    def display_value(self, *, as_received: bool = False) -> str:
+        """The result as a person reads it: `12.3 ppm`, `<0.05 ppm`, `OR`."""
+        value = self.value_as_received if as_received else self.value
+        limit = self.detection_limit_as_received if as_received else self.detection_limit
+        if self.qualifier in (Qualifier.OVER_RANGE, Qualifier.NOT_REPORTED):
+            return self.qualifier
+        shown = limit if self.qualifier == Qualifier.BELOW_DL else value
+        if shown is None:
+            return "…"
+        return f"{self.qualifier}{shown.normalize():f} {self.unit}"
+
+    def display_value_as_received(self) -> str:
+        return self.display_value(as_received=True)
+
+
+class ResultEvent(models.Model):
+    """Every transition of a result: who, when, why. Append-only like custody events."""
+
+    class Action(models.TextChoices):
+        ENTER = "enter", _("Entered")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected, retest requested")
+        DRY_BASIS = "dry_basis", _("Dry basis computed")
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("result event")
+        verbose_name_plural = _("result events")
+        ordering = ["result", "at", "id"]
+
+    def __str__(self):
+        return f"{self.result_id} {self.action}"

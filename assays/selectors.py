@@ -1,0 +1,192 @@
+"""Reads of runs, results and reference data for pages and API views, scoped by lims.permissions."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from assays.models import (
+    Analyte,
+    Instrument,
+    Method,
+    Panel,
+    PanelEntry,
+    QCCheck,
+    ReferenceMaterial,
+    Result,
+    Run,
+)
+from assays.services import ANALYSABLE
+from lims import permissions
+from lims.models import User
+from samples.models import Sample
+
+
+def run_list(user: User, *, status: str = "", qc_status: str = "") -> QuerySet:
+    runs = permissions.visible(user, Run.objects.all()).select_related("instrument", "method", "operator")
+    if status:
+        runs = runs.filter(status=status)
+    if qc_status:
+        runs = runs.filter(qc_status=qc_status)
+    return runs.annotate(reading_count=Count("readings", distinct=True))
+
+
+def run_get(user: User, pk: int) -> Run:
+    runs = permissions.visible(user, Run.objects.select_related("instrument", "method", "operator", "override_by"))
+    return get_object_or_404(runs, pk=pk)
+
+
+def run_readings(run: Run) -> QuerySet:
+    return run.readings.select_related("analyte", "sample", "reference_material").order_by("row", "id")
+
+
+@dataclass
+class RunPreview:
+    """A run laid out for a person: one line per row of the file, one column per analyte."""
+
+    analytes: list[str]
+    rows: list[dict]
+    counts: dict[str, int]
+
+
+def run_preview(run: Run, *, limit_rows: int = 400) -> RunPreview:
+    by_row: dict[int, dict] = {}
+    analytes: list[str] = []
+    seen = set()
+    counts: dict[str, int] = defaultdict(int)
+    for reading in run_readings(run):
+        symbol = " ".join(part for part in (reading.analyte.symbol, reading.isotope, reading.mode) if part)
+        if symbol not in seen:
+            seen.add(symbol)
+            analytes.append(symbol)
+        row = by_row.get(reading.row)
+        if row is None:
+            if len(by_row) >= limit_rows:
+                continue
+            counts[reading.row_type] += 1
+            row = by_row[reading.row] = {"reading": reading, "cells": {}}
+        row["cells"][symbol] = reading
+    rows = [
+        {"reading": row["reading"], "cells": [row["cells"].get(a) for a in analytes]}
+        for _, row in sorted(by_row.items())
+    ]
+    return RunPreview(analytes=analytes, rows=rows, counts=dict(counts))
+
+
+def run_qc_checks(run: Run) -> QuerySet:
+    return QCCheck.objects.filter(run=run).select_related("analyte", "reference_material").order_by("passed", "kind")
+
+
+def result_list(
+    user: User, *, status: str = "", sample: str = "", analyte: str = "", method: str = "", run: int | None = None
+) -> QuerySet:
+    results = permissions.visible(user, Result.objects.all()).select_related(
+        "sample__lot", "analyte", "method", "entered_by", "decided_by", "run"
+    )
+    if status:
+        results = results.filter(status=status)
+    if sample:
+        results = results.filter(sample__code__icontains=sample)
+    if analyte:
+        results = results.filter(analyte__symbol=analyte)
+    if method:
+        results = results.filter(method__code=method)
+    if run:
+        results = results.filter(run_id=run)
+    return results
+
+
+def review_queue(user: User) -> QuerySet:
+    """Results awaiting a decision that this user may take: never their own (four eyes)."""
+    return (
+        result_list(user, status=Result.Status.ENTERED)
+        .exclude(entered_by=user)
+        .exclude(run__operator=user)
+        .order_by("sample__code", "analyte__symbol")
+    )
+
+
+def result_get(user: User, pk: int) -> Result:
+    results = permissions.visible(user, Result.objects.select_related("sample__lot", "analyte", "method", "run"))
+    return get_object_or_404(results, pk=pk)
+
+
+def sample_results(sample: Sample) -> list[dict]:
+    """The sample's panel, entry by entry, with its current result (approved or awaiting review)."""
+    entries = PanelEntry.objects.filter(panel__material_id=sample.lot.material_id).select_related("analyte", "method")
+    current = {
+        r.analyte_id: r
+        for r in Result.objects.filter(
+            sample=sample, status__in=[Result.Status.ENTERED, Result.Status.APPROVED]
+        ).select_related("entered_by", "decided_by", "run")
+    }
+    return [{"entry": e, "result": current.get(e.analyte_id)} for e in entries]
+
+
+def entry_samples(user: User) -> QuerySet:
+    """Samples that may take results now."""
+    return permissions.visible(user, Sample.objects.filter(status__in=ANALYSABLE)).select_related("lot__material")
+
+
+def manual_methods() -> QuerySet:
+    return Method.objects.filter(active=True, imported=False)
+
+
+def imported_methods() -> QuerySet:
+    return Method.objects.filter(active=True, imported=True)
+
+
+def instruments_in_service() -> QuerySet:
+    return Instrument.objects.filter(active=True)
+
+
+def method_panel_analytes(method: Method) -> QuerySet:
+    """Analytes some panel determines by this method, in panel order."""
+    ids = PanelEntry.objects.filter(method=method).values_list("analyte_id", flat=True)
+    return Analyte.objects.filter(pk__in=ids).order_by("symbol")
+
+
+def control_chart_points(crm: ReferenceMaterial, analyte: Analyte) -> list[tuple]:
+    """(time, recovery %, run label) of every CRM recovery check for this pair, oldest first.
+    Discarded runs are left out: they never produced results."""
+    checks = (
+        QCCheck.objects.filter(
+            kind=QCCheck.Kind.CRM_RECOVERY, reference_material=crm, analyte=analyte, figures__has_key="recovery_pct"
+        )
+        .exclude(run__status=Run.Status.DISCARDED)
+        .select_related("run")
+        .order_by("acquired_at", "run__imported_at", "id")
+    )
+    points = []
+    for check in checks:
+        try:
+            recovery = Decimal(check.figures["recovery_pct"])
+        except (InvalidOperation, TypeError):
+            continue
+        points.append((check.acquired_at or check.run.imported_at, recovery, f"run {check.run_id}: {check.subject}"))
+    return points
+
+
+def control_chart_pairs() -> list[tuple[ReferenceMaterial, list[Analyte]]]:
+    """Reference materials with the analytes that have recovery checks, for the chart index."""
+    pairs = (
+        QCCheck.objects.filter(kind=QCCheck.Kind.CRM_RECOVERY, reference_material__isnull=False)
+        .values_list("reference_material_id", "analyte_id")
+        .distinct()
+    )
+    by_crm = defaultdict(set)
+    for crm_id, analyte_id in pairs:
+        by_crm[crm_id].add(analyte_id)
+    crms = ReferenceMaterial.objects.filter(pk__in=by_crm).order_by("name")
+    analytes = {a.pk: a for a in Analyte.objects.filter(pk__in={a for ids in by_crm.values() for a in ids})}
+    return [(crm, sorted((analytes[i] for i in by_crm[crm.pk]), key=lambda a: a.symbol)) for crm in crms]
+
+
+def reference_materials() -> QuerySet:
+    return ReferenceMaterial.objects.prefetch_related("values__analyte")
+
+
+def panels() -> QuerySet:
+    return Panel.objects.select_related("material").prefetch_related("entries__analyte", "entries__method")

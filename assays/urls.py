@@ -1,0 +1,19 @@
+from django.urls import path
+
+from assays import views
+
+urlpatterns = [
+    path("runs/", views.run_list, name="run_list"),
+    path("runs/import/", views.run_upload, name="run_upload"),
+    path("runs/<int:run_pk>/", views.run_detail, name="run_detail"),
+    path("runs/<int:run_pk>/accept/", views.run_accept, name="run_accept"),
+    path("runs/<int:run_pk>/discard/", views.run_discard, name="run_discard"),
+    path("runs/<int:run_pk>/override-qc/", views.run_override, name="run_override"),
+    path("results/", views.result_list, name="result_list"),
+    path("results/review/", views.result_review, name="result_review"),
+    path("results/enter/", views.result_enter, name="result_enter"),
+    path("results/<int:result_pk>/decide/", views.result_decide, name="result_decide"),
+    path("samples/<str:code>/results/", views.sample_results, name="sample_results"),
+    path("qc/charts/", views.chart_index, name="chart_index"),
+    path("qc/charts/<int:crm_pk>/<str:symbol>/", views.chart_detail, name="chart_detail"),
+]
