@@ -23,7 +23,9 @@ Decisions a lab auditor will look for:
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -53,6 +55,7 @@ from assays.models import (
 from lims import permissions
 from lims.audit import audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
+from lims.lib.bulk import bulk_insert
 from lims.models import User
 from samples import services as sample_services
 from samples.models import Sample
@@ -147,6 +150,77 @@ def _match_samples(parsed, analytes: dict[str, Analyte]) -> tuple[dict[str, Samp
     return found, unmatched
 
 
+# Columns of a Reading row, in the order _reading_records writes them.
+READING_COLUMNS = (
+    "run_id", "row", "column", "sample_name", "row_type", "sample_id", "reference_material_id", "duplicate_of",
+    "analyte_id", "isotope", "mode", "value", "qualifier", "detection_limit", "unit", "dilution_factor",
+    "acquired_at", "rejected",
+)  # fmt: skip
+# The largest magnitudes a stored reading may have (DecimalField max_digits 20 and 12, 8 and 4 decimals).
+MAX_READING = Decimal("1e12")
+MAX_DILUTION = Decimal("1e8")
+
+
+class QCRow(NamedTuple):
+    """What the QC checks need of a reading."""
+
+    row: int
+    row_type: str
+    rejected: bool
+    analyte_id: int
+    symbol: str
+    unit: str
+    value: Decimal | None
+    qualifier: str
+    detection_limit: Decimal | None
+    sample_name: str
+    duplicate_of: str
+    crm: ReferenceMaterial | None
+    acquired_at: datetime | None
+
+
+def _reading_records(run, parsed, *, analytes, crms, samples) -> tuple[list[tuple], list[QCRow]]:
+    """The rows to insert for the run's readings (tuples in READING_COLUMNS order: a large run is
+    written with one COPY, not 30,000 model instances) and the QC rows among them: every reading
+    that is not a sample's, and the sample readings a duplicate repeats."""
+    tz = timezone.get_current_timezone()
+    moments: dict[datetime, datetime] = {}
+    duplicated = {r.duplicate_of.upper() for r in parsed.readings if r.row_type == RowType.DUPLICATE}
+    analyte_ids = {symbol: analyte.pk for symbol, analyte in analytes.items()}
+    sample_ids = {key: sample.pk for key, sample in samples.items()}
+    records, qc_rows = [], []
+    run_id = run.pk
+    for r in parsed.readings:
+        row_type = r.row_type.value
+        if row_type == RowType.SAMPLE:
+            key = r.sample_name.upper()
+            sample_id = sample_ids.get(key)
+        else:
+            key = None
+            duplicate = row_type == RowType.DUPLICATE and r.duplicate_of
+            sample_id = sample_ids.get(r.duplicate_of.upper()) if duplicate else None
+        crm = crms.get(r.crm_name) if r.crm_name else None
+        analyte_id = analyte_ids[r.analyte]
+        at = r.acquired_at
+        if at is not None:
+            at = moments.get(at) or moments.setdefault(at, timezone.make_aware(at, tz))
+        records.append(
+            (
+                run_id, r.row, r.column[:120], r.sample_name[:120], row_type, sample_id, crm.pk if crm else None,
+                r.duplicate_of[:120], analyte_id, r.isotope[:20], r.mode[:30], r.value, r.qualifier.value,
+                r.detection_limit, r.unit, r.dilution_factor, at, r.rejected,
+            )
+        )  # fmt: skip
+        if key is None or key in duplicated:
+            qc_rows.append(
+                QCRow(
+                    r.row, row_type, r.rejected, analyte_id, r.analyte, r.unit, r.value, r.qualifier.value,
+                    r.detection_limit, r.sample_name[:120], r.duplicate_of, crm, at,
+                )
+            )  # fmt: skip
+    return records, qc_rows
+
+
 @transaction.atomic
 def _store_run(*, actor, instrument, method, name, sha256, parsed, fields, analytes, crms, samples, unmatched) -> Run:
     run = Run(
@@ -169,39 +243,9 @@ def _store_run(*, actor, instrument, method, name, sha256, parsed, fields, analy
             run.save()
     except IntegrityError as exc:
         raise Conflict(_("This file has been imported already."), field="file") from exc
-    tz = timezone.get_current_timezone()
-    rows = []
-    for r in parsed.readings:
-        if r.row_type == RowType.DUPLICATE:
-            sample = samples.get(r.duplicate_of.upper()) if r.duplicate_of else None
-        elif r.row_type == RowType.SAMPLE:
-            sample = samples.get(r.sample_name.upper())
-        else:
-            sample = None
-        rows.append(
-            Reading(
-                run=run,
-                row=r.row,
-                column=r.column[:120],
-                sample_name=r.sample_name[:120],
-                row_type=r.row_type.value,
-                sample=sample,
-                reference_material=crms.get(r.crm_name) if r.crm_name else None,
-                duplicate_of=(r.duplicate_of or "")[:120],
-                analyte=analytes[r.analyte],
-                isotope=r.isotope,
-                mode=r.mode[:30],
-                value=r.value,
-                qualifier=r.qualifier.value,
-                detection_limit=r.detection_limit,
-                unit=r.unit,
-                dilution_factor=r.dilution_factor,
-                acquired_at=timezone.make_aware(r.acquired_at, tz) if r.acquired_at else None,
-                rejected=r.rejected,
-            )
-        )
-    Reading.objects.bulk_create(rows, batch_size=2000)
-    checks = _qc_checks(run, rows, samples.values())
+    records, qc_rows = _reading_records(run, parsed, analytes=analytes, crms=crms, samples=samples)
+    bulk_insert(Reading, READING_COLUMNS, records)
+    checks = _qc_checks(run, qc_rows, samples.values())
     QCCheck.objects.bulk_create(checks)
     run.qc_status = Run.QCStatus.PASSED if qc.run_verdict(checks) else Run.QCStatus.FAILED
     run.save(update_fields=["qc_status"])
@@ -209,7 +253,7 @@ def _store_run(*, actor, instrument, method, name, sha256, parsed, fields, analy
         actor=actor,
         action="run.import",
         obj=run,
-        data={"filename": run.filename, "sha256": sha256, "readings": len(rows), "qc": run.qc_status},
+        data={"filename": run.filename, "sha256": sha256, "readings": len(records), "qc": run.qc_status},
     )
     return run
 
@@ -262,6 +306,9 @@ def run_import(
                     r.row, r.column, _("%(analyte)s is not an analyte of this laboratory.") % {"analyte": r.analyte}
                 )
             )
+        too_large = any(v is not None and abs(v) >= MAX_READING for v in (r.value, r.detection_limit))
+        if too_large or (r.dilution_factor is not None and abs(r.dilution_factor) >= MAX_DILUTION):
+            problems.append(_Problem(r.row, r.column, _("%(raw)s is too large to be a reading.") % {"raw": r.raw}))
     if any(units.is_solution_unit(r.unit) for r in parsed.readings) and not (prep_mass_g and prep_volume_ml):
         problems.append(
             _Problem(
@@ -299,7 +346,7 @@ def run_import(
 # QC ----------------------------------------------------------------------------------------------
 
 
-def _solid(reading: Reading, run: Run, to_unit: str) -> Decimal | None:
+def _solid(reading: QCRow, run: Run, to_unit: str) -> Decimal | None:
     """A reading's value (or detection limit when censored) as a content of the solid."""
     value = reading.value if reading.value is not None else reading.detection_limit
     if value is None:
@@ -315,7 +362,7 @@ def to_solid(value: Decimal, unit: str, *, run: Run, to_unit: str) -> Decimal:
     return units.convert(value, unit, to_unit)
 
 
-def _nominal(reading: Reading, run: Run) -> Decimal | None:
+def _nominal(reading: QCRow, run: Run) -> Decimal | None:
     """The nominal concentration of a check standard: stated in its name (`CCV 10 ppb`) or, else,
     the run's CCV nominal concentration."""
     stated = qc.nominal_from_name(reading.sample_name, reading.unit)
@@ -332,13 +379,13 @@ def _reported_analytes(run: Run, samples) -> set[int]:
     return set(entries.values_list("analyte_id", flat=True))
 
 
-def _qc_checks(run: Run, readings: list[Reading], samples) -> list[QCCheck]:
+def _qc_checks(run: Run, readings: list[QCRow], samples) -> list[QCCheck]:
     """Every QC check of a run, each with its figures. Only analytes the run reports are checked:
     a blank of an element nobody reports says nothing about the reported ones."""
     reported = _reported_analytes(run, samples)
     performance = {p.analyte_id: p for p in MethodAnalyte.objects.filter(method=run.method)}
     certified = defaultdict(dict)
-    crm_ids = {r.reference_material_id for r in readings if r.reference_material_id}
+    crm_ids = {r.crm.pk for r in readings if r.crm}
     for cv in CertifiedValue.objects.filter(reference_material_id__in=crm_ids):
         certified[cv.reference_material_id][cv.analyte_id] = cv
     originals = {
@@ -362,7 +409,7 @@ def _qc_checks(run: Run, readings: list[Reading], samples) -> list[QCCheck]:
         if r.row_type in (RowType.CAL_BLANK, RowType.METHOD_BLANK, RowType.CCB):
             limit = perf.blank_limit if perf else None
             if limit is None:
-                add(r, qc.missing_limit("blank", r.analyte.symbol, run.method.code))
+                add(r, qc.missing_limit("blank", r.symbol, run.method.code))
                 continue
             measured = r.value
             qualifier, dl = r.qualifier, r.detection_limit
@@ -370,8 +417,8 @@ def _qc_checks(run: Run, readings: list[Reading], samples) -> list[QCCheck]:
                 measured = units.convert_solution(measured, r.unit, perf.blank_unit) if measured is not None else None
                 dl = units.convert_solution(dl, r.unit, perf.blank_unit) if dl is not None else None
             add(r, qc.blank_check(measured, qualifier=qualifier, detection_limit=dl, limit=limit))
-        elif r.row_type == RowType.CRM and r.reference_material_id:
-            cv = certified[r.reference_material_id].get(r.analyte_id)
+        elif r.row_type == RowType.CRM and r.crm:
+            cv = certified[r.crm.pk].get(r.analyte_id)
             if cv is None:
                 continue
             measured = _solid(r, run, cv.unit) if r.qualifier == Qualifier.NONE else None
@@ -385,7 +432,7 @@ def _qc_checks(run: Run, readings: list[Reading], samples) -> list[QCCheck]:
                     convention=cv.convention,
                     method_rel_uncertainty_pct=perf.rel_uncertainty_pct if perf else None,
                 ),
-                crm=r.reference_material,
+                crm=r.crm,
             )
         elif r.row_type in (RowType.CCV, RowType.ICV):
             add(r, qc.ccv_recovery(r.value, qualifier=r.qualifier, nominal=_nominal(r, run)))

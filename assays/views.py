@@ -9,8 +9,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from assays import charts, forms, selectors, services
@@ -163,7 +165,11 @@ def result_decide(request, result_pk):
             _("%(code)s %(analyte)s: %(status)s.")
             % {"code": result.sample.code, "analyte": result.analyte.symbol, "status": result.get_status_display()},
         )
-    return redirect(request.POST.get("next") or "result_review")
+    # `next` comes from the browser: follow it only within this site.
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = "result_review"
+    return redirect(next_url)
 
 
 @login_required
@@ -197,10 +203,16 @@ def result_enter(request):
     if wanted:
         samples = samples.filter(code__in=wanted)
     else:
-        done = Result.objects.filter(
-            analyte__in=analytes, status__in=[Result.Status.ENTERED, Result.Status.APPROVED]
-        ).values("sample_id")
-        samples = samples.exclude(pk__in=done.filter(analyte__in=analytes))
+        # A sample leaves the grid once every analyte of the method has a current result: one
+        # still missing Ag (or whose Ag was rejected for a retest) stays.
+        done = (
+            Result.objects.filter(analyte__in=analytes, status__in=[Result.Status.ENTERED, Result.Status.APPROVED])
+            .values("sample_id")
+            .annotate(analytes_done=Count("analyte", distinct=True))
+            .filter(analytes_done__gte=len(analytes))
+            .values("sample_id")
+        )
+        samples = samples.exclude(pk__in=done)
     units = dict(PanelEntry.objects.filter(method=method).values_list("analyte_id", "unit"))
     form = forms.ManualGridForm(_data(request), samples=samples[:100], analytes=analytes, units=units)
     status = 200
