@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from lims.lib.env import database_from_url, envbool, envint, envlist, envstr, redis_url
+from lims.lib.env import database_from_url, envbool, envint, envlist, envpath, envstr, redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("LIMS_VAR_DIR", str(BASE_DIR / "var")))
@@ -132,6 +132,20 @@ if not LIMS_LAB_CODE.isalnum() or not LIMS_LAB_CODE.isupper() or len(LIMS_LAB_CO
 LIMS_SEAL_NUMBER_PATTERN = envstr("LIMS_SEAL_NUMBER_PATTERN", r"^[A-Z]{2,4}-[0-9]{6,10}$")
 # Instrument files larger than this are refused before they are parsed.
 LIMS_IMPORT_MAX_BYTES = envint("LIMS_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+# Signing material of certificates (certificates/keys.py explains the layout and rotation). Paths,
+# given as NAME or NAME_FILE; passphrases as NAME or NAME_FILE (the file's content). With none of
+# them and DEBUG on, or with LIMS_GENERATE_DEV_KEYS on, development keys are made under var/keys/.
+LIMS_SIGNING_P12 = envpath("LIMS_SIGNING_P12")
+LIMS_SIGNING_P12_PASSPHRASE = envstr("LIMS_SIGNING_P12_PASSPHRASE")
+LIMS_SIGNING_KEY = envpath("LIMS_SIGNING_KEY")
+LIMS_SIGNING_KEY_PASSPHRASE = envstr("LIMS_SIGNING_KEY_PASSPHRASE")
+LIMS_SIGNING_CERT = envpath("LIMS_SIGNING_CERT")
+LIMS_SIGNING_CHAIN = envpath("LIMS_SIGNING_CHAIN")
+LIMS_TOKEN_KEY = envpath("LIMS_TOKEN_KEY")
+LIMS_GENERATE_DEV_KEYS = envbool("LIMS_GENERATE_DEV_KEYS", False)
+# An RFC 3161 timestamp authority: with it, signatures are PAdES B-T.
+LIMS_TSA_URL = envstr("LIMS_TSA_URL") or None
 
 # REST framework: session auth for the browser, token auth for scripts; one error shape.
 REST_FRAMEWORK = {

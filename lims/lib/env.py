@@ -26,6 +26,12 @@ def envstr(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
+def envpath(name: str) -> str | None:
+    """A path to a file (a key, a certificate): `NAME` or `NAME_FILE` both name the file; unlike
+    envstr, the file's content is never read here (it may be binary, as PKCS#12 is)."""
+    return os.environ.get(name) or os.environ.get(f"{name}_FILE") or None
+
+
 def envbool(name: str, default: bool) -> bool:
     raw = envstr(name)
     if raw is None:

@@ -1,0 +1,430 @@
+"""The laboratory's signing material: where it comes from, how development gets its own, and how
+rotation keeps earlier certificates verifiable.
+
+Two keys sign a certificate of analysis:
+- an RSA key, whose X.509 certificate signs the PDF (PAdES). RSA because pyHanko raises the PDF
+  version to 2.0 for EC and EdDSA keys, which PDF/A-3 (based on PDF 1.7) does not allow;
+- an Ed25519 key, which signs the QR token and the revocation list.
+
+Configuration (settings, read on every call; parsing is cached per configuration, see below):
+- LIMS_SIGNING_P12 (path) with LIMS_SIGNING_P12_PASSPHRASE: key, certificate and chain in PKCS#12; or
+- LIMS_SIGNING_KEY (path, PEM; LIMS_SIGNING_KEY_PASSPHRASE if encrypted), LIMS_SIGNING_CERT (path,
+  PEM: the certificate, optionally followed by its chain) and LIMS_SIGNING_CHAIN (path, PEM, optional);
+- LIMS_TOKEN_KEY (path, PEM PKCS#8): the Ed25519 token key.
+When none of these is set and DEBUG is on, or whenever LIMS_GENERATE_DEV_KEYS is on, the material not
+configured is generated on first use. Otherwise a missing key raises KeyConfigurationError.
+The signing certificate must carry the key usage nonRepudiation (pyHanko's validator requires it) and,
+if it has extended key usages, emailProtection besides documentSigning (poppler's pdfsig requires it).
+
+On-disk layout, under settings.VAR_DIR / "keys":
+
+    keys/
+      signing-key.pem              development PDF signing key (RSA-3072), mode 0600
+      signing-cert.pem             its certificate, then the development root that issued it
+      token-key.pem                development token key (Ed25519), mode 0600
+      .lock                        serialises generation between processes
+      published/                   public material, current and retired; never deleted
+        roots/<key id>.pem         trust roots for PDF signatures
+        token-keys/<key id>.pem    token public keys (SubjectPublicKeyInfo PEM)
+
+Development generation writes the public halves into published/ as it creates them; the root's
+private key is discarded once it has issued the signing certificate. In production the laboratory
+puts its root CA certificate in published/roots/ and, so that processes that only verify (the web
+portal) need no private key, the token public key in published/token-keys/.
+
+Rotation: configure the new material (in development, delete signing-key.pem or token-key.pem and the
+next use generates a new one); what was published stays, so certificates signed with retired keys
+keep verifying. A key id is the first 8 bytes of the SHA-256 of the SubjectPublicKeyInfo, in hex
+(verifier.key_id). A root shared with others (a public CA) does not let their signatures pass for the
+laboratory's: the QR token, signed with the laboratory's own key, names its signing certificate.
+
+Caching: parsing (and checking) an RSA-3072 key takes 100-300 ms on this machine, and pyHanko's own
+signer re-parses it twice per document; load_signing_material() and load_token_key() parse once per
+process and configuration, and certificates.signing builds one signer per loaded key. reset_cache()
+forgets everything (tests).
+"""
+
+import base64
+import contextlib
+import fcntl
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from certificates.verifier import key_id
+
+DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+RSA_BITS = 3072
+ROOT_VALIDITY = timedelta(days=20 * 365)
+SIGNING_VALIDITY = timedelta(days=10 * 365)
+
+
+class KeyConfigurationError(ImproperlyConfigured):
+    """Signing material is missing, unreadable or unsuitable. Messages name files and settings, never
+    key material."""
+
+
+@dataclass(frozen=True, eq=False)
+class SigningMaterial:
+    key: rsa.RSAPrivateKey = field(repr=False)
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+
+    @property
+    def kid(self) -> str:
+        return key_id(self.certificate.public_key())
+
+
+@dataclass(frozen=True, eq=False)
+class TokenKey:
+    key: Ed25519PrivateKey = field(repr=False)
+    kid: str
+
+
+@dataclass(frozen=True)
+class _Config:
+    """Everything the loaders read from settings; hashable, so it keys the caches."""
+
+    keys_dir: Path
+    generate: bool
+    lab_code: str
+    p12: str | None
+    p12_passphrase: str | None = field(repr=False)
+    key: str | None
+    key_passphrase: str | None = field(repr=False)
+    cert: str | None
+    chain: str | None
+    token_key: str | None
+
+
+def _config() -> _Config:
+    def path(name: str) -> str | None:
+        value = getattr(settings, name, None)
+        return str(value) if value else None
+
+    names = ("LIMS_SIGNING_P12", "LIMS_SIGNING_KEY", "LIMS_SIGNING_CERT", "LIMS_SIGNING_CHAIN", "LIMS_TOKEN_KEY")
+    files = {name: path(name) for name in names}
+    nothing_configured = not any(files.values())
+    return _Config(
+        keys_dir=Path(settings.VAR_DIR) / "keys",
+        generate=bool(getattr(settings, "LIMS_GENERATE_DEV_KEYS", False)) or (settings.DEBUG and nothing_configured),
+        lab_code=getattr(settings, "LIMS_LAB_CODE", "LIMS"),
+        p12=files["LIMS_SIGNING_P12"],
+        p12_passphrase=getattr(settings, "LIMS_SIGNING_P12_PASSPHRASE", None),
+        key=files["LIMS_SIGNING_KEY"],
+        key_passphrase=getattr(settings, "LIMS_SIGNING_KEY_PASSPHRASE", None),
+        cert=files["LIMS_SIGNING_CERT"],
+        chain=files["LIMS_SIGNING_CHAIN"],
+        token_key=files["LIMS_TOKEN_KEY"],
+    )
+
+
+def load_signing_material() -> SigningMaterial:
+    """The PDF signing key, its certificate and chain: the one function that hands out that key."""
+    return _load_signing_material(_config())
+
+
+def load_token_key() -> TokenKey:
+    """The Ed25519 key for QR tokens and revocation lists: the one function that hands out that key."""
+    return _load_token_key(_config())
+
+
+def signing_kid() -> str:
+    return load_signing_material().kid
+
+
+def published_token_keys() -> dict[str, Ed25519PublicKey]:
+    """Every token public key a genuine certificate may carry: published (current and retired) plus
+    the current one when this process has it."""
+    config = _config()
+    token_keys = {}
+    if config.token_key or config.generate:
+        current = _load_token_key(config)
+        token_keys[current.kid] = current.key.public_key()
+    for path in _published(config.keys_dir, "token-keys"):
+        public_key = serialization.load_pem_public_key(path.read_bytes())
+        if not isinstance(public_key, Ed25519PublicKey):
+            raise KeyConfigurationError(f"{path} is not an Ed25519 public key")
+        token_keys[key_id(public_key)] = public_key
+    if not token_keys:
+        raise KeyConfigurationError(
+            f"no token keys: set LIMS_TOKEN_KEY or put the public key in {config.keys_dir / 'published/token-keys'}"
+        )
+    return token_keys
+
+
+def trust_roots() -> list[x509.Certificate]:
+    """The root certificates a genuine PDF signature chains to (current and retired)."""
+    config = _config()
+    if config.generate and not (config.p12 or config.key):
+        _ensure_dev_signing_material(config.keys_dir, config.lab_code)
+    roots = [cert for path in _published(config.keys_dir, "roots") for cert in _read_certificates(path)]
+    if not roots:
+        raise KeyConfigurationError(
+            f"no trust root: put the laboratory's root CA certificate in {config.keys_dir / 'published/roots'}"
+        )
+    return roots
+
+
+def export_public_material(dest_dir: Path) -> list[Path]:
+    """Write what an offline verifier needs besides the revocation list: root.pem (every trust root)
+    and token-keys.json ({key id: base64 raw Ed25519 public key})."""
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    roots = dest_dir / "root.pem"
+    roots.write_bytes(b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in trust_roots()))
+    raw = {
+        kid: base64.b64encode(public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        for kid, public_key in published_token_keys().items()
+    }
+    token_keys = dest_dir / "token-keys.json"
+    token_keys.write_text(json.dumps({kid: value.decode() for kid, value in sorted(raw.items())}, indent=2) + "\n")
+    return [roots, token_keys]
+
+
+def reset_cache() -> None:
+    _load_signing_material.cache_clear()
+    _load_token_key.cache_clear()
+
+
+@functools.lru_cache(maxsize=4)
+def _load_signing_material(config: _Config) -> SigningMaterial:
+    if config.p12:
+        key, certificate, chain = _read_p12(config.p12, config.p12_passphrase)
+    elif config.key or config.cert:
+        if not (config.key and config.cert):
+            raise KeyConfigurationError("LIMS_SIGNING_KEY and LIMS_SIGNING_CERT must be set together")
+        key = _read_private_key(config.key, config.key_passphrase, "LIMS_SIGNING_KEY")
+        certificate, *chain = _read_certificates(Path(config.cert))
+        if config.chain:
+            chain += _read_certificates(Path(config.chain))
+    elif config.generate:
+        _ensure_dev_signing_material(config.keys_dir, config.lab_code)
+        key = _read_private_key(str(config.keys_dir / "signing-key.pem"), None, "development signing key")
+        certificate, *chain = _read_certificates(config.keys_dir / "signing-cert.pem")
+    else:
+        raise KeyConfigurationError(
+            "no PDF signing key: set LIMS_SIGNING_P12, or LIMS_SIGNING_KEY and LIMS_SIGNING_CERT "
+            "(in development: DEBUG=1 or LIMS_GENERATE_DEV_KEYS=1)"
+        )
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise KeyConfigurationError(
+            "the PDF signing key must be RSA: with other keys pyHanko writes PDF 2.0, which PDF/A-3 does not allow"
+        )
+    if key_id(key.public_key()) != key_id(certificate.public_key()):
+        raise KeyConfigurationError("the PDF signing key does not belong to the signing certificate")
+    if not _has_non_repudiation(certificate):
+        raise KeyConfigurationError(
+            "the PDF signing certificate lacks the key usage nonRepudiation, which pyHanko's validator (and so the "
+            "verification portal and kit) requires: every certificate signed with it would be refused"
+        )
+    return SigningMaterial(key=key, certificate=certificate, chain=tuple(chain))
+
+
+def _has_non_repudiation(certificate: x509.Certificate) -> bool:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.KeyUsage).value.content_commitment
+    except x509.ExtensionNotFound:
+        return False
+
+
+@functools.lru_cache(maxsize=4)
+def _load_token_key(config: _Config) -> TokenKey:
+    if config.token_key:
+        path, label = config.token_key, "LIMS_TOKEN_KEY"
+    elif config.generate:
+        _ensure_dev_token_key(config.keys_dir)
+        path, label = str(config.keys_dir / "token-key.pem"), "development token key"
+    else:
+        raise KeyConfigurationError(
+            "no QR token key: set LIMS_TOKEN_KEY (in development: DEBUG=1 or LIMS_GENERATE_DEV_KEYS=1)"
+        )
+    key = _read_private_key(path, None, label)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyConfigurationError(f"{label} ({path}) must be an Ed25519 private key")
+    return TokenKey(key=key, kid=key_id(key.public_key()))
+
+
+def _read_p12(path: str, passphrase: str | None):
+    data = _read(Path(path), "LIMS_SIGNING_P12")
+    try:
+        key, certificate, chain = pkcs12.load_key_and_certificates(data, passphrase.encode() if passphrase else None)
+    except ValueError as exc:
+        raise KeyConfigurationError(
+            f"LIMS_SIGNING_P12 ({path}) cannot be opened: wrong LIMS_SIGNING_P12_PASSPHRASE or not PKCS#12"
+        ) from exc
+    if key is None or certificate is None:
+        raise KeyConfigurationError(f"LIMS_SIGNING_P12 ({path}) must hold a private key and its certificate")
+    return key, certificate, list(chain)
+
+
+def _read_private_key(path: str, passphrase: str | None, label: str):
+    data = _read(Path(path), label)
+    try:
+        return serialization.load_pem_private_key(data, passphrase.encode() if passphrase else None)
+    except (ValueError, TypeError) as exc:
+        # The library's message says what was wrong (format, passphrase), never the key itself.
+        raise KeyConfigurationError(f"{label} ({path}) is not a usable PEM private key: {exc}") from exc
+
+
+def _read_certificates(path: Path) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(_read(path, "certificate file"))
+    except ValueError as exc:
+        raise KeyConfigurationError(f"{path} holds no PEM certificate") from exc
+
+
+def _read(path: Path, label: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise KeyConfigurationError(f"{label} ({path}) cannot be read: {exc.strerror}") from exc
+
+
+def _published(keys_dir: Path, kind: str) -> list[Path]:
+    return sorted((keys_dir / "published" / kind).glob("*.pem"))
+
+
+@contextlib.contextmanager
+def _generation_lock(keys_dir: Path):
+    """Two processes starting at once must not each generate (and half overwrite) a key: the second
+    waits here, then finds the first one's files."""
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(keys_dir / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _write(path: Path, data: bytes, *, private: bool) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a key; private files
+    are created 0600 and never exist with wider permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def _pem(obj) -> bytes:
+    if isinstance(obj, x509.Certificate):
+        return obj.public_bytes(serialization.Encoding.PEM)
+    if isinstance(obj, rsa.RSAPrivateKey | Ed25519PrivateKey):
+        return obj.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    return obj.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _ensure_dev_signing_material(keys_dir: Path, lab_code: str) -> None:
+    with _generation_lock(keys_dir):
+        if (keys_dir / "signing-key.pem").exists() and (keys_dir / "signing-cert.pem").exists():
+            return
+        root_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+        root = _dev_root(root_key, lab_code)
+        signing_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+        certificate = _dev_signing_certificate(signing_key, root, root_key, lab_code)
+        _write(keys_dir / "published" / "roots" / f"{key_id(root.public_key())}.pem", _pem(root), private=False)
+        _write(keys_dir / "signing-key.pem", _pem(signing_key), private=True)
+        # Written last: its presence (with the key) marks the set complete.
+        _write(keys_dir / "signing-cert.pem", _pem(certificate) + _pem(root), private=False)
+
+
+def _ensure_dev_token_key(keys_dir: Path) -> None:
+    with _generation_lock(keys_dir):
+        if (keys_dir / "token-key.pem").exists():
+            return
+        key = Ed25519PrivateKey.generate()
+        public_key = key.public_key()
+        _write(keys_dir / "published" / "token-keys" / f"{key_id(public_key)}.pem", _pem(public_key), private=False)
+        _write(keys_dir / "token-key.pem", _pem(key), private=True)
+
+
+def _dev_name(lab_code: str, role: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"{lab_code} laboratory (development, not for export)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{lab_code} development {role}"),
+        ]
+    )
+
+
+def _dev_root(root_key: rsa.RSAPrivateKey, lab_code: str) -> x509.Certificate:
+    now = datetime.now(UTC)
+    name = _dev_name(lab_code, "root CA")
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + ROOT_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+
+
+def _dev_signing_certificate(
+    key: rsa.RSAPrivateKey, root: x509.Certificate, root_key: rsa.RSAPrivateKey, lab_code: str
+) -> x509.Certificate:
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_dev_name(lab_code, "certificate signing"))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + SIGNING_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        # poppler's pdfsig refuses a certificate whose only extended key usage is documentSigning.
+        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
