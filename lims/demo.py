@@ -13,11 +13,20 @@ from lims.roles import Role
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo data only; seed_demo refuses to run with DEBUG off
 
 ORGANISATIONS = {
-    "lab": ("Kazakh Independent Assay Laboratory", Organisation.Kind.LABORATORY),
-    "exporter": ("Altyn Copper LLP", Organisation.Kind.EXPORTER),
-    "exporter2": ("Steppe Metals JSC", Organisation.Kind.EXPORTER),
-    "customs": ("Khorgos Customs Post", Organisation.Kind.CUSTOMS),
-}
+    # key: (name, kind, address, registration number)
+    "lab": (
+        "Kazakh Independent Assay Laboratory", Organisation.Kind.LABORATORY,
+        "12 Abay Avenue, Almaty 050000, Kazakhstan", "BIN 100140012345",
+    ),
+    "exporter": (
+        "Altyn Copper LLP", Organisation.Kind.EXPORTER, "3 Industrial Zone, Aktogay 071300, Kazakhstan", "BIN 150440056789"
+    ),
+    "exporter2": (
+        "Steppe Metals JSC", Organisation.Kind.EXPORTER, "88 Metallurgists Street, Ekibastuz 141200, Kazakhstan",
+        "BIN 090840098765",
+    ),
+    "customs": ("Khorgos Customs Post", Organisation.Kind.CUSTOMS, "Khorgos border crossing, Zharkent district", ""),
+}  # fmt: skip
 
 # username: (role, organisation key, first name, last name)
 USERS = {
@@ -34,8 +43,10 @@ USERS = {
 
 def seed(context: dict) -> None:
     orgs = {}
-    for key, (name, kind) in ORGANISATIONS.items():
-        orgs[key], _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
+    for key, (name, kind, address, registration) in ORGANISATIONS.items():
+        orgs[key], _ = Organisation.objects.get_or_create(
+            name=name, defaults={"kind": kind, "address": address, "registration_number": registration}
+        )
     users = {}
     for username, (role, org_key, first, last) in USERS.items():
         user = User.objects.filter(username=username).first()

@@ -1,0 +1,164 @@
+"""Certificates of Analysis and the public keys they were signed with.
+
+A certificate is requested (pending), rendered and signed by a Celery worker (rendering, signing),
+and issued; or it failed (with the reason) and may be retried. An issued certificate never changes:
+it may only be revoked, or superseded by an amendment, a new certificate that cites it. The frozen
+snapshot is everything the certificate states; the PDF, its hash and the QR token are made from it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samples.models import Sample
+
+
+class SigningKey(models.Model):
+    """The public half of a key that signed certificates (never a private key): the X.509
+    certificate of a PDF signing key, or an Ed25519 QR-token public key. Kept for good, so that
+    every certificate stays verifiable after the key is rotated."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("PDF signature (X.509)")
+        TOKEN = "token", _("QR token (Ed25519)")
+
+    kid = models.CharField(_("key id"), max_length=16, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    public_pem = models.TextField(_("public key or certificate (PEM)"))
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    first_used_at = models.DateTimeField(_("first used"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+        ordering = ["-first_used_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.kid}"
+
+
+class Certificate(models.Model):
+    EXPORTER_PATH = "sample__lot__exporter"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RENDERING = "rendering", _("Rendering")
+        SIGNING = "signing", _("Signing")
+        ISSUED = "issued", _("Issued")
+        FAILED = "failed", _("Failed")
+        REVOKED = "revoked", _("Revoked")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    number = models.CharField(_("number"), max_length=40, unique=True, null=True, blank=True)
+    sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="certificates")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    snapshot = models.JSONField(_("snapshot"))
+    snapshot_sha256 = models.CharField(_("snapshot SHA-256"), max_length=64)
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("supersedes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    amendment_reason = models.TextField(_("what changed and why"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # The work of the issue task.
+    dispatched_at = models.DateTimeField(_("last dispatched"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by task"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    failure = models.TextField(_("failure"), blank=True)
+    # What issuing produced.
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True, db_index=True)
+    qr_token = models.TextField(_("QR token"), blank=True)
+    signing_kid = models.CharField(_("PDF signing key id"), max_length=16, blank=True)
+    token_kid = models.CharField(_("QR token key id"), max_length=16, blank=True)
+    # The end of its life.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revocation_reason = models.TextField(_("revocation reason"), blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "rendering", "signing", "issued", "failed", "revoked", "superseded"]
+                ),
+                name="certificate_status_valid",
+            ),
+            # Issued (and what follows from issued) means a number, a PDF and its hash.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["issued", "revoked", "superseded"])
+                | (
+                    models.Q(number__isnull=False, issued_at__isnull=False)
+                    & ~models.Q(pdf="")
+                    & ~models.Q(pdf_sha256="")
+                    & ~models.Q(qr_token="")
+                ),
+                name="certificate_issued_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="revoked")
+                | (models.Q(revoked_at__isnull=False) & ~models.Q(revocation_reason="")),
+                name="certificate_revocation_complete",
+            ),
+            # An amendment says what changed and why (ISO/IEC 17025 7.8.8).
+            models.CheckConstraint(
+                condition=models.Q(supersedes__isnull=True) | ~models.Q(amendment_reason=""),
+                name="certificate_amendment_has_reason",
+            ),
+        ]
+        indexes = [
+            # The sweep looks for certificates a worker never picked up or dropped.
+            models.Index(
+                fields=["dispatched_at"],
+                condition=models.Q(status__in=["pending", "rendering", "signing"]),
+                name="certificate_unfinished_idx",
+            )
+        ]
+
+    def __str__(self):
+        return self.number or f"{_('certificate')} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RENDERING, self.Status.SIGNING)
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == self.Status.ISSUED
+
+    @property
+    def was_issued(self) -> bool:
+        return self.status in (self.Status.ISSUED, self.Status.REVOKED, self.Status.SUPERSEDED)
+
+
+class CertificateEvent(models.Model):
+    """What happened to a certificate, in order: requested, claimed, rendered, signed, issued,
+    failed, retried, revoked, superseded. The progress page reads it; nothing edits it."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("certificate event")
+        verbose_name_plural = _("certificate events")
+        ordering = ["certificate", "at", "id"]
+
+    def __str__(self):
+        return f"{self.certificate_id} {self.action}"

@@ -1,0 +1,266 @@
+"""The frozen snapshot: everything a certificate states, gathered once when it is requested.
+
+The PDF, the attached JSON and the QR token are all made from it, never from live rows, so a
+certificate states exactly what was true when the lab manager asked for it. Numbers are strings with
+the digits the panel reports (rounded half to even, assays.units.round_to), never floats. The schema is
+versioned by "schema"; the certificate number and issue date are not part of it (they are given at
+issue and carried by the PDF and the signed QR token).
+
+Layout (schema "lims.coa/1"):
+
+    laboratory  name, address, country, code
+    customer    name, address, registration_number, country
+    lot         number, material, material_code, hs_code, origin, wet_mass_t, dry_mass_t, contract,
+                export_licence, destination_country
+    sample      code, composite, purpose, mass_g, seal_number, condition, collected_at,
+                collection_location, sampled_by, received_at, received_by
+    sampling    standard, plan
+    dates       sampled, received, testing_started, testing_completed, requested
+    moisture    value, unit, method
+    results     [{analyte, name, rare_earth, method, method_code, standard, unit, basis, qualifier, value,
+                 detection_limit, uncertainty, reporting_limit, approved_by, approved_at}], panel order
+    headline    {Cu: [value, unit], Au: [...], Ag: [...], TREO: [value, unit]}
+    treo        value, unit, oxides, censored, not_determined
+    qc          runs [{run, instrument, method, status, checks, failed, override}], manual [methods]
+    custody     events, head, verified, steps [{sequence, action, at, from, to, location, seal, intact}]
+    deviations  [text]
+    approvers   [{name, role}]
+    authorised_by {name, role}
+    statement   text
+    amendment   {supersedes, reason} or null
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from assays import units
+from assays.models import PanelEntry, Qualifier, Result
+from lims.models import Organisation, User
+from lims.roles import Role
+from samples import chain
+from samples.models import CustodyEvent, Nonconformance, Sample
+
+SCHEMA = "lims.coa/1"
+HEADLINE = ("Cu", "Au", "Ag")
+STATEMENT = (
+    "The results relate only to the item tested, as received by the laboratory under the seal stated. "
+    "Contents are reported on a dry basis (dried at 105 °C) unless stated otherwise; moisture is as received."
+)
+SAMPLING_STANDARD = "ISO 12743:2021"
+ROLE_NAMES = {Role.REVIEWER: "Reviewer", Role.MANAGER: "Laboratory manager", Role.TECHNICIAN: "Technician"}
+
+
+def _text(value: Decimal | None, decimals: int) -> str | None:
+    return None if value is None else str(units.round_to(value, decimals))
+
+
+def _time(value) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="minutes") if value else None
+
+
+def _role(user: User) -> str:
+    for role in (Role.MANAGER, Role.REVIEWER, Role.TECHNICIAN):
+        if user.has_role(role):
+            return ROLE_NAMES[role]
+    return "Administrator" if user.is_superuser else ""
+
+
+def _person(user: User) -> dict:
+    return {"name": user.get_full_name() or user.username, "role": _role(user)}
+
+
+def laboratory() -> dict:
+    lab = Organisation.objects.filter(kind=Organisation.Kind.LABORATORY).order_by("pk").first()
+    return {
+        "name": lab.name if lab else settings.LIMS_LAB_CODE,
+        "address": lab.address if lab else "",
+        "country": str(lab.country) if lab else "",
+        "code": settings.LIMS_LAB_CODE,
+    }
+
+
+def _results(sample: Sample) -> tuple[list[dict], list[Result]]:
+    entries = {e.analyte_id: e for e in PanelEntry.objects.filter(panel__material_id=sample.lot.material_id)}
+    results = list(
+        Result.objects.filter(sample=sample, status=Result.Status.APPROVED)
+        .select_related("analyte", "method", "decided_by", "run__instrument")
+        .order_by("pk")
+    )
+    results.sort(key=lambda r: (entries[r.analyte_id].position, r.analyte.symbol))
+    rows = []
+    for r in results:
+        entry = entries[r.analyte_id]
+        rows.append(
+            {
+                "analyte": r.analyte.symbol,
+                "name": r.analyte.name,
+                "rare_earth": r.analyte.is_rare_earth,
+                "method": r.method.name,
+                "method_code": r.method.code,
+                "standard": r.method.standard,
+                "unit": r.unit,
+                "basis": r.basis,
+                "qualifier": r.qualifier,
+                "value": _text(r.value, entry.decimals) if r.qualifier in (Qualifier.NONE, Qualifier.ABOVE) else None,
+                "detection_limit": _text(r.detection_limit, entry.decimals + 1),
+                "uncertainty": _text(r.uncertainty, entry.decimals),
+                "reporting_limit": str(entry.reporting_limit.normalize()),
+                "approved_by": r.decided_by.get_full_name() or r.decided_by.username,
+                "approved_at": _time(r.decided_at),
+            }
+        )
+    return rows, results
+
+
+def _treo(rows: list[dict]) -> dict:
+    """Total rare-earth oxides in ppm (dry), from the reported rare-earth results; a censored element
+    counts as zero and is named."""
+    contents = {}
+    for row in rows:
+        if not row["rare_earth"]:
+            continue
+        value = Decimal(row["value"]) if row["value"] is not None else None
+        contents[row["analyte"]] = units.convert(value, row["unit"], "ppm") if value is not None else None
+    total = units.total_reo(contents)
+    return {
+        "value": str(units.round_to(total.total_ppm, 1)),
+        "unit": "ppm",
+        "oxides": {k: str(units.round_to(v, 2)) for k, v in total.oxides_ppm.items()},
+        "censored": sorted(total.censored),
+        "not_determined": sorted(total.not_determined),
+    }
+
+
+def _qc(results: list[Result]) -> dict:
+    runs = {r.run for r in results if r.run_id}
+    return {
+        "runs": [
+            {
+                "run": run.pk,
+                "instrument": f"{run.instrument.model} {run.instrument.serial}",
+                "method": run.method.name,
+                "status": run.qc_status,
+                "checks": run.qc_checks.count(),
+                "failed": run.qc_checks.filter(passed=False).count(),
+                "override": run.override_reason or None,
+            }
+            for run in sorted(runs, key=lambda run: run.pk)
+        ],
+        "manual": sorted({r.method.name for r in results if not r.run_id}),
+    }
+
+
+def _custody(sample: Sample) -> tuple[dict, CustodyEvent | None]:
+    events = list(sample.events.select_related("actor").order_by("sequence"))
+    report = chain.verify(sample, events)
+    steps = [
+        {
+            "sequence": e.sequence,
+            "action": e.action,
+            "at": _time(e.occurred_at),
+            "from": e.from_party,
+            "to": e.to_party,
+            "location": e.location,
+            "seal": e.seal_number_seen,
+            "intact": e.seal_intact,
+        }
+        for e in events
+    ]
+    receipt = next((e for e in events if e.action in (CustodyEvent.Action.RECEIVE, CustodyEvent.Action.HOLD)), None)
+    return {"events": len(events), "head": sample.custody_head, "verified": report.intact, "steps": steps}, receipt
+
+
+def _deviations(sample: Sample, results: list[Result]) -> list[str]:
+    notes = [
+        f"Seal: {nc.get_kind_display()} at reception; accepted by {nc.resolved_by} ({nc.resolution})."
+        for nc in sample.nonconformances.filter(status=Nonconformance.Status.ACCEPTED).select_related("resolved_by")
+    ]
+    for run in sorted({r.run for r in results if r.run_id and r.run.override_reason}, key=lambda run: run.pk):
+        notes.append(f"QC of run {run.pk} failed and was overridden by {run.override_by}: {run.override_reason}")
+    for r in results:
+        if r.negative:
+            notes.append(f"{r.analyte.symbol}: the instrument reported a negative reading.")
+    return notes
+
+
+def build(*, sample: Sample, authoriser: User, amendment: dict | None = None) -> dict:
+    """The snapshot of a sample whose panel is complete and approved."""
+    sample = Sample.objects.select_related("lot__exporter", "lot__material", "parent").get(pk=sample.pk)
+    lot, exporter = sample.lot, sample.lot.exporter
+    rows, results = _results(sample)
+    moisture = next((r for r in results if r.analyte.symbol == "H2O"), None)
+    custody, receipt = _custody(sample)
+    first_event = sample.events.order_by("sequence").select_related("actor").first()
+    tested = [r.entered_at for r in results]
+    dry_mass = units.dry_mass(lot.wet_mass_t, moisture.value_as_received) if moisture else None
+    headline = {row["analyte"]: [row["value"] or f"<{row['detection_limit']}", row["unit"]] for row in rows}
+    treo = _treo(rows)
+    approvers = {r.decided_by_id: r.decided_by for r in results}
+    return {
+        "schema": SCHEMA,
+        "laboratory": laboratory(),
+        "customer": {
+            "name": exporter.name,
+            "address": exporter.address,
+            "registration_number": exporter.registration_number,
+            "country": str(exporter.country),
+        },
+        "lot": {
+            "number": lot.lot_number,
+            "material": lot.material.name,
+            "material_code": lot.material.code,
+            "hs_code": lot.hs_code,
+            "origin": lot.origin,
+            "wet_mass_t": str(lot.wet_mass_t),
+            "dry_mass_t": str(units.round_to(dry_mass, 3)) if dry_mass is not None else None,
+            "contract": lot.contract_reference,
+            "export_licence": lot.export_licence_number,
+            "destination_country": str(lot.destination_country),
+        },
+        "sample": {
+            "code": sample.code,
+            "composite": sample.parent.code if sample.parent else None,
+            "purpose": sample.purpose,
+            "mass_g": str(sample.mass_g),
+            "seal_number": sample.seal_number,
+            "condition": "seal intact"
+            if receipt and receipt.seal_intact and receipt.action == "receive"
+            else "seal problem accepted (see deviations)",
+            "collected_at": _time(sample.collected_at),
+            "collection_location": sample.collection_location,
+            "sampled_by": first_event.actor.get_full_name() if first_event else "",
+            "received_at": _time(receipt.occurred_at) if receipt else None,
+            "received_by": receipt.actor.get_full_name() if receipt else "",
+        },
+        "sampling": {
+            "standard": SAMPLING_STANDARD,
+            "plan": f"Composite of increments taken at {sample.collection_location}, split under seal.",
+        },
+        "dates": {
+            "sampled": _time(sample.collected_at),
+            "received": _time(receipt.occurred_at) if receipt else None,
+            "testing_started": _time(min(tested)) if tested else None,
+            "testing_completed": _time(max(r.decided_at for r in results)) if results else None,
+            "requested": _time(timezone.now()),
+        },
+        "moisture": {
+            "value": _text(moisture.value_as_received, 2) if moisture else None,
+            "unit": "%",
+            "method": moisture.method.name if moisture else "",
+        },
+        "results": rows,
+        "headline": {
+            **{symbol: headline[symbol] for symbol in HEADLINE if symbol in headline},
+            "TREO": [treo["value"], treo["unit"]],
+        },
+        "treo": treo,
+        "qc": _qc(results),
+        "custody": custody,
+        "deviations": _deviations(sample, results),
+        "approvers": [_person(user) for user in sorted(approvers.values(), key=lambda u: u.pk)],
+        "authorised_by": _person(authoriser),
+        "statement": STATEMENT,
+        "amendment": amendment,
+    }
