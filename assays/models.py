@@ -240,7 +240,7 @@ class Run(models.Model):
     instrument = models.ForeignKey(Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT)
     method = models.ForeignKey(Method, verbose_name=_("method"), on_delete=models.PROTECT)
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    raw_file = models.FileField(_("raw file"), upload_to="runs/%Y/%m/")
+    raw_file = models.FileField(_("raw file"), upload_to="runs/%Y/%m/", max_length=255)
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     format = models.CharField(_("format"), max_length=40)

@@ -74,7 +74,7 @@ class Certificate(models.Model):
     failure = models.TextField(_("failure"), blank=True)
     # What issuing produced.
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
-    pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True, max_length=255)
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True, db_index=True)
     qr_token = models.TextField(_("QR token"), blank=True)
     signing_kid = models.CharField(_("PDF signing key id"), max_length=16, blank=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from lims import permissions
 from lims.audit import audit_record
-from lims.exceptions import ApplicationError, Conflict
+from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.models import Organisation, Sequence, User
 from samples import chain
 from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal, validate_seal_number
@@ -87,6 +87,15 @@ def _locked(sample: Sample) -> Sample:
 
 def _party(user: User | None, carrier: str = "") -> str:
     return user.party_label() if user else carrier
+
+
+def _giver_label(sample: Sample) -> str:
+    """Whom a sample comes from at reception: the carrier that brings it, or the person who handed it
+    to the receiver (not the receiver, who is its addressee while it travels)."""
+    last = sample.events.filter(action=Action.HAND_OVER).order_by("-sequence").first()
+    if last is None:
+        return _holder_label(sample)
+    return last.to_party if sample.current_custodian_id is None else last.from_party
 
 
 def _holder_label(sample: Sample) -> str:
@@ -418,6 +427,12 @@ def sample_hand_over(
     sample = _locked(sample)
     permissions.require_custody(actor, sample)
     _check_transition(sample, Action.HAND_OVER)
+    if sample.status == S.IN_TRANSIT and sample.current_custodian_id != actor.pk and not permissions.is_admin(actor):
+        # On its way to a person, a sample is handed on by that person only, not again by the giver.
+        raise NotPermitted(
+            _("Sample %(code)s is on its way to %(holder)s; only they can hand it on.")
+            % {"code": sample.code, "holder": sample.current_custodian.party_label()}
+        )
     carrier = carrier.strip()
     if bool(to_user) == bool(carrier):
         raise ApplicationError(_("Hand the sample to one person or to one carrier."), field="to_user")
@@ -488,7 +503,7 @@ def sample_receive(
         action=Action.HOLD if problems else Action.RECEIVE,
         actor=actor,
         occurred_at=occurred_at,
-        from_party=_holder_label(sample),
+        from_party=_giver_label(sample),
         to_party=actor.party_label(),
         location=location,
         seal_number_seen=seal_number_seen,

@@ -93,3 +93,21 @@ def test_exporter2_cannot_act_on_another_exporters_sample(lot, sampler, exporter
     sample = sealed_split(lot, sampler)
     with pytest.raises(NotPermitted):
         services.sample_hand_over(actor=exporter2, sample=sample, to_user=sampler, seal_number_seen=sample.seal_number)
+
+
+def test_the_giver_cannot_hand_a_sample_on_its_way_to_someone_else(lot, sampler, sampler2, technician):
+    sample = in_transit_to(lot, sampler, technician)
+
+    # Sam gave it to Tess; until she has it, nobody but Tess may pass it on, not even Sam again.
+    with pytest.raises(NotPermitted, match="only they can hand it on"):
+        services.sample_hand_over(actor=sampler, sample=sample, to_user=sampler2, seal_number_seen=sample.seal_number)
+    sample.refresh_from_db()
+    assert sample.current_custodian == technician and sample.events.last().action == "hand_over"
+    assert sample.custody_length == 3  # collect, seal, hand over: nothing added
+
+
+def test_the_addressee_may_hand_it_on(lot, sampler, sampler2, technician):
+    sample = in_transit_to(lot, sampler, technician)
+    services.sample_hand_over(actor=technician, sample=sample, to_user=sampler2, seal_number_seen=sample.seal_number)
+    sample.refresh_from_db()
+    assert sample.current_custodian == sampler2

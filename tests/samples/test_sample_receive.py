@@ -108,3 +108,12 @@ def test_a_sample_with_a_carrier_is_received_by_the_lab(lot, sampler, technician
     sample.refresh_from_db()
     assert sample.events.last().from_party == "Courier"
     assert sample.current_custodian == technician
+
+
+def test_the_reception_names_who_handed_the_sample_over(lot, sampler, technician):
+    sample = in_transit_to(lot, sampler, technician)
+    services.sample_receive(actor=technician, sample=sample, seal_number_seen=sample.seal_number, seal_intact=True)
+
+    event = sample.events.last()
+    # From Sam (who gave it) to Tess (who took it in), not from Tess to Tess.
+    assert (event.from_party, event.to_party) == (sampler.party_label(), technician.party_label())
