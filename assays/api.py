@@ -53,6 +53,8 @@ class ReferenceWritePermission(BasePermission):
     """Anyone signed in reads reference data; lab managers and administrators change it."""
 
     def has_permission(self, request, view):
+        if not request.user.is_authenticated:
+            return False
         return request.method in SAFE_METHODS or permissions.can(request.user, "reference.change")
 
 

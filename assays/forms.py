@@ -4,6 +4,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from assays import importers, selectors
@@ -47,8 +48,8 @@ class RunUploadForm(Form):
         # The declared size is checked before a byte is read: a 2 GB upload is refused at once.
         if upload.size > self.max_bytes:
             raise forms.ValidationError(
-                _("The file is %(size)s MB; the limit is %(limit)s MB.")
-                % {"size": round(upload.size / 1048576, 1), "limit": round(self.max_bytes / 1048576, 1)}
+                _("The file is %(size)s; the limit is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
             )
         return upload
 

@@ -9,6 +9,7 @@ and every change of a result's status appends a ResultEvent.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -216,11 +217,16 @@ class CertifiedValue(models.Model):
             models.CheckConstraint(
                 condition=models.Q(uncertainty__isnull=True) | ~models.Q(convention=""),
                 name="crm_uncertainty_has_convention",
+                violation_error_message=_("Say how the uncertainty is stated: 95 % interval, 1 SD or 2 SD."),
             ),
         ]
 
     def __str__(self):
         return f"{self.reference_material} {self.analyte} {self.value} {self.unit}"
+
+    def clean(self):
+        if self.uncertainty is not None and not self.convention:
+            raise ValidationError({"convention": _("Say how the uncertainty is stated: 95 % interval, 1 SD or 2 SD.")})
 
 
 class Run(models.Model):

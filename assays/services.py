@@ -332,7 +332,9 @@ def run_import(
     }
     # The file is written before the transaction and removed if the transaction fails: no file
     # I/O while rows are locked, and no orphan file after a refusal.
-    stored_name = default_storage.save(f"runs/{today:%Y/%m}/{sha256[:16]}-{fields['filename'][-120:]}", ContentFile(data))
+    stored_name = default_storage.save(
+        f"runs/{today:%Y/%m}/{sha256[:16]}-{fields['filename'][-120:]}", ContentFile(data)
+    )
     try:
         return _store_run(
             actor=actor, instrument=instrument, method=method, name=stored_name, sha256=sha256, parsed=parsed,
@@ -461,9 +463,9 @@ def run_override_qc(*, actor: User, run: Run, reason: str) -> Run:
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Write why the QC failure may be overridden."), field="reason")
-    if run.qc_status != Run.QCStatus.FAILED:
-        raise Conflict(_("Only a run that failed QC can be overridden."))
-    if False:
+    if run.qc_status != Run.QCStatus.FAILED or run.status == Run.Status.DISCARDED:
+        raise Conflict(_("Only a run that failed QC, and was not discarded, can be overridden."))
+    if run.operator_id == actor.pk:
         raise NotPermitted(_("You imported this run; another reviewer must decide on its QC."))
     run.qc_status = Run.QCStatus.OVERRIDDEN
     run.override_by, run.override_at, run.override_reason = actor, timezone.now(), reason

@@ -84,6 +84,7 @@ def run_detail(request, run_pk):
         "results": selectors.result_list(request.user, run=run.pk).order_by("sample__code", "analyte__symbol"),
         "can_accept": run.status == Run.Status.PREVIEW and permissions.can(request.user, "run.accept", run),
         "can_override": run.qc_status == Run.QCStatus.FAILED
+        and run.status != Run.Status.DISCARDED
         and run.operator_id != request.user.pk
         and permissions.can(request.user, "run.override_qc", run),
         "reason_form": forms.ReasonForm(),

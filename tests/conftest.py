@@ -7,6 +7,7 @@ Steppe Metals must see none of them; `ivan` inspects for customs.
 
 import itertools
 import os
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -120,6 +121,45 @@ def inspector(customs_org):
 @pytest.fixture
 def superuser(db):
     return User.objects.create_superuser(username="root", password=PASSWORD, email="root@example.org")
+
+
+@pytest.fixture
+def instrument(db):
+    from assays.models import Instrument
+
+    return Instrument.objects.create(
+        name="ICP-MS 1", model="Agilent 7900", serial="SG-1", calibration_due=date.today() + timedelta(days=90)
+    )
+
+
+@pytest.fixture(scope="session")
+def lab_keys_dir(tmp_path_factory):
+    """The laboratory's development keys, made once per test session (RSA-3072 takes a while)."""
+    return tmp_path_factory.mktemp("lab-var")
+
+
+@pytest.fixture
+def keys_dir(settings, lab_keys_dir, tmp_path):
+    """Signing with the session's development keys; files (PDFs, runs) under this test's tmp_path."""
+    from certificates import keys
+
+    settings.VAR_DIR = lab_keys_dir
+    settings.LIMS_GENERATE_DEV_KEYS = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    keys.load_signing_material()
+    return lab_keys_dir / "keys"
+
+
+@pytest.fixture
+def dispatched(monkeypatch):
+    """The ids of certificates whose issue task was sent, instead of sending it. On-commit
+    callbacks run only inside django_capture_on_commit_callbacks: the test's transaction never
+    commits."""
+    from certificates import services
+
+    sent: list[int] = []
+    monkeypatch.setattr(services, "dispatch", sent.append)
+    return sent
 
 
 @pytest.fixture

@@ -151,3 +151,12 @@ def test_technicians_cannot_override(technician, instrument, icpms, sample, mana
     run = run_with(manager, instrument, icpms, sample)
     with pytest.raises(NotPermitted):
         services.run_override_qc(actor=technician, run=run, reason="looks fine to me")
+
+
+def test_a_discarded_run_cannot_be_overridden(technician, reviewer, instrument, icpms, sample):
+    run = run_with(technician, instrument, icpms, sample)
+    services.run_discard(actor=technician, run=run)
+    with pytest.raises(Conflict, match="discarded"):
+        services.run_override_qc(actor=reviewer, run=run, reason="It was fine.")
+    run.refresh_from_db()
+    assert run.qc_status == Run.QCStatus.FAILED
