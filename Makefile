@@ -19,7 +19,7 @@ run: export DEBUG ?= 1
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	@echo "Serving http://$(HOST):$(PORT)/ (users: sampler, technician, reviewer, manager, exporter, exporter2, inspector, admin; password: demo)"
+	@echo "Serving http://$(HOST):$(PORT)/ (users: sampler, technician, reviewer, manager, exporter, exporter2, broker, inspector, admin; password: demo)"
 	@$(VENV)/bin/celery -A lims worker --beat --pool solo -Q default,imports,pdf --loglevel INFO \
 		--without-mingle --without-gossip & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

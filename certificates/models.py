@@ -132,6 +132,30 @@ class Certificate(models.Model):
     def __str__(self):
         return self.number or f"{_('certificate')} #{self.pk} ({self.get_status_display()})"
 
+    # What an issued certificate states and how it was issued; never changed afterwards.
+    FROZEN_FIELDS = ("sample_id", "snapshot", "snapshot_sha256", "number", "issued_at", "pdf", "pdf_sha256", "qr_token")
+
+    def save(self, *args, **kwargs):
+        """Refuse to change what an issued certificate states, whoever calls save()."""
+        if self.pk is not None:
+            stored = (
+                type(self)
+                .objects.filter(
+                    pk=self.pk, status__in=[self.Status.ISSUED, self.Status.REVOKED, self.Status.SUPERSEDED]
+                )
+                .values(*[name.removesuffix("_id") if name == "sample_id" else name for name in self.FROZEN_FIELDS])
+                .first()
+            )
+            if stored is not None:
+                stored["sample_id"] = stored.pop("sample")
+                current = {name: getattr(self, name) for name in self.FROZEN_FIELDS}
+                current["pdf"] = self.pdf.name
+                if current != stored:
+                    raise PermissionError(
+                        "An issued certificate never changes; amend it with a new certificate instead."
+                    )
+        super().save(*args, **kwargs)
+
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RENDERING, self.Status.SIGNING)

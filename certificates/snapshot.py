@@ -52,6 +52,15 @@ SAMPLING_STANDARD = "ISO 12743:2021"
 ROLE_NAMES = {Role.REVIEWER: "Reviewer", Role.MANAGER: "Laboratory manager", Role.TECHNICIAN: "Technician"}
 
 
+def headline_items(snapshot: dict) -> list[tuple[str, str, str]]:
+    """(analyte, value, unit) of the headline assays in their order: Cu, Au, Ag, TREO. The order is
+    stated here, not taken from the stored dict: PostgreSQL's jsonb does not keep key order."""
+    headline = snapshot.get("headline") or {}
+    order = [*HEADLINE, "TREO"]
+    symbols = [s for s in order if s in headline] + sorted(s for s in headline if s not in order)
+    return [(symbol, headline[symbol][0], headline[symbol][1]) for symbol in symbols]
+
+
 def _text(value: Decimal | None, decimals: int) -> str | None:
     return None if value is None else str(units.round_to(value, decimals))
 
@@ -264,3 +273,34 @@ def build(*, sample: Sample, authoriser: User, amendment: dict | None = None) ->
         "statement": STATEMENT,
         "amendment": amendment,
     }
+
+
+# Parts of a snapshot that differ between any two requests and say nothing about the item.
+_NOT_CONTENT = {"amendment", "dates.requested", "authorised_by.name", "authorised_by.role"}
+
+
+def _flatten(value, path: str, out: dict) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(inner, f"{path}.{key}" if path else key, out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) and "analyte" in v for v in value):
+        for row in value:  # results, by analyte
+            _flatten({k: v for k, v in row.items() if k != "analyte"}, f"{path}.{row['analyte']}", out)
+    else:
+        out[path] = value
+
+
+def differences(old: dict, new: dict) -> list[dict]:
+    """What an amendment changes: every stated value that differs, as {field, old, new}, in the
+    order of the new snapshot. The amendment states these beside its reason (ISO/IEC 17025 7.8.8)."""
+    before, after = {}, {}
+    _flatten(old, "", before)
+    _flatten(new, "", after)
+    fields = [f for f in after if f not in _NOT_CONTENT] + [
+        f for f in before if f not in after and f not in _NOT_CONTENT
+    ]
+    return [
+        {"field": f, "old": before.get(f), "new": after.get(f)}
+        for f in fields
+        if before.get(f) != after.get(f) and not f.startswith("amendment")
+    ]

@@ -8,9 +8,13 @@ Visibility:
 - administrators (superusers and the `admin` role) see everything;
 - laboratory staff (sampler, technician, reviewer, manager of a laboratory organisation) see the
   laboratory's work, which is every lot and sample: the laboratory serves all exporters;
-- customs inspectors see everything, read-only (they audit custody and certificates);
-- exporter users see only rows of their own organisation, found through the model's
-  `EXPORTER_PATH` (the lookup from the model to the exporter organisation).
+- customs inspectors see everything, read-only (they audit custody and certificates), and decide
+  on customs declarations;
+- exporter users and customs brokers (who act for the exporter organisation they belong to) see
+  only rows of their own organisation, found through the model's `EXPORTER_PATH` (the lookup from
+  the model to the exporter organisation);
+- a model with `VISIBLE_TO_LAB = False` (customs declarations) is hidden from laboratory staff: the
+  laboratory certifies composition without seeing what an exporter declared or at what value.
 """
 
 from django.db.models import Model, QuerySet
@@ -18,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from lims.exceptions import NotPermitted
 from lims.models import Organisation, User
-from lims.roles import LAB_ROLES, Role
+from lims.roles import EXPORTER_ROLES, LAB_ROLES, Role
 
 # Which roles may perform each action. An action missing here is refused for everybody.
 ACTIONS: dict[str, frozenset[Role]] = {
@@ -43,12 +47,23 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "result.approve": frozenset({Role.REVIEWER, Role.MANAGER}),
     "result.reject": frozenset({Role.REVIEWER, Role.MANAGER}),
     "reference.change": frozenset({Role.MANAGER}),
+    "certificate.request": frozenset({Role.MANAGER}),
+    "certificate.amend": frozenset({Role.MANAGER}),
+    "certificate.revoke": frozenset({Role.MANAGER}),
+    "certificate.retry": frozenset({Role.MANAGER}),
+    # Customs (customs/): exporters and their brokers file; inspectors decide, re-run the checks and
+    # keep the reference data of valuation (metal prices, payable terms, exchange rates).
+    "declaration.file": frozenset({Role.EXPORTER, Role.BROKER}),
+    "declaration.decide": frozenset({Role.INSPECTOR}),
+    "declaration.recheck": frozenset({Role.INSPECTOR}),
+    "customs_reference.change": frozenset({Role.INSPECTOR}),
 }
 
 # Roles that only count for a member of an organisation of the matching kind: a "technician" of an
 # exporter organisation is no technician.
 _ROLE_ORG_KIND = dict.fromkeys(LAB_ROLES, Organisation.Kind.LABORATORY) | {
     Role.EXPORTER: Organisation.Kind.EXPORTER,
+    Role.BROKER: Organisation.Kind.EXPORTER,
     Role.INSPECTOR: Organisation.Kind.CUSTOMS,
 }
 
@@ -80,9 +95,11 @@ def visible(user: User, queryset: QuerySet) -> QuerySet:
     if is_admin(user):
         return queryset
     roles = effective_roles(user)
-    if roles & LAB_ROLES or Role.INSPECTOR in roles:
+    if Role.INSPECTOR in roles:
         return queryset
-    if Role.EXPORTER in roles:
+    if roles & LAB_ROLES:
+        return queryset if getattr(queryset.model, "VISIBLE_TO_LAB", True) else queryset.none()
+    if roles & EXPORTER_ROLES:
         path = getattr(queryset.model, "EXPORTER_PATH", None)
         if path is None:
             return queryset.none()
@@ -112,8 +129,8 @@ def require(user: User, action: str, obj: Model | None = None) -> None:
 
 
 def require_exporter_scope(user: User, exporter: Organisation) -> None:
-    """Exporter users act only for their own organisation; staff act for any exporter."""
-    if Role.EXPORTER in effective_roles(user) and not is_admin(user) and user.organisation_id != exporter.pk:
+    """Exporter users and brokers act only for their own organisation; staff act for any exporter."""
+    if effective_roles(user) & EXPORTER_ROLES and not is_admin(user) and user.organisation_id != exporter.pk:
         raise NotPermitted(_("You may only act for your own organisation."), field="exporter")
 
 

@@ -11,8 +11,13 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
     MANAGER = "manager", _("Lab manager")
     EXPORTER = "exporter", _("Exporter")
+    # A customs broker files declarations for the exporter organisation it belongs to (an outside
+    # broker gets an account in each exporter organisation it represents); it does nothing else.
+    BROKER = "broker", _("Customs broker")
     INSPECTOR = "inspector", _("Inspector")
     ADMIN = "admin", _("Administrator")
 
 
 LAB_ROLES = frozenset({Role.SAMPLER, Role.TECHNICIAN, Role.REVIEWER, Role.MANAGER})
+# Roles of an exporter organisation's people: they see that organisation's rows only.
+EXPORTER_ROLES = frozenset({Role.EXPORTER, Role.BROKER})

@@ -5,7 +5,9 @@ read strictly by lims.lib.env: a malformed value stops start-up with ImproperlyC
 The defaults serve development only (SQLite and a filesystem broker under var/).
 """
 
+import re
 import zoneinfo
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "samples",
     "assays",
     "certificates",
+    "customs",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -133,6 +136,12 @@ LIMS_SEAL_NUMBER_PATTERN = envstr("LIMS_SEAL_NUMBER_PATTERN", r"^[A-Z]{2,4}-[0-9
 # Instrument files larger than this are refused before they are parsed.
 LIMS_IMPORT_MAX_BYTES = envint("LIMS_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
+# The public verification portal (certificates/verification.py): the address the laboratory is
+# reached at from outside (printed on certificates; absolute links in the portal's JSON), and the
+# largest PDF it accepts for a check.
+LIMS_PUBLIC_URL = envstr("LIMS_PUBLIC_URL", "")
+LIMS_VERIFY_MAX_UPLOAD_BYTES = envint("LIMS_VERIFY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+
 # Signing material of certificates (certificates/keys.py explains the layout and rotation). Paths,
 # given as NAME or NAME_FILE; passphrases as NAME or NAME_FILE (the file's content). With none of
 # them and DEBUG on, or with LIMS_GENERATE_DEV_KEYS on, development keys are made under var/keys/.
@@ -146,6 +155,15 @@ LIMS_TOKEN_KEY = envpath("LIMS_TOKEN_KEY")
 LIMS_GENERATE_DEV_KEYS = envbool("LIMS_GENERATE_DEV_KEYS", False)
 # An RFC 3161 timestamp authority: with it, signatures are PAdES B-T.
 LIMS_TSA_URL = envstr("LIMS_TSA_URL") or None
+
+# Customs cross-checks (customs/checks.py). Customs policy, reviewed with the code rather than set per
+# host; every finding records the tolerance it applied. A declared content agrees with the certified
+# one when it differs by at most this share of the certified value, per analyte ("*": any other,
+# trace and rare-earth elements).
+LIMS_CUSTOMS_CONTENT_TOLERANCE_PCT = {"Cu": Decimal(5), "Au": Decimal(10), "Ag": Decimal(10), "*": Decimal(15)}
+# A declared customs value may lie at most this share below the payable value computed from the
+# certificate (certified contents, declared dry mass, metal prices and payable terms).
+LIMS_CUSTOMS_VALUE_TOLERANCE_PCT = Decimal(5)
 
 # REST framework: session auth for the browser, token auth for scripts; one error shape.
 REST_FRAMEWORK = {
@@ -163,9 +181,21 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "lims.api.exception_handler",
-    # Password guessing through the token endpoint is slowed per client address.
-    "DEFAULT_THROTTLE_RATES": {"token": envstr("LIMS_TOKEN_THROTTLE_RATE", "20/min")},
+    # Password guessing through the token endpoint is slowed per client address; so are the public
+    # verification checks (pages and API together, certificates.verify_api.VerifyRateThrottle).
+    "DEFAULT_THROTTLE_RATES": {
+        "token": envstr("LIMS_TOKEN_THROTTLE_RATE", "20/min"),
+        "verify": envstr("LIMS_VERIFY_THROTTLE_RATE", "60/min"),
+    },
+    # The client address throttles count by: REMOTE_ADDR, unless this many proxies in front of the
+    # application append to X-Forwarded-For (with None, REST framework would believe any client's header).
+    "NUM_PROXIES": envint("LIMS_NUM_PROXIES", 0, minimum=0),
 }
+for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+    if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", _rate or ""):
+        raise ImproperlyConfigured(
+            f"throttle rate {_rate!r} ({_scope}) must look like 60/min (per s, min, hour or day)"
+        )
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assay certification LIMS API",
     "DESCRIPTION": "Lots, samples and their chain of custody; instrument runs, QC and results.",
@@ -184,6 +214,7 @@ SPECTACULAR_SETTINGS = {
         "ResultStatusEnum": "assays.models.Result.Status",
         "QualifierEnum": "assays.models.Qualifier",
         "UnitEnum": "assays.models.Unit",
+        "DeclarationStatusEnum": "customs.models.Declaration.Status",
     },
 }
 
@@ -237,7 +268,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Recompute every custody chain each night, so tampering shows even on samples nobody opens.
     "verify-custody-chains": {"task": "samples.tasks.custody_verify_all", "schedule": 24 * 3600},
+    # Certificates whose task was never sent (broker down at commit) or whose worker died.
+    "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60},
 }
+CELERY_TASK_ROUTES = {"certificates.tasks.issue_certificate": {"queue": "pdf"}}
 
 LOGGING = {
     "version": 1,
@@ -245,4 +279,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every rendering step at INFO; keep its warnings only.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

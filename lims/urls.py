@@ -2,13 +2,23 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from certificates import verify_urls
+
 urlpatterns = [
+    # First: the public verification API is the busiest address, and resolves without walking the others.
+    path("api/v1/verify/", include(verify_urls.api_urlpatterns)),
     path("", include("lims.web_urls")),
     path("", include("samples.urls")),
     path("", include("assays.urls")),
+    path("", include("certificates.urls")),
+    path("", include("customs.urls")),
+    # The public verification portal and its published keys (no account needed).
+    path("", include(verify_urls.urlpatterns)),
     path("api/v1/", include("lims.api_urls")),
     path("api/v1/", include("samples.api_urls")),
     path("api/v1/", include("assays.api_urls")),
+    path("api/v1/", include("certificates.api_urls")),
+    path("api/v1/", include("customs.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("admin/", admin.site.urls),

@@ -7,11 +7,14 @@ test: teach the table how to fill it.
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from assays.models import Instrument, Method, ReferenceMaterial
+from assays.models import Analyte, Instrument, Method, ReferenceMaterial
+from certificates.models import Certificate
+from customs.services import ComponentSpec, declaration_file
 from samples import services
 from tests.assays.conftest import csv_file, manual, sample_rows
 from tests.assays.conftest import import_run as run_import
@@ -43,9 +46,9 @@ def project_routes():
 
 
 @pytest.fixture
-def alices_world(lot, sampler, technician, exporter, settings, tmp_path):
+def alices_world(lot, sampler, technician, exporter, customs_org, settings, tmp_path):
     """alice's lot with a received sample, one on hold with a nonconformance, and one handed to her;
-    an instrument run and a result of the received sample."""
+    an instrument run and a result of the received sample; a customs declaration of the lot."""
     settings.MEDIA_ROOT = tmp_path
     ok = received(lot, sampler, technician)
     held = in_transit_to(lot, sampler, technician)
@@ -57,18 +60,36 @@ def alices_world(lot, sampler, technician, exporter, settings, tmp_path):
     )
     (result,) = manual(technician, "fire-assay", ok, Au="5.25")
     crm = ReferenceMaterial.objects.get(name="CCU-1f")
+    declaration = declaration_file(
+        actor=exporter, number="55201000/151026/0000042", declarant="Altyn Copper LLP", lot=lot,
+        customs_office=customs_org, hs_code="2603.00", declared_on=date(2026, 10, 15),
+        dry_mass_t=Decimal("4000.000"), value=Decimal("9000000.00"), currency="USD",
+        components=[ComponentSpec(Analyte.objects.get(symbol="Cu"), Decimal("22.5"), "%")],
+        certificate_numbers=["KZL-2026-000042"],
+    )  # fmt: skip
+    # A certificate of alice's sample (as requested; its content does not matter here).
+    certificate = Certificate.objects.create(
+        sample=ok, snapshot={"lot": {"number": lot.lot_number}}, snapshot_sha256="0" * 64, requested_by=technician
+    )
     return {
         "lot_pk": str(lot.pk),
         "code": ok.code,
         "nc_pk": str(held.nonconformances.get().pk),
+        "cert_pk": str(certificate.pk),
         "run_pk": str(run.pk),
         "result_pk": str(result.pk),
         "crm_pk": str(crm.pk),
         "symbol": "Cu",
+        "declaration_pk": str(declaration.pk),
+        # The public verification portal answers anyone about any issued certificate by its number, on
+        # purpose (DESIGN.md, Verification); alice's certificate is not issued, so the register does not
+        # know this number. Key ids name the laboratory's published public keys, nobody's secret.
+        "number": "KZL-2026-000042",
+        "kid": "0123456789abcdef",
         # Reference data is shared by everyone; any row will do.
         "ref_pk": str(crm.pk),
         "samples": [ok, held, mine],
-        "secrets": [lot.lot_number, ok.code, held.code, mine.code, ok.seal_number, run.sha256],
+        "secrets": [lot.lot_number, ok.code, held.code, mine.code, ok.seal_number, run.sha256, declaration.number],
     }
 
 
@@ -119,7 +140,8 @@ def test_bob_gets_nothing_from_an_object_endpoint(client, alices_world, exporter
 
 
 @pytest.mark.parametrize("route", [r for r in project_routes() if "<" not in r])
-def test_bobs_lists_show_nothing_of_alices(client, alices_world, exporter2, route):
+def test_bobs_lists_show_nothing_of_alices(client, alices_world, exporter2, route, keys_dir):
+    # keys_dir: the laboratory's keys, without which its published revocation list cannot be signed (503).
     client.force_login(exporter2)
     response = client.get("/" + route)
     body = response.content.decode(errors="replace")

@@ -7,100 +7,203 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('samples', '0004_alter_custodyevent_action'),
+        ("samples", "0004_alter_custodyevent_action"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SigningKey',
+            name="SigningKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kid', models.CharField(max_length=16, unique=True, verbose_name='key id')),
-                ('kind', models.CharField(choices=[('pdf', 'PDF signature (X.509)'), ('token', 'QR token (Ed25519)')], max_length=8, verbose_name='kind')),
-                ('public_pem', models.TextField(verbose_name='public key or certificate (PEM)')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('first_used_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='first used')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kid", models.CharField(max_length=16, unique=True, verbose_name="key id")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("pdf", "PDF signature (X.509)"), ("token", "QR token (Ed25519)")],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("public_pem", models.TextField(verbose_name="public key or certificate (PEM)")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
+                ("first_used_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="first used")),
             ],
             options={
-                'verbose_name': 'signing key',
-                'verbose_name_plural': 'signing keys',
-                'ordering': ['-first_used_at'],
+                "verbose_name": "signing key",
+                "verbose_name_plural": "signing keys",
+                "ordering": ["-first_used_at"],
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='number')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('rendering', 'Rendering'), ('signing', 'Signing'), ('issued', 'Issued'), ('failed', 'Failed'), ('revoked', 'Revoked'), ('superseded', 'Superseded')], default='pending', max_length=12, verbose_name='status')),
-                ('snapshot', models.JSONField(verbose_name='snapshot')),
-                ('snapshot_sha256', models.CharField(max_length=64, verbose_name='snapshot SHA-256')),
-                ('amendment_reason', models.TextField(blank=True, verbose_name='what changed and why')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True, verbose_name='last dispatched')),
-                ('claimed_by', models.CharField(blank=True, max_length=64, verbose_name='claimed by task')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed at')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('failure', models.TextField(blank=True, verbose_name='failure')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued at')),
-                ('pdf', models.FileField(blank=True, max_length=255, upload_to='certificates/', verbose_name='PDF')),
-                ('pdf_sha256', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='PDF SHA-256')),
-                ('qr_token', models.TextField(blank=True, verbose_name='QR token')),
-                ('signing_kid', models.CharField(blank=True, max_length=16, verbose_name='PDF signing key id')),
-                ('token_kid', models.CharField(blank=True, max_length=16, verbose_name='QR token key id')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revocation_reason', models.TextField(blank=True, verbose_name='revocation reason')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True, verbose_name='superseded at')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sample', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='samples.sample', verbose_name='sample')),
-                ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='certificates.certificate', verbose_name='supersedes')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("rendering", "Rendering"),
+                            ("signing", "Signing"),
+                            ("issued", "Issued"),
+                            ("failed", "Failed"),
+                            ("revoked", "Revoked"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("snapshot", models.JSONField(verbose_name="snapshot")),
+                ("snapshot_sha256", models.CharField(max_length=64, verbose_name="snapshot SHA-256")),
+                ("amendment_reason", models.TextField(blank=True, verbose_name="what changed and why")),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="requested at")),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True, verbose_name="last dispatched")),
+                ("claimed_by", models.CharField(blank=True, max_length=64, verbose_name="claimed by task")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="claimed at")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("failure", models.TextField(blank=True, verbose_name="failure")),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="issued at")),
+                ("pdf", models.FileField(blank=True, max_length=255, upload_to="certificates/", verbose_name="PDF")),
+                ("pdf_sha256", models.CharField(blank=True, db_index=True, max_length=64, verbose_name="PDF SHA-256")),
+                ("qr_token", models.TextField(blank=True, verbose_name="QR token")),
+                ("signing_kid", models.CharField(blank=True, max_length=16, verbose_name="PDF signing key id")),
+                ("token_kid", models.CharField(blank=True, max_length=16, verbose_name="QR token key id")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                ("revocation_reason", models.TextField(blank=True, verbose_name="revocation reason")),
+                ("superseded_at", models.DateTimeField(blank=True, null=True, verbose_name="superseded at")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sample",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="samples.sample",
+                        verbose_name="sample",
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="certificates.certificate",
+                        verbose_name="supersedes",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'certificate',
-                'verbose_name_plural': 'certificates',
-                'ordering': ['-requested_at', '-id'],
+                "verbose_name": "certificate",
+                "verbose_name_plural": "certificates",
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CertificateEvent',
+            name="CertificateEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('action', models.CharField(max_length=20, verbose_name='action')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='certificates.certificate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                ("action", models.CharField(max_length=20, verbose_name="action")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="certificates.certificate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'certificate event',
-                'verbose_name_plural': 'certificate events',
-                'ordering': ['certificate', 'at', 'id'],
+                "verbose_name": "certificate event",
+                "verbose_name_plural": "certificate events",
+                "ordering": ["certificate", "at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(condition=models.Q(('status__in', ['pending', 'rendering', 'signing'])), fields=['dispatched_at'], name='certificate_unfinished_idx'),
+            model_name="certificate",
+            index=models.Index(
+                condition=models.Q(("status__in", ["pending", "rendering", "signing"])),
+                fields=["dispatched_at"],
+                name="certificate_unfinished_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'rendering', 'signing', 'issued', 'failed', 'revoked', 'superseded'])), name='certificate_status_valid'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["pending", "rendering", "signing", "issued", "failed", "revoked", "superseded"])
+                ),
+                name="certificate_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['issued', 'revoked', 'superseded']), _negated=True), models.Q(('issued_at__isnull', False), ('number__isnull', False), models.Q(('pdf', ''), _negated=True), models.Q(('pdf_sha256', ''), _negated=True), models.Q(('qr_token', ''), _negated=True)), _connector='OR'), name='certificate_issued_complete'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["issued", "revoked", "superseded"]), _negated=True),
+                    models.Q(
+                        ("issued_at__isnull", False),
+                        ("number__isnull", False),
+                        models.Q(("pdf", ""), _negated=True),
+                        models.Q(("pdf_sha256", ""), _negated=True),
+                        models.Q(("qr_token", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="certificate_issued_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'revoked'), _negated=True), models.Q(('revoked_at__isnull', False), models.Q(('revocation_reason', ''), _negated=True)), _connector='OR'), name='certificate_revocation_complete'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "revoked"), _negated=True),
+                    models.Q(("revoked_at__isnull", False), models.Q(("revocation_reason", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="certificate_revocation_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('supersedes__isnull', True), models.Q(('amendment_reason', ''), _negated=True), _connector='OR'), name='certificate_amendment_has_reason'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("supersedes__isnull", True), models.Q(("amendment_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="certificate_amendment_has_reason",
+            ),
         ),
     ]

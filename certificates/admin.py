@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from certificates.models import Certificate, CertificateEvent, SigningKey
+from lims.admin import ReadOnlyAdmin
+
+
+class CertificateEventInline(admin.TabularInline):
+    model = CertificateEvent
+    fields = ["at", "action", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    """Certificates change only through their services (request, issue, revoke, amend)."""
+
+    list_display = ["__str__", "sample", "status", "issued_at", "requested_by"]
+    list_filter = ["status"]
+    search_fields = ["number", "sample__code", "sample__lot__lot_number", "pdf_sha256"]
+    exclude = ["qr_token"]
+    inlines = [CertificateEventInline]
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(ReadOnlyAdmin):
+    """Public halves only: private keys never reach the database."""
+
+    list_display = ["kid", "kind", "subject", "first_used_at"]
+    list_filter = ["kind"]

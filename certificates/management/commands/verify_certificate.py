@@ -1,0 +1,81 @@
+"""Check a certificate PDF from the command line, as the verification portal does.
+
+    python manage.py verify_certificate FILE.pdf              # this installation's register and keys
+    python manage.py verify_certificate FILE.pdf --keys DIR   # the published files alone, no database
+
+Without --keys the verdict is the portal's (certificates.verification.check_file): the register's
+status decides, so a revocation counts the moment it is made. With --keys, DIR holds what the portal
+publishes (root.pem, token-keys.json, revocations.json: /verify/keys/root.pem,
+/verify/keys/token-keys.json, /verify/revocations.json) and the verdict is the offline verifier's
+(certificates.verifier), which neither reads the database nor opens a connection.
+
+Exit status: 0 authentic and current; otherwise the offline verifier's codes (3 revoked,
+4 superseded, 5 not issued by this laboratory, 6 altered, 7 invalid, 8 keys unusable, 2 usage); a
+number the register does not know counts as 5, a document that does not match the register as 7.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from certificates import verification, verifier
+
+
+class Command(BaseCommand):
+    help = "Verify a Certificate of Analysis PDF; the exit status is the verdict (0: authentic and current)."
+    # The check reads a file and, without --keys, the register; nothing else of the project must work.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("pdf", type=Path, help="the certificate PDF")
+        parser.add_argument(
+            "--keys",
+            type=Path,
+            help="directory with the published root.pem, token-keys.json and revocations.json (no database needed)",
+        )
+        parser.add_argument(
+            "--skip-revocation", action="store_true", help="with --keys: verify without a revocation list"
+        )
+
+    def handle(self, *args, pdf: Path, keys: Path | None, skip_revocation: bool, **options):
+        try:
+            data = pdf.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{pdf}: {exc.strerror}", returncode=verifier.EXIT_USAGE) from exc
+        if keys is None:
+            code = self._with_register(data)
+        else:
+            code = self._with_published(data, keys, skip_revocation=skip_revocation)
+        if code:
+            raise SystemExit(code)
+
+    def _with_register(self, data: bytes) -> int:
+        try:
+            check = verification.check_file(data)
+        except verification.VerificationUnavailable as exc:
+            self.stdout.write(f"CANNOT VERIFY: the laboratory's keys are not configured here: {exc}")
+            return verifier.EXIT_KEYS
+        self._verdict(check.verdict, check.number, check.message, check.evidence, ok=check.ok)
+        if check.superseded:
+            self.stdout.write(f"  replaced by: {check.superseded['by']}")
+        return check.exit_code
+
+    def _with_published(self, data: bytes, keys: Path, *, skip_revocation: bool) -> int:
+        try:
+            trust_roots, token_keys, revocations = verifier.load_published_keys(
+                keys, require_revocations=not skip_revocation
+            )
+        except (OSError, ValueError) as exc:
+            self.stdout.write(f"CANNOT VERIFY: the published keys in {keys} cannot be used: {exc}")
+            return verifier.EXIT_KEYS
+        verdict = verifier.verify_pdf(data, trust_roots=trust_roots, token_keys=token_keys, revocations=revocations)
+        self._verdict(
+            verdict.status, verdict.number, verdict.message, verdict.details.items(), ok=verdict.exit_code == 0
+        )
+        return verdict.exit_code
+
+    def _verdict(self, status: str, number: str | None, message: str, details, *, ok: bool) -> None:
+        line = f"{status.upper()}: {number or 'unknown certificate'}: {message}"
+        self.stdout.write(self.style.SUCCESS(line) if ok else self.style.ERROR(line))
+        for name, value in details:
+            self.stdout.write(f"  {name}: {value}")

@@ -1,0 +1,61 @@
+"""Reads of certificates for pages and API views, scoped by lims.permissions."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from certificates.models import Certificate
+from lims import permissions
+from lims.models import User
+from samples.models import Sample
+
+# The order a person follows a certificate through, for the progress bar.
+PROGRESS = ("pending", "rendering", "signing", "issued")
+
+
+def certificate_list(user: User, *, status: str = "", q: str = "") -> QuerySet:
+    certificates = permissions.visible(user, Certificate.objects.all()).select_related(
+        "sample__lot__exporter", "supersedes"
+    )
+    if status:
+        certificates = certificates.filter(status=status)
+    if q:
+        certificates = certificates.filter(number__icontains=q) | certificates.filter(
+            sample__lot__lot_number__icontains=q
+        )
+    return certificates.defer("snapshot")
+
+
+def certificate_get(user: User, pk: int) -> Certificate:
+    certificates = permissions.visible(
+        user, Certificate.objects.select_related("sample__lot__exporter", "supersedes", "requested_by")
+    )
+    return get_object_or_404(certificates, pk=pk)
+
+
+def certifiable_samples(user: User) -> QuerySet:
+    """Reported samples with no live certificate: what a lab manager may request a certificate for."""
+    from certificates.services import LIVE
+
+    return (
+        permissions.visible(user, Sample.objects.filter(status=Sample.Status.REPORTED))
+        .exclude(certificates__status__in=LIVE)
+        .select_related("lot__exporter", "lot__material")
+        .order_by("code")
+    )
+
+
+def progress(certificate: Certificate) -> dict:
+    """What the progress page shows and polls: the status, the steps done, and the failure."""
+    if certificate.status in PROGRESS:
+        reached = PROGRESS.index(certificate.status)
+    else:  # failed: only the request stands; revoked and superseded were issued
+        reached = 0 if certificate.status == Certificate.Status.FAILED else len(PROGRESS) - 1
+    return {
+        "id": certificate.pk,
+        "status": certificate.status,
+        "label": certificate.get_status_display(),
+        "number": certificate.number,
+        "steps": [{"name": step, "done": i <= reached} for i, step in enumerate(PROGRESS)],
+        "failure": certificate.failure if certificate.status == Certificate.Status.FAILED else "",
+        "finished": not certificate.in_progress,
+    }

@@ -1,0 +1,341 @@
+"""Every write to certificates goes through a function here (conventions as in samples.services).
+
+Issuing, step by step (DESIGN.md, pipeline):
+1. certificate_request (lab manager): checks that the sample's panel is complete with approved
+   results, that every run behind them cleared QC and that the custody chain verifies; freezes the
+   snapshot; creates the certificate as pending, all in one transaction; the issue task is sent
+   after commit. If the broker is down then, the periodic sweep sends it later.
+2. certificate_issue_unsafe (the Celery task, any number of times, never inside a transaction): claims the certificate, gives it its
+   number and issue date the first time, renders, signs, stores the PDF and marks it issued.
+
+Numbers are `<LAB>-<year>-<6 digits>`, consecutive per laboratory and year. A number is drawn from a
+locked counter (lims.models.Sequence) in the transaction that claims the certificate, and belongs to
+that certificate for good: a rendering that fails is retried with the same number and date, so the
+register has neither a duplicate nor a gap, however many workers issue at once.
+
+Idempotence: the claim records the task id. A redelivered message (a worker died: acks_late and
+reject_on_worker_lost) has the same id and resumes; another task leaves a certificate alone while its
+claim is younger than the lease (longer than the task's hard time limit, after which its worker is
+dead). The PDF of an attempt is stored under a name of its own and recorded only by the attempt that
+marks the certificate issued, so an issued certificate has exactly one PDF and one number, and running
+the task again changes nothing.
+"""
+
+import hashlib
+import logging
+from datetime import timedelta
+from functools import partial
+
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assays.models import Result
+from assays.services import panel_complete
+from certificates import document, keys, signing, tokens
+from certificates import snapshot as snapshots
+from certificates.models import Certificate, CertificateEvent, SigningKey
+from lims import permissions
+from lims.audit import audit_record
+from lims.exceptions import ApplicationError, Conflict
+from lims.models import Sequence, User
+from samples import chain
+from samples.models import Sample
+
+logger = logging.getLogger(__name__)
+S = Certificate.Status
+# A claim older than this belongs to a dead worker: the hard time limit has killed it by then.
+LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+# A pending certificate not picked up within this time is sent again by the sweep.
+REDISPATCH_AFTER = timedelta(minutes=2)
+# Certificates that are (or will be) the sample's current one: a second request is refused.
+LIVE = (S.PENDING, S.RENDERING, S.SIGNING, S.ISSUED, S.FAILED)
+
+
+def _event(certificate: Certificate, action: str, actor: User | None = None, note: str = "") -> None:
+    CertificateEvent.objects.create(certificate=certificate, action=action, actor=actor, note=note)
+
+
+def dispatch(certificate_id: int) -> None:
+    """Send the issue task. Safe to call when the broker is down: the failure is logged and the sweep
+    sends the certificate again (dispatched_at stays old)."""
+    from certificates.tasks import issue_certificate
+
+    try:
+        issue_certificate.apply_async(args=[certificate_id])
+    except Exception:
+        logger.exception("could not send the issue task of certificate %s; the sweep will retry", certificate_id)
+        return
+    Certificate.objects.filter(pk=certificate_id).update(dispatched_at=timezone.now())
+
+
+def _dispatch_on_commit(certificate: Certificate) -> None:
+    transaction.on_commit(partial(dispatch, certificate.pk), robust=True)
+
+
+def _check_certifiable(sample: Sample) -> None:
+    """Only a complete, approved, QC-cleared panel of a sample with an intact custody chain is
+    certified; each refusal says what is missing."""
+    if sample.status != Sample.Status.REPORTED or not panel_complete(sample):
+        raise Conflict(
+            _("%(code)s is not reported: every analyte of its panel needs an approved result first.")
+            % {"code": sample.code},
+            field="sample",
+        )
+    uncleared = (
+        Result.objects.filter(sample=sample, status=Result.Status.APPROVED, run__isnull=False)
+        .exclude(run__qc_status__in=["passed", "overridden"])
+        .values_list("run_id", flat=True)
+        .distinct()
+    )
+    if uncleared:
+        raise Conflict(
+            _("Run(s) %(runs)s behind %(code)s did not clear QC.")
+            % {"runs": ", ".join(map(str, uncleared)), "code": sample.code},
+            field="sample",
+        )
+    report = chain.verify(sample)
+    if not report.intact:
+        raise Conflict(
+            _("The custody chain of %(code)s is broken at event %(event)s (%(reason)s); it cannot be certified.")
+            % {"code": sample.code, "event": report.broken_at, "reason": report.reason},
+            field="sample",
+        )
+
+
+def _create(*, actor: User, sample: Sample, supersedes: Certificate | None = None, reason: str = "") -> Certificate:
+    amendment = None
+    if supersedes is not None:
+        amendment = {"supersedes": supersedes.number, "reason": reason}
+    snapshot = snapshots.build(sample=sample, authoriser=actor, amendment=amendment)
+    if supersedes is not None:
+        changes = snapshots.differences(supersedes.snapshot, snapshot)
+        snapshot["amendment"]["changes"] = changes
+    certificate = Certificate.objects.create(
+        sample=sample,
+        snapshot=snapshot,
+        snapshot_sha256=tokens.snapshot_sha256(snapshot),
+        supersedes=supersedes,
+        amendment_reason=reason,
+        requested_by=actor,
+    )
+    _event(certificate, "requested", actor, reason)
+    _dispatch_on_commit(certificate)
+    return certificate
+
+
+@transaction.atomic
+def certificate_request(*, actor: User, sample: Sample) -> Certificate:
+    """Ask for the certificate of a reported sample. The snapshot is frozen now; the worker issues it."""
+    permissions.require(actor, "certificate.request", sample)
+    sample = Sample.objects.select_for_update(of=("self",)).select_related("lot").get(pk=sample.pk)
+    existing = sample.certificates.filter(status__in=LIVE).first()
+    if existing is not None:
+        raise Conflict(
+            _("%(code)s already has certificate %(number)s (%(status)s); amend it instead of requesting another.")
+            % {"code": sample.code, "number": existing, "status": existing.get_status_display().lower()},
+            field="sample",
+        )
+    _check_certifiable(sample)
+    certificate = _create(actor=actor, sample=sample)
+    audit_record(actor=actor, action="certificate.request", obj=certificate, data={"sample": sample.code})
+    return certificate
+
+
+@transaction.atomic
+def certificate_amend(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """Issue a new certificate that replaces an issued one (ISO/IEC 17025 7.8.8): it cites the old
+    number and states what changed (computed from the two snapshots) and why. The old one becomes
+    superseded when the amendment is issued, not before, so a current certificate exists throughout."""
+    permissions.require(actor, "certificate.amend", certificate)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Say what changed and why."), field="reason")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != S.ISSUED:
+        raise Conflict(_("Only an issued certificate can be amended."))
+    if Certificate.objects.filter(supersedes=certificate).exists():
+        raise Conflict(_("An amendment of %(number)s is already under way.") % {"number": certificate.number})
+    sample = Sample.objects.select_for_update(of=("self",)).get(pk=certificate.sample_id)
+    _check_certifiable(sample)
+    amendment = _create(actor=actor, sample=sample, supersedes=certificate, reason=reason)
+    audit_record(actor=actor, action="certificate.amend", obj=amendment, data={"supersedes": certificate.number})
+    return amendment
+
+
+@transaction.atomic
+def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """Withdraw an issued certificate, for a reason that the verification portal shows."""
+    permissions.require(actor, "certificate.revoke", certificate)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Give the reason for the revocation; inspectors will read it."), field="reason")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != S.ISSUED:
+        raise Conflict(
+            _("Only an issued certificate can be revoked; this one is %(status)s.")
+            % {"status": certificate.get_status_display().lower()}
+        )
+    certificate.status = S.REVOKED
+    certificate.revoked_at, certificate.revoked_by, certificate.revocation_reason = timezone.now(), actor, reason
+    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    _event(certificate, "revoked", actor, reason)
+    audit_record(actor=actor, action="certificate.revoke", obj=certificate, data={"reason": reason})
+    return certificate
+
+
+@transaction.atomic
+def certificate_retry(*, actor: User, certificate: Certificate) -> Certificate:
+    """Send a failed certificate back to the worker; it keeps its number if it had one."""
+    permissions.require(actor, "certificate.retry", certificate)
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != S.FAILED:
+        raise Conflict(_("Only a failed certificate can be retried."))
+    certificate.status, certificate.failure, certificate.claimed_by = S.PENDING, "", ""
+    certificate.save(update_fields=["status", "failure", "claimed_by"])
+    _event(certificate, "retried", actor)
+    _dispatch_on_commit(certificate)
+    return certificate
+
+
+# Issuing (the worker) -----------------------------------------------------------------------------
+
+
+def _next_number(issued_at) -> str:
+    year = timezone.localtime(issued_at).year
+    value = Sequence.next_value(f"certificate-{settings.LIMS_LAB_CODE}-{year}")
+    return f"{settings.LIMS_LAB_CODE}-{year}-{value:06d}"
+
+
+@transaction.atomic
+def _claim(certificate_id: int, claim: str) -> Certificate | None:
+    """Take the certificate for this attempt, or None when there is nothing to do."""
+    certificate = Certificate.objects.select_for_update().filter(pk=certificate_id).first()
+    if certificate is None or not certificate.in_progress:
+        return None  # issued, revoked, superseded, failed (a person retries) or gone
+    now = timezone.now()
+    held = certificate.status in (S.RENDERING, S.SIGNING) and certificate.claimed_by != claim
+    if held and certificate.claimed_at and now - certificate.claimed_at < LEASE:
+        return None  # another worker is on it
+    if certificate.number is None:
+        certificate.issued_at = now
+        certificate.number = _next_number(now)
+    certificate.status, certificate.claimed_by, certificate.claimed_at = S.RENDERING, claim, now
+    certificate.attempts += 1
+    certificate.save(update_fields=["status", "number", "issued_at", "claimed_by", "claimed_at", "attempts"])
+    _event(certificate, "rendering", note=f"attempt {certificate.attempts}")
+    return certificate
+
+
+def _still_mine(certificate: Certificate, claim: str, **changes) -> bool:
+    return bool(
+        Certificate.objects.filter(pk=certificate.pk, claimed_by=claim, status__in=[S.RENDERING, S.SIGNING]).update(
+            **changes
+        )
+    )
+
+
+def _pem(public_key) -> str:
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _record_key(kid: str, kind: str, public_pem: str, subject: str = "") -> None:
+    SigningKey.objects.get_or_create(kid=kid, defaults={"kind": kind, "public_pem": public_pem, "subject": subject})
+
+
+@transaction.atomic
+def _finish(certificate: Certificate, claim: str, *, name: str, pdf_sha256: str, token: str, token_kid: str) -> bool:
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if locked.claimed_by != claim or locked.status not in (S.RENDERING, S.SIGNING):
+        return False
+    material = keys.load_signing_material()
+    _record_key(
+        material.kid,
+        SigningKey.Kind.PDF,
+        material.certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        material.certificate.subject.rfc4514_string(),
+    )
+    _record_key(token_kid, SigningKey.Kind.TOKEN, _pem(keys.load_token_key().key.public_key()))
+    locked.status = S.ISSUED
+    locked.pdf.name, locked.pdf_sha256, locked.qr_token = name, pdf_sha256, token
+    locked.signing_kid, locked.token_kid, locked.failure = material.kid, token_kid, ""
+    locked.save(update_fields=["status", "pdf", "pdf_sha256", "qr_token", "signing_kid", "token_kid", "failure"])
+    _event(locked, "issued", note=locked.number)
+    if locked.supersedes_id:
+        old = Certificate.objects.select_for_update().get(pk=locked.supersedes_id)
+        if old.status == S.ISSUED:
+            old.status, old.superseded_at = S.SUPERSEDED, timezone.now()
+            old.save(update_fields=["status", "superseded_at"])
+            _event(old, "superseded", note=locked.number)
+    audit_record(
+        actor=None, action="certificate.issue", obj=locked, data={"number": locked.number, "sha256": pdf_sha256}
+    )
+    return True
+
+
+def certificate_fail(*, certificate_id: int, claim: str, reason: str) -> None:
+    """Record that issuing failed for a reason a retry will not cure; a person may retry later."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.claimed_by != claim or not certificate.in_progress:
+            return
+        certificate.status, certificate.failure = S.FAILED, reason[:2000]
+        certificate.save(update_fields=["status", "failure"])
+        _event(certificate, "failed", note=reason[:2000])
+    logger.error("certificate %s failed: %s", certificate_id, reason)
+
+
+def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate | None:
+    """Render, sign and store a certificate, and mark it issued. Unsafe inside a transaction: it
+    renders and writes files between short transactions of its own, and its claim must be visible to
+    other workers at once. Returns the certificate when this call issued it, None when there was
+    nothing to do."""
+    certificate = _claim(certificate_id, claim)
+    if certificate is None:
+        return None
+    token_key = keys.load_token_key()
+    token = tokens.encode_token(document.token_claims(certificate), key=token_key.key, kid=token_key.kid)
+    pdf = document.render_certificate(certificate, token=token)
+    if not _still_mine(certificate, claim, status=S.SIGNING):
+        return None
+    _event(certificate, "signing")
+    lab = certificate.snapshot["laboratory"]
+    signed = signing.sign_pdf(
+        pdf,
+        reason=_("Certificate of Analysis %(number)s") % {"number": certificate.number},
+        location=lab.get("address") or lab.get("name", ""),
+    )
+    year = timezone.localtime(certificate.issued_at).year
+    name = default_storage.save(f"certificates/{year}/{certificate.number}-{claim[:8]}.pdf", ContentFile(signed))
+    try:
+        issued = _finish(
+            certificate, claim, name=name, pdf_sha256=hashlib.sha256(signed).hexdigest(), token=token,
+            token_kid=token_key.kid,
+        )  # fmt: skip
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    if not issued:
+        default_storage.delete(name)  # another attempt finished first: its PDF is the one
+        return None
+    certificate.refresh_from_db()
+    return certificate
+
+
+def sweep_unfinished() -> list[int]:
+    """Send again the certificates no worker has: pending ones not picked up (the broker was down
+    when they were requested) and claims older than the lease (their worker died)."""
+    now = timezone.now()
+    stale = Certificate.objects.filter(status=S.PENDING).filter(
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER)
+    )
+    dead = Certificate.objects.filter(status__in=[S.RENDERING, S.SIGNING], claimed_at__lt=now - LEASE)
+    ids = sorted(set(stale.values_list("pk", flat=True)) | set(dead.values_list("pk", flat=True)))
+    for certificate_id in ids:
+        dispatch(certificate_id)
+    return ids

@@ -1,0 +1,57 @@
+"""Celery tasks of certificates: issuing (queue "pdf") and the sweep that re-sends what no worker
+has (Celery beat). Tasks take ids and call services; certificates.services explains idempotence."""
+
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from certificates import services
+from certificates.signing import TimestampUnavailable
+
+logger = logging.getLogger(__name__)
+
+# Errors a later attempt may not meet: the database or the timestamp authority was away, the
+# storage could not be written. Anything else (a template error, unusable keys) fails the
+# certificate at once with its reason, for a person to retry after fixing the cause.
+TRANSIENT = (OperationalError, InterfaceError, TimestampUnavailable, OSError)
+MAX_RETRIES = 5
+# Backoff: 10 s, 20 s, 40 s ... with jitter, never beyond this. It stays far below the broker's
+# visibility timeout: a countdown past it would have Redis deliver the task twice.
+BACKOFF_CAP = min(600, settings.CELERY_VISIBILITY_TIMEOUT // 4)
+
+
+def backoff(retries: int) -> float:
+    base = min(BACKOFF_CAP, 10 * 2**retries)
+    return base / 2 + random.uniform(0, base / 2)
+
+
+@shared_task(bind=True, queue="pdf", acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def issue_certificate(self, certificate_id: int) -> str | None:
+    """Issue one certificate. Idempotent: a second run, or a redelivery after the worker died,
+    finishes the same certificate with the same number or does nothing."""
+    claim = self.request.id or f"direct-{certificate_id}"
+    try:
+        certificate = services.certificate_issue_unsafe(certificate_id=certificate_id, claim=claim)
+    except TRANSIENT as exc:
+        if self.request.retries >= self.max_retries:
+            services.certificate_fail(
+                certificate_id=certificate_id, claim=claim, reason=f"gave up after retries: {exc}"
+            )
+            return None
+        logger.warning("certificate %s: transient error, retrying: %s", certificate_id, exc)
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    except DatabaseError:
+        raise  # a bug or a constraint: the certificate stays claimed; the sweep brings it back
+    except Exception as exc:
+        services.certificate_fail(certificate_id=certificate_id, claim=claim, reason=f"{type(exc).__name__}: {exc}")
+        return None
+    return certificate.number if certificate else None
+
+
+@shared_task(acks_late=True)
+def sweep_certificates() -> list[int]:
+    """Every minute (beat): send again the certificates that no worker has."""
+    return services.sweep_unfinished()

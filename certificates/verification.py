@@ -1,0 +1,464 @@
+"""The public verification portal: what anyone may learn about a certificate, and how each check
+reaches its verdict. Reads only; the pages (certificates.verify_views), the JSON API
+(certificates.verify_api) and `manage.py verify_certificate` all call these functions.
+
+A check answers with one of these verdicts:
+
+    authentic   issued by the laboratory, unchanged, and current
+    revoked     genuine, but withdrawn (date and reason)
+    superseded  genuine, but replaced by an amendment (its number)
+    not_ours    not issued by this laboratory (signature or QR token by another key)
+    altered     changed after the laboratory signed it (or a QR token whose signature does not match)
+    invalid     not a readable certificate or token (no signature, no attachments, not our format)
+    unknown     not found in the register
+    mismatch    genuine, but not what the register holds for that number (a QR code pasted for
+                another certificate, or a file whose content differs from the registered one)
+
+By number: one indexed query; a number the register does not know, or whose certificate was never
+issued (pending, failed), is `unknown`: the portal never tells that a certificate is under way.
+
+By QR token: decoded with every token key the laboratory ever used (unknown key id: `not_ours`; a
+known key id with a bad signature: `altered`); then the number it names is looked up, and the
+token's snapshot hash must be the one the register holds for that number (and its PDF signing key
+the one recorded), else `mismatch`. Whoever checks may give the number printed on the document in
+front of them: a genuine QR code of another certificate is then `mismatch`, not `authentic`.
+
+By file (the upload), the cases:
+1. Its SHA-256 is a registered pdf_sha256: it is, byte for byte, the file the laboratory issued; the
+   register's status decides (authentic, revoked, superseded). No signature check is needed.
+2. Otherwise the PAdES signature is validated with the laboratory's trust roots by pyHanko
+   (certificates.verifier.verify_pdf, never pdfsig alone): it must be intact, trusted and cover the
+   whole file with no update appended after signing; the QR token attached to the PDF must be the
+   laboratory's and bind the attached snapshot. Any change to a signed file ends here: a flipped byte
+   or a re-saved file breaks the signature (`altered`); an incremental update (an annotation, a new
+   title) leaves the signature intact but not covering the file (`altered`); trailing bytes likewise.
+   A print to PDF, a scan or a re-render has no signature at all (`invalid`); another CA's signature
+   or another token key is `not_ours`.
+3. A file that passes 2 without being byte-identical to the registered one is still the
+   laboratory's work, signed with its key: in practice a second signing attempt of the same
+   certificate whose file the issue task discarded (only one attempt is recorded). Its number must be
+   in the register (else `unknown`), its attached snapshot must hash to the registered snapshot hash
+   and its signing key must be the recorded one (else `mismatch`); then the register's status
+   decides, and the verdict says the file is not the registered copy.
+"""
+
+import base64
+import functools
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from certificates import keys, tokens, verifier
+from certificates.models import Certificate, SigningKey
+from certificates.snapshot import headline_items
+
+S = Certificate.Status
+# What the register shows; a certificate under way or failed is nobody's business outside the lab.
+PUBLIC_STATUSES = (S.ISSUED, S.REVOKED, S.SUPERSEDED)
+NUMBER_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
+# A genuine token has about 400 characters; the forms refuse anything much longer.
+MAX_TOKEN_CHARS = 2000
+REVOCATION_LIST_MAX_AGE = 60  # seconds a signed revocation list is served from the cache
+_REVOCATION_CACHE_KEY = "verify:revocations:{kid}"
+STATEMENT_CACHE_SECONDS = 3600
+_STATEMENT_CACHE_KEY = "verify:statement:{number}:{sha256}:{language}"
+
+AUTHENTIC, REVOKED, SUPERSEDED = "authentic", "revoked", "superseded"
+NOT_OURS, ALTERED, INVALID, UNKNOWN, MISMATCH = "not_ours", "altered", "invalid", "unknown", "mismatch"
+TITLES = {
+    AUTHENTIC: gettext_lazy("Authentic and current"),
+    REVOKED: gettext_lazy("Revoked"),
+    SUPERSEDED: gettext_lazy("Superseded"),
+    NOT_OURS: gettext_lazy("Not issued by this laboratory"),
+    ALTERED: gettext_lazy("Altered after signing"),
+    INVALID: gettext_lazy("Not a valid certificate"),
+    UNKNOWN: gettext_lazy("Not found in the register"),
+    MISMATCH: gettext_lazy("Does not match the register"),
+}
+# The offline verifier's exit statuses, extended to the portal's two register verdicts: a number
+# the register does not know was not issued by this laboratory; a mismatch does not hold together.
+EXIT_CODES = {**verifier.EXIT_CODES, UNKNOWN: verifier.EXIT_CODES["not_ours"], MISMATCH: verifier.EXIT_CODES["invalid"]}
+
+# The parts of the snapshot a verdict shows (what the certificate states); never custody, QC runs,
+# the people who sampled, received or approved, or anything else of the laboratory's records.
+_SNAPSHOT_PARTS = {
+    "laboratory": "snapshot__laboratory",
+    "customer": "snapshot__customer__name",
+    "lot": "snapshot__lot",
+    "moisture": "snapshot__moisture",
+    "headline": "snapshot__headline",
+    "results": "snapshot__results",
+    "authorised_by": "snapshot__authorised_by",
+    "amendment": "snapshot__amendment",
+}
+_REGISTER_FIELDS = (
+    "number",
+    "status",
+    "issued_at",
+    "revoked_at",
+    "revocation_reason",
+    "superseded_at",
+    "snapshot_sha256",
+    "signing_kid",
+)
+_LOT_FIELDS = ("number", "material", "hs_code", "dry_mass_t")
+_RESULT_FIELDS = ("analyte", "name", "value", "qualifier", "detection_limit", "unit", "basis", "uncertainty", "method")
+
+
+class VerificationUnavailable(Exception):
+    """The laboratory's keys are not configured here: nothing can be verified by signature."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """A verdict of the portal, with what the certificate states when the register knows it."""
+
+    verdict: str
+    message: str
+    number: str | None = None
+    statement: dict | None = None
+    revoked: dict | None = None  # {"at": datetime, "reason": str}
+    superseded: dict | None = None  # {"at": datetime, "by": number}
+    evidence: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return str(TITLES[self.verdict])
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == AUTHENTIC
+
+
+def normalise_number(text: str) -> str:
+    """A number as people type it: any case, with stray spaces."""
+    return "".join((text or "").split()).upper()
+
+
+def valid_number(number: str) -> bool:
+    return bool(NUMBER_PATTERN.fullmatch(number))
+
+
+# The register -------------------------------------------------------------------------------------
+
+
+def _register(**lookup) -> dict | None:
+    """One row of the register by an indexed column (number or pdf_sha256), with what the certificate
+    states: one query for the status. The statement never changes after issue, so it is cached; on
+    a miss, a second query extracts only the shown parts of the snapshot (never custody or QC)."""
+    rows = Certificate.objects.filter(status__in=PUBLIC_STATUSES, **lookup).order_by().values(*_REGISTER_FIELDS)
+    row = next(iter(rows[:1]), None)
+    if row is None:
+        return None
+    # Keyed by the snapshot's hash (what the statement is made of) and the language it is told in.
+    key = _STATEMENT_CACHE_KEY.format(number=row["number"], sha256=row["snapshot_sha256"], language=get_language())
+    row["statement"] = cache.get(key)
+    if row["statement"] is None:
+        parts = Certificate.objects.filter(number=row["number"]).order_by().values(*_SNAPSHOT_PARTS.values())[0]
+        row["statement"] = _statement(row, {name: parts[path] for name, path in _SNAPSHOT_PARTS.items()})
+        cache.set(key, row["statement"], STATEMENT_CACHE_SECONDS)
+    return row
+
+
+def _statement(row: dict, snapshot: dict) -> dict:
+    """What the certificate states, as the verdict shows it."""
+    lot = snapshot["lot"] or {}
+    laboratory = snapshot["laboratory"] or {}
+    authoriser = snapshot["authorised_by"] or {}
+    amendment = snapshot["amendment"]
+    return {
+        "number": row["number"],
+        "title": _("Amended Certificate of Analysis") if amendment else _("Certificate of Analysis"),
+        "issued": timezone.localdate(row["issued_at"]).isoformat(),
+        "laboratory": {"name": laboratory.get("name", ""), "address": laboratory.get("address", "")},
+        "customer": snapshot["customer"] or "",
+        "lot": {name: lot.get(name) for name in _LOT_FIELDS},
+        "moisture": snapshot["moisture"],
+        "headline": [
+            {"analyte": analyte, "value": value, "unit": unit}
+            for analyte, value, unit in headline_items({"headline": snapshot["headline"]})
+        ],
+        "results": [{name: result.get(name) for name in _RESULT_FIELDS} for result in snapshot["results"] or []],
+        "authorised_by": {"name": authoriser.get("name", ""), "role": authoriser.get("role", "")},
+        "amendment": {"supersedes": amendment.get("supersedes"), "reason": amendment.get("reason", "")}
+        if amendment
+        else None,
+    }
+
+
+def _from_register(row: dict, *, evidence: list[tuple[str, str]] | None = None, note: str = "") -> Check:
+    """The verdict the register's status gives a certificate known to be genuine."""
+    number, status = row["number"], row["status"]
+    common = {"number": number, "statement": row["statement"], "evidence": evidence or []}
+    if status == S.REVOKED:
+        when = _local(row["revoked_at"])
+        message = _("Certificate %(number)s was revoked on %(date)s: %(reason)s") % {
+            "number": number,
+            "date": when,
+            "reason": row["revocation_reason"],
+        }
+        revoked = {"at": row["revoked_at"], "reason": row["revocation_reason"]}
+        return Check(REVOKED, _join(message, note), revoked=revoked, **common)
+    if status == S.SUPERSEDED:
+        # The amendment's number, read only for a superseded certificate: the common case needs no join.
+        by = Certificate.objects.filter(supersedes__number=number).values_list("number", flat=True).first()
+        message = _("Certificate %(number)s was superseded on %(date)s by certificate %(by)s.") % {
+            "number": number,
+            "date": _local(row["superseded_at"]),
+            "by": by or "?",
+        }
+        return Check(SUPERSEDED, _join(message, note), superseded={"at": row["superseded_at"], "by": by}, **common)
+    message = _("Certificate %(number)s was issued by the laboratory on %(date)s, is unchanged and is current.") % {
+        "number": number,
+        "date": row["statement"]["issued"],
+    }
+    return Check(AUTHENTIC, _join(message, note), **common)
+
+
+def _local(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z") if moment else "?"
+
+
+def _join(message: str, note: str) -> str:
+    return f"{message} {note}" if note else message
+
+
+def _unknown(number: str) -> Check:
+    return Check(
+        UNKNOWN,
+        _("The register of this laboratory has no certificate numbered %(number)s.") % {"number": number},
+        number=number,
+    )
+
+
+def check_number(number: str) -> Check:
+    """The register's verdict on a certificate number (already normalised and valid)."""
+    row = _register(number=number)
+    return _unknown(number) if row is None else _from_register(row)
+
+
+@functools.cache
+def _state_sql() -> str:
+    meta = Certificate._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in _REGISTER_FIELDS)
+    statuses = ", ".join(f"'{status}'" for status in PUBLIC_STATUSES)
+    number = connection.ops.quote_name(meta.get_field("number").column)
+    status = connection.ops.quote_name(meta.get_field("status").column)
+    table = connection.ops.quote_name(meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE {number} = %s AND {status} IN ({statuses})"  # noqa: S608 - quoted names
+
+
+def register_state(number: str) -> str:
+    """The register's current state of a number as one string (status, revocation, supersession,
+    snapshot hash...), read fresh with one indexed query and no ORM compilation: verification by
+    number is the portal's busiest request. Only a key: the verdict itself is made by check_number."""
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(), [number])
+        row = cursor.fetchone()
+    return "unknown" if row is None else "|".join(map(str, row))
+
+
+def answer_cache_key(number: str, state: str, *variant: str) -> str:
+    """A key for a verdict's rendered answer that changes whenever the verdict may: it is made of the
+    register's state just read, so a cached answer is never staler than the query that chose it.
+    `variant`: the language and host it was written for."""
+    digest = hashlib.sha256("\x1f".join((number, state, *variant)).encode()).hexdigest()
+    return f"verify:answer:{digest}"
+
+
+# Keys --------------------------------------------------------------------------------------------
+
+
+def token_keys() -> dict[str, Ed25519PublicKey]:
+    """Every QR-token public key of the laboratory: the configured and published ones (certificates.keys)
+    and those on record in the SigningKey table, so that a token signed with a retired key still
+    verifies after its file is gone. A record whose key id does not match its key is ignored."""
+    found = {}
+    for kid, pem in SigningKey.objects.filter(kind=SigningKey.Kind.TOKEN).values_list("kid", "public_pem"):
+        try:
+            public_key = serialization.load_pem_public_key(pem.encode())
+        except ValueError:
+            continue
+        if isinstance(public_key, Ed25519PublicKey) and verifier.key_id(public_key) == kid:
+            found[kid] = public_key
+    try:
+        found.update(keys.published_token_keys())
+    except keys.KeyConfigurationError as exc:
+        if not found:
+            raise VerificationUnavailable(str(exc)) from exc
+    return found
+
+
+def trust_roots() -> list[x509.Certificate]:
+    try:
+        return keys.trust_roots()
+    except keys.KeyConfigurationError as exc:
+        raise VerificationUnavailable(str(exc)) from exc
+
+
+def trust_roots_pem() -> bytes:
+    """root.pem of the offline kit: every trust root, current and retired."""
+    return b"".join(root.public_bytes(serialization.Encoding.PEM) for root in trust_roots())
+
+
+def token_keys_document() -> dict[str, str]:
+    """token-keys.json of the offline kit: {key id: base64 raw Ed25519 public key}, as
+    keys.export_public_material writes it, with the retired keys on record."""
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    return {kid: base64.b64encode(key.public_bytes(*raw)).decode() for kid, key in sorted(token_keys().items())}
+
+
+def signing_key_pem(kid: str) -> str | None:
+    """The recorded public material of one key (a PDF signing certificate or a token key), by key id."""
+    return SigningKey.objects.filter(kid=kid).values_list("public_pem", flat=True).first()
+
+
+def published_signing_keys() -> list[dict]:
+    return list(SigningKey.objects.order_by("kind", "-first_used_at").values("kid", "kind", "subject"))
+
+
+def verifier_source() -> bytes:
+    """The standalone verifier, served as it is: the offline kit's only program."""
+    return Path(verifier.__file__).read_bytes()
+
+
+def revocation_list() -> dict:
+    """The signed list of revoked and superseded certificate numbers (verifier.load_revocation_list
+    accepts it), built from the register and served from the cache for REVOCATION_LIST_MAX_AGE
+    seconds: a revocation reaches the list within that time. Signing needs the token key's private
+    half in the web process."""
+    try:
+        token_key = keys.load_token_key()
+    except keys.KeyConfigurationError as exc:
+        raise VerificationUnavailable(str(exc)) from exc
+    cache_key = _REVOCATION_CACHE_KEY.format(kid=token_key.kid)
+    signed = cache.get(cache_key)
+    if signed is None:
+        signed = tokens.sign_revocation_list(revocation_payload(), token_key.key, token_key.kid)
+        cache.set(cache_key, signed, REVOCATION_LIST_MAX_AGE)
+    return signed
+
+
+def revocation_payload() -> dict:
+    def iso(moment):
+        return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+    revoked = Certificate.objects.filter(status=S.REVOKED).order_by("number")
+    superseded = Certificate.objects.filter(status=S.SUPERSEDED).order_by("number")
+    return {
+        "issuer": settings.LIMS_LAB_CODE,
+        "issued_at": iso(timezone.now()),
+        "revoked": [
+            {"number": number, "at": iso(at), "reason": reason}
+            for number, at, reason in revoked.values_list("number", "revoked_at", "revocation_reason")
+        ],
+        "superseded": [
+            {"number": number, "by": by or "", "at": iso(at)}
+            for number, at, by in superseded.values_list("number", "superseded_at", "superseded_by__number")
+        ],
+    }
+
+
+# Tokens ------------------------------------------------------------------------------------------
+
+
+def check_token(text: str, *, expected_number: str = "") -> Check:
+    """The verdict on a QR token (the text of the QR code); `expected_number` is the number printed on
+    the document whose QR code this is, when the person checking gives it."""
+    try:
+        claims = verifier.decode_token(text, token_keys())
+    except verifier.UnknownKeyError:
+        return Check(NOT_OURS, _("The QR code is signed with a key this laboratory never used."))
+    except verifier.BadSignatureError:
+        return Check(ALTERED, _("The QR code's signature does not match its content: it was altered or forged."))
+    except verifier.TokenFormatError:
+        return Check(INVALID, _("This is not a QR code of this laboratory's certificates."))
+    number = claims["n"]
+    row = _register(number=number)
+    if row is None:
+        return _unknown(number)
+    evidence = [(_("QR code"), _("signed by the laboratory"))]
+    if claims["h"].hex() != row["snapshot_sha256"] or (row["signing_kid"] and claims["k"].hex() != row["signing_kid"]):
+        message = _(
+            "The QR code is signed by the laboratory and names certificate %(number)s, but what it certifies is "
+            "not what the register holds for that certificate."
+        ) % {"number": number}
+        return Check(MISMATCH, message, number=number, statement=row["statement"], evidence=evidence)
+    expected = normalise_number(expected_number)
+    if expected and expected != number:
+        message = _(
+            "This QR code belongs to certificate %(number)s, not to certificate %(expected)s: the document it is "
+            "printed on is not the certificate it claims to be."
+        ) % {"number": number, "expected": expected}
+        return Check(MISMATCH, message, number=number, statement=row["statement"], evidence=evidence)
+    return _from_register(row, evidence=evidence)
+
+
+# Files -------------------------------------------------------------------------------------------
+
+
+def check_file(data: bytes) -> Check:
+    """The verdict on an uploaded PDF (see the module docstring for the cases).
+
+    Synchronous: pyHanko's validator runs an event loop of its own, which cannot start inside a
+    running one. Call it from sync views and commands only."""
+    digest = hashlib.sha256(data).hexdigest()
+    row = _register(pdf_sha256=digest)
+    if row is not None:
+        return _from_register(row, evidence=[(_("File"), _("identical to the file the laboratory registered"))])
+    verdict = verifier.verify_pdf(data, trust_roots=trust_roots(), token_keys=token_keys(), revocations=None)
+    evidence = _evidence(verdict)
+    if verdict.status != AUTHENTIC:
+        messages = {
+            NOT_OURS: _("The document is not signed by this laboratory, or its QR code is not the laboratory's."),
+            ALTERED: _("The document was changed after the laboratory signed it."),
+        }
+        message = messages.get(verdict.status, _("The file is not a signed certificate of this laboratory."))
+        return Check(verdict.status, message, evidence=evidence)
+    row = _register(number=verdict.number)
+    if row is None:
+        return _unknown(verdict.number)
+    if _attached_snapshot_sha256(data) != row["snapshot_sha256"] or (
+        row["signing_kid"] and verdict.details.get("signing key id") != row["signing_kid"]
+    ):
+        message = _(
+            "The document is signed by the laboratory and numbered %(number)s, but its content is not what the "
+            "register holds for that certificate."
+        ) % {"number": verdict.number}
+        return Check(MISMATCH, message, number=verdict.number, statement=row["statement"], evidence=evidence)
+    note = _("This file is not the registered copy byte for byte, but its signature and content are the laboratory's.")
+    return _from_register(row, evidence=evidence, note=note)
+
+
+def _evidence(verdict: verifier.Verdict) -> list[tuple[str, str]]:
+    """What the signature check found, in words: the reason (the verifier's own, in English) and who signed."""
+    evidence = [(_("Signature check"), verdict.message)]
+    names = {"signed by": _("Signed by"), "signed at (as stated by the signer)": _("Signed at (as stated)")}
+    evidence += [(label, verdict.details[name]) for name, label in names.items() if name in verdict.details]
+    return evidence
+
+
+def _attached_snapshot_sha256(data: bytes) -> str | None:
+    """The hash of the snapshot attached to a PDF whose signature verify_pdf accepted (which also
+    checked that the QR token binds it)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    snapshot = verifier._attachments(PdfFileReader(io.BytesIO(data), strict=False)).get(verifier.SNAPSHOT_ATTACHMENT)
+    return hashlib.sha256(snapshot).hexdigest() if snapshot is not None else None

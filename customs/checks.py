@@ -1,0 +1,510 @@
+"""The cross-checks of a declaration against the certificates it cites.
+
+Every check records an Outcome (stored as a Finding): blocking, warning, or info when it passed. A
+declaration with any blocking finding is flagged for an inspector. The checks read the certificate's
+frozen snapshot (certificates/snapshot.py), never live results: a declaration is measured against
+what the certificate states.
+
+1. Citations. Each cited number must name a certificate of this laboratory, issued to the declaring
+   exporter, of a sample of the declared lot, and still issued (not pending, failed, revoked or
+   superseded). Anything else is blocking; so is a declaration left with no valid certificate. The
+   remaining checks run once per valid certificate.
+2. HS code: declared and certified codes agree at the six-digit subheading (2603.00 = 2603.00.000.0);
+   national digits beyond it are the declarant's to choose. A code written with only the four-digit
+   heading is compared on those four. A mismatch is blocking.
+3. Dry mass: the declared net dry mass may not exceed the certified dry mass of the lot (equal
+   passes). More is blocking: it would ship uncertified material under the certificate.
+4. Undeclared elements: every element the certificate reports at or above its reporting limit must
+   be declared. A missing rare-earth element, or a missing element the payable schedule pays for
+   (Cu, Au, Ag by default), is blocking: that is how valuable content leaves undeclared. Other missing
+   elements (penalty and by-product elements) are a warning. Moisture is stated on the certificate
+   and in the mass, not declared as a component. Elements below their reporting limit or below
+   detection need not be declared.
+5. Declared contents (dry basis): each agrees with the certified value, compared in the certificate's
+   unit (assays.units.convert), when it differs by at most the tolerance of its analyte in % of the
+   certified value (settings.LIMS_CUSTOMS_CONTENT_TOLERANCE_PCT; exactly at the tolerance passes).
+   Beyond it is blocking, in either direction. A declared element the certificate does not report,
+   or reports below detection, cannot be compared: info.
+6. Customs value: the payable value of the declared dry mass at the certified contents, on the lot
+   contract's payable schedule (customs/valuation.py) with the prices in effect on the declaration
+   date, converted to the declaration's currency at the rate in effect that day. A declared value
+   more than settings.LIMS_CUSTOMS_VALUE_TOLERANCE_PCT below it is blocking. When the value cannot be
+   computed (no price, no exchange rate) the check fails closed: blocking, so an inspector looks.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assays import units
+from certificates.models import Certificate
+from customs import selectors
+from customs.models import TREO, CitedCertificate, Declaration, DeclaredComponent, Finding, MetalPrice, PayableTerm
+from customs.valuation import Valuation, ValuationError, payable_value
+
+MOISTURE = "H2O"
+# Qualifiers under which a certificate states a value (measured, or above the range: a lower bound).
+_VALUED = ("", ">")
+
+BLOCKING, WARNING, INFO = Finding.Severity.BLOCKING, Finding.Severity.WARNING, Finding.Severity.INFO
+Rule = Finding.Rule
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: str
+    severity: str
+    message: str
+    certificate_number: str = ""
+    analyte: str = ""
+    figures: dict = field(default_factory=dict)
+
+
+def _num(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _pct(value: Decimal) -> str:
+    return _num(units.round_to(value, 2))
+
+
+def reported_value(row: dict) -> Decimal | None:
+    """The value a certificate's result row states, or None when it states none (below detection,
+    not reported)."""
+    if row.get("qualifier", "") in _VALUED and row.get("value") is not None:
+        return Decimal(row["value"])
+    return None
+
+
+def certified_contents(snapshot: dict) -> dict[str, tuple[Decimal, str]]:
+    """What the valuation may pay for: every stated content (dry basis) and TREO, when any rare earth
+    was quantified."""
+    contents = {
+        row["analyte"]: (value, row["unit"])
+        for row in snapshot.get("results", [])
+        if row["analyte"] != MOISTURE and (value := reported_value(row)) is not None
+    }
+    treo = snapshot.get("treo") or {}
+    if treo.get("oxides") and treo.get("value") is not None:
+        contents[TREO] = (Decimal(treo["value"]), treo["unit"])
+    return contents
+
+
+def certificate_valuation(
+    snapshot: dict,
+    *,
+    dry_mass_t: Decimal,
+    on: date,
+    terms: list[PayableTerm],
+    currency: str,
+    prices: dict[str, MetalPrice] | None = None,
+) -> Valuation:
+    """The payable value of `dry_mass_t` of the certified composition, in `currency`, at `prices`
+    (default: those in effect on `on`). Raises ValuationError when a price or the exchange rate in
+    effect on `on` is missing."""
+    if prices is None:
+        prices = selectors.prices_in_effect(on)
+    valuation = payable_value(contents=certified_contents(snapshot), dry_mass_t=dry_mass_t, prices=prices, terms=terms)
+    if valuation.currency and valuation.currency != currency:
+        rate = selectors.rate_in_effect(currency=currency, price_currency=valuation.currency, on=on)
+        if rate is None:
+            raise ValuationError(
+                _("there is no exchange rate of %(currency)s per %(base)s in effect.")
+                % {"currency": currency, "base": valuation.currency}
+            )
+        valuation = valuation.in_currency(
+            currency=currency, rate=rate.rate, source=rate.source, effective_date=rate.effective_date
+        )
+    return valuation
+
+
+# 1. Citations ---------------------------------------------------------------------------------
+
+
+def check_citation(declaration: Declaration, citation: CitedCertificate) -> Outcome:
+    number, certificate = citation.number, citation.certificate
+    figures = {"number": number}
+
+    def refuse(message: str, **more) -> Outcome:
+        return Outcome(Rule.CERTIFICATE, BLOCKING, message, number, figures={**figures, **more})
+
+    if certificate is None:
+        return refuse(_("Certificate %(number)s is not in the laboratory's register.") % {"number": number})
+    lot = certificate.sample.lot
+    # Checked before anything else: nothing about another exporter's certificate is told.
+    if lot.exporter_id != declaration.exporter_id:
+        return refuse(
+            _("Certificate %(number)s was not issued to %(exporter)s.")
+            % {"number": number, "exporter": declaration.exporter}
+        )
+    figures.update(status=certificate.status, lot=lot.lot_number, sample=certificate.sample.code)
+    if lot.pk != declaration.lot_id:
+        return refuse(
+            _("Certificate %(number)s is of lot %(lot)s, not of the declared lot %(declared)s.")
+            % {"number": number, "lot": lot.lot_number, "declared": declaration.lot.lot_number}
+        )
+    if certificate.status == Certificate.Status.REVOKED:
+        return refuse(
+            _("Certificate %(number)s was revoked on %(date)s: %(reason)s")
+            % {
+                "number": number,
+                "date": timezone.localdate(certificate.revoked_at),
+                "reason": certificate.revocation_reason,
+            },
+            reason=certificate.revocation_reason,
+        )
+    if certificate.status == Certificate.Status.SUPERSEDED:
+        successor = getattr(certificate, "superseded_by", None)
+        successor_number = successor.number if successor else ""
+        return refuse(
+            _("Certificate %(number)s was superseded by %(successor)s; cite the certificate in force.")
+            % {"number": number, "successor": successor_number or _("an amendment")},
+            superseded_by=successor_number,
+        )
+    if certificate.status != Certificate.Status.ISSUED:
+        return refuse(
+            _("Certificate %(number)s is not issued (%(status)s).")
+            % {"number": number, "status": certificate.get_status_display().lower()}
+        )
+    issued = timezone.localdate(certificate.issued_at)
+    return Outcome(
+        Rule.CERTIFICATE,
+        INFO,
+        _("Certificate %(number)s, issued on %(date)s for sample %(sample)s of lot %(lot)s, is in force.")
+        % {"number": number, "date": issued, "sample": certificate.sample.code, "lot": lot.lot_number},
+        number,
+        figures={**figures, "issued_on": issued.isoformat()},
+    )
+
+
+# 2. HS code -----------------------------------------------------------------------------------
+
+
+def check_hs_code(declaration: Declaration, number: str, snapshot: dict) -> Outcome:
+    certified = snapshot["lot"]["hs_code"]
+    declared_digits, certified_digits = re.sub(r"\D", "", declaration.hs_code), re.sub(r"\D", "", certified)
+    digits = min(6, len(declared_digits), len(certified_digits))
+    agree = declared_digits[:digits] == certified_digits[:digits]
+    values = {"declared": declaration.hs_code, "certified": certified, "digits": digits}
+    if agree:
+        message = _("HS code %(declared)s agrees with the certified %(certified)s in the first %(digits)s digits.")
+    else:
+        message = _("HS code %(declared)s differs from the certified %(certified)s in the first %(digits)s digits.")
+    return Outcome(Rule.HS_CODE, INFO if agree else BLOCKING, message % values, number, figures=values)
+
+
+# 3. Dry mass ----------------------------------------------------------------------------------
+
+
+def check_dry_mass(declaration: Declaration, number: str, snapshot: dict) -> Outcome:
+    declared = declaration.dry_mass_t
+    certified_text = snapshot["lot"].get("dry_mass_t")
+    figures = {"declared": str(declared), "certified": certified_text}
+    if certified_text is None:
+        return Outcome(
+            Rule.DRY_MASS,
+            WARNING,
+            _("Certificate %(number)s states no dry mass; the declared %(declared)s t cannot be checked.")
+            % {"number": number, "declared": declared},
+            number,
+            figures=figures,
+        )
+    certified = Decimal(certified_text)
+    values = {"declared": declared, "certified": certified_text, "excess": declared - certified}
+    if declared > certified:
+        return Outcome(
+            Rule.DRY_MASS,
+            BLOCKING,
+            _("The declared dry mass of %(declared)s t exceeds the certified %(certified)s t by %(excess)s t.")
+            % values,
+            number,
+            figures={**figures, "excess": str(declared - certified)},
+        )
+    return Outcome(
+        Rule.DRY_MASS,
+        INFO,
+        _("The declared dry mass of %(declared)s t is within the certified %(certified)s t.") % values,
+        number,
+        figures=figures,
+    )
+
+
+# 4 and 5. Composition -------------------------------------------------------------------------
+
+
+def tolerance_pct(symbol: str) -> Decimal:
+    table = settings.LIMS_CUSTOMS_CONTENT_TOLERANCE_PCT
+    return Decimal(table.get(symbol, table["*"]))
+
+
+def check_content(component: DeclaredComponent, row: dict, number: str, order: int) -> Outcome:
+    symbol = component.analyte.symbol
+    figures = {
+        "declared": _num(component.content),
+        "declared_unit": component.unit,
+        "unit": row["unit"],
+        "order": order,
+    }
+    certified = reported_value(row)
+    if certified is None:
+        figures["detection_limit"] = row.get("detection_limit")
+        return Outcome(
+            Rule.CONTENT,
+            INFO,
+            _(
+                "%(symbol)s: the certificate reports it below detection (%(limit)s %(unit)s); declared %(declared)s %(declared_unit)s."
+            )
+            % {
+                "symbol": symbol,
+                "limit": row.get("detection_limit") or "—",
+                "unit": row["unit"],
+                "declared": _num(component.content),
+                "declared_unit": component.unit,
+            },
+            number,
+            symbol,
+            figures,
+        )
+    declared = units.convert(component.content, component.unit, row["unit"])
+    tolerance = tolerance_pct(symbol)
+    if certified == 0:
+        difference = Decimal(0) if declared == 0 else None
+    else:
+        difference = abs(declared - certified) / certified * 100
+    agrees = difference is not None and difference <= tolerance
+    figures.update(
+        certified=row["value"],
+        declared_in_certified_unit=_num(declared),
+        difference_pct=_pct(difference) if difference is not None else None,
+        tolerance_pct=_num(tolerance),
+    )
+    values = {
+        "symbol": symbol,
+        "declared": _num(declared),
+        "certified": row["value"],
+        "unit": row["unit"],
+        "difference": figures["difference_pct"] or "∞",
+        "tolerance": _num(tolerance),
+    }
+    if agrees:
+        message = _(
+            "%(symbol)s: declared %(declared)s %(unit)s, certified %(certified)s %(unit)s, %(difference)s %% apart "
+            "(within %(tolerance)s %%)."
+        )
+    else:
+        message = _(
+            "%(symbol)s: declared %(declared)s %(unit)s, certified %(certified)s %(unit)s, %(difference)s %% apart: "
+            "more than the %(tolerance)s %% allowed."
+        )
+    return Outcome(Rule.CONTENT, INFO if agrees else BLOCKING, message % values, number, symbol, figures)
+
+
+def check_composition(
+    components: list[DeclaredComponent], number: str, snapshot: dict, paid_for: set[str]
+) -> list[Outcome]:
+    declared = {component.analyte.symbol: component for component in components}
+    outcomes: list[Outcome] = []
+    must, should = [], []
+    reported: set[str] = set()
+    for order, row in enumerate(snapshot.get("results", [])):
+        symbol = row["analyte"]
+        if symbol == MOISTURE:
+            continue
+        reported.add(symbol)
+        if symbol in declared:
+            outcomes.append(check_content(declared[symbol], row, number, order))
+            continue
+        value = reported_value(row)
+        if value is None or value < Decimal(row["reporting_limit"]):
+            continue
+        element = {
+            "analyte": symbol,
+            "value": row["value"],
+            "unit": row["unit"],
+            "reporting_limit": row["reporting_limit"],
+            "rare_earth": bool(row.get("rare_earth")),
+            "order": order,
+        }
+        (must if element["rare_earth"] or symbol in paid_for else should).append(element)
+
+    def listing(elements) -> str:
+        return ", ".join(f"{e['analyte']} {e['value']} {e['unit']}" for e in elements)
+
+    if must:
+        rare = [e["analyte"] for e in must if e["rare_earth"]]
+        message = _("Not declared, though certificate %(number)s reports them above their reporting limits: %(list)s.")
+        if rare:
+            message += " " + _("Rare-earth elements among them: %(rare)s.") % {"rare": ", ".join(rare)}
+        outcomes.append(
+            Outcome(
+                Rule.UNDECLARED,
+                BLOCKING,
+                message % {"number": number, "list": listing(must)},
+                number,
+                figures={"elements": must},
+            )
+        )
+    if should:
+        outcomes.append(
+            Outcome(
+                Rule.UNDECLARED,
+                WARNING,
+                _("Other elements certificate %(number)s reports above their reporting limits, not declared: %(list)s.")
+                % {"number": number, "list": listing(should)},
+                number,
+                figures={"elements": should},
+            )
+        )
+    if not must and not should:
+        outcomes.append(
+            Outcome(
+                Rule.UNDECLARED,
+                INFO,
+                _("Every element certificate %(number)s reports above its reporting limit is declared.")
+                % {"number": number},
+                number,
+                figures={"elements": []},
+            )
+        )
+    for symbol, component in declared.items():
+        if symbol not in reported:
+            outcomes.append(
+                Outcome(
+                    Rule.CONTENT,
+                    INFO,
+                    _("%(symbol)s is declared but certificate %(number)s does not report it: not compared.")
+                    % {"symbol": symbol, "number": number},
+                    number,
+                    symbol,
+                    {"declared": _num(component.content), "declared_unit": component.unit, "order": 10_000},
+                )
+            )
+    return outcomes
+
+
+# 6. Customs value -----------------------------------------------------------------------------
+
+
+def check_value(declaration: Declaration, number: str, snapshot: dict, terms: list[PayableTerm]) -> Outcome:
+    declared, on = declaration.value, declaration.declared_on
+    prices = selectors.prices_in_effect(on)
+    paid_for = {term.commodity for term in terms if term.kind == PayableTerm.Kind.PAYABLE}
+    figures = {
+        "declared": str(declared),
+        "currency": declaration.currency,
+        "declared_on": on.isoformat(),
+        "schedule": terms[0].contract_reference if terms else "",
+        "prices": [
+            {
+                "commodity": price.commodity,
+                "price": str(price.price),
+                "unit": price.unit,
+                "currency": price.currency,
+                "effective_date": price.effective_date.isoformat(),
+                "source": price.source,
+            }
+            for commodity, price in sorted(prices.items())
+            if commodity in paid_for
+        ],
+    }
+    try:
+        valuation = certificate_valuation(
+            snapshot,
+            dry_mass_t=declaration.dry_mass_t,
+            on=on,
+            terms=terms,
+            currency=declaration.currency,
+            prices=prices,
+        )
+    except ValuationError as exc:
+        return Outcome(
+            Rule.VALUE,
+            BLOCKING,
+            _("The customs value cannot be checked on %(date)s: %(reason)s")
+            % {"date": declaration.declared_on, "reason": exc.message},
+            number,
+            figures=figures,
+        )
+    payable, tolerance = valuation.final_total, settings.LIMS_CUSTOMS_VALUE_TOLERANCE_PCT
+    figures.update(
+        valuation=valuation.as_json(),
+        payable=str(payable),
+        payable_currency=valuation.final_currency or declaration.currency,
+        tolerance_pct=_num(tolerance),
+    )
+    if payable <= 0:
+        return Outcome(
+            Rule.VALUE,
+            INFO,
+            _("Certificate %(number)s shows nothing payable; the declared value is not compared.") % {"number": number},
+            number,
+            figures=figures,
+        )
+    floor = payable * (100 - tolerance) / 100
+    shortfall = (payable - declared) / payable * 100
+    figures.update(floor=str(floor), shortfall_pct=_pct(shortfall))
+    values = {
+        "declared": declared,
+        "currency": declaration.currency,
+        "payable": payable,
+        "shortfall": _pct(abs(shortfall)),
+        "tolerance": _num(tolerance),
+    }
+    if declared < floor:
+        message = _(
+            "The declared value of %(declared)s %(currency)s is %(shortfall)s %% below the payable value of "
+            "%(payable)s %(currency)s computed from the certificate: more than the %(tolerance)s %% allowed."
+        )
+        return Outcome(Rule.VALUE, BLOCKING, message % values, number, figures=figures)
+    if declared < payable:
+        message = _(
+            "The declared value of %(declared)s %(currency)s is %(shortfall)s %% below the payable value of "
+            "%(payable)s %(currency)s (within %(tolerance)s %%)."
+        )
+    else:
+        message = _(
+            "The declared value of %(declared)s %(currency)s is not below the payable value of %(payable)s %(currency)s."
+        )
+    return Outcome(Rule.VALUE, INFO, message % values, number, figures=figures)
+
+
+# All of them ----------------------------------------------------------------------------------
+
+
+def run(declaration: Declaration) -> list[Outcome]:
+    """Every check of the declaration, in order: citations, then per valid certificate HS code, dry
+    mass, composition and value."""
+    outcomes: list[Outcome] = []
+    valid: list[Certificate] = []
+    citations = declaration.citations.select_related("certificate__sample__lot", "certificate__superseded_by").order_by(
+        "position"
+    )
+    for citation in citations:
+        outcome = check_citation(declaration, citation)
+        outcomes.append(outcome)
+        if outcome.severity != BLOCKING:
+            valid.append(citation.certificate)
+    if not valid:
+        outcomes.append(
+            Outcome(
+                Rule.NO_CERTIFICATE,
+                BLOCKING,
+                _("The declaration cites no certificate in force for lot %(lot)s; nothing it declares is proven.")
+                % {"lot": declaration.lot.lot_number},
+            )
+        )
+    components = list(declaration.components.select_related("analyte").order_by("position"))
+    terms = selectors.schedule_for(declaration.lot.contract_reference)
+    paid_for = {term.commodity for term in terms if term.kind == PayableTerm.Kind.PAYABLE}
+    for certificate in valid:
+        number, snapshot = certificate.number, certificate.snapshot
+        outcomes.append(check_hs_code(declaration, number, snapshot))
+        outcomes.append(check_dry_mass(declaration, number, snapshot))
+        outcomes.extend(check_composition(components, number, snapshot, paid_for))
+        outcomes.append(check_value(declaration, number, snapshot, terms))
+    return outcomes

@@ -1,0 +1,190 @@
+"""Reads for the customs pages and API. Declarations are always read through
+lims.permissions.visible(): an exporter or broker sees its own organisation's, inspectors see all,
+laboratory staff none. Reference data of the valuation is readable by everyone signed in: an
+exporter is entitled to know the prices and terms its declaration is measured against."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from customs.models import Declaration, ExchangeRate, Finding, MetalPrice, PayableTerm
+from lims import permissions
+from lims.models import Organisation, User
+from samples.models import Lot
+
+SEVERITY_ORDER = {Finding.Severity.BLOCKING: 0, Finding.Severity.WARNING: 1, Finding.Severity.INFO: 2}
+
+
+# Reference data -------------------------------------------------------------------------------
+
+
+def schedule_for(contract_reference: str) -> list[PayableTerm]:
+    """The active payable terms of a contract; the default schedule when the contract has none
+    (a contract's schedule replaces the default one whole, it is not merged with it)."""
+    terms = PayableTerm.objects.filter(active=True)
+    if contract_reference:
+        own = list(terms.filter(contract_reference=contract_reference))
+        if own:
+            return own
+    return list(terms.filter(contract_reference=""))
+
+
+def prices_in_effect(on: date) -> dict[str, MetalPrice]:
+    """The latest price of each commodity with an effective date on or before `on`."""
+    prices: dict[str, MetalPrice] = {}
+    for price in MetalPrice.objects.filter(effective_date__lte=on).order_by("commodity", "-effective_date"):
+        prices.setdefault(price.commodity, price)
+    return prices
+
+
+def rate_in_effect(*, currency: str, price_currency: str, on: date) -> ExchangeRate | None:
+    """Units of `currency` per unit of `price_currency` in effect on `on`, if the table has one. Only
+    the direction stored is used: an inverted rate is a different published figure."""
+    return (
+        ExchangeRate.objects.filter(currency=currency, price_currency=price_currency, effective_date__lte=on)
+        .order_by("-effective_date")
+        .first()
+    )
+
+
+# Declarations ---------------------------------------------------------------------------------
+
+
+def declaration_list(user: User, *, status: str = "", q: str = "") -> QuerySet:
+    declarations = (
+        permissions.visible(user, Declaration.objects.all())
+        .select_related("exporter", "lot", "customs_office", "filed_by")
+        .annotate(blocking=Count("findings", filter=Q(findings__severity=Finding.Severity.BLOCKING)))
+    )
+    if status:
+        declarations = declarations.filter(status=status)
+    if q:
+        declarations = declarations.filter(
+            Q(number__icontains=q) | Q(declarant__icontains=q) | Q(lot__lot_number__icontains=q)
+        )
+    # The annotation's GROUP BY drops the model's default order; paginated lists need one.
+    return declarations.order_by(*Declaration._meta.ordering)
+
+
+def review_queue(user: User) -> QuerySet:
+    """Flagged declarations, the longest waiting first."""
+    return declaration_list(user, status=Declaration.Status.FLAGGED).order_by("filed_at", "id")
+
+
+def declaration_get(user: User, pk: int) -> Declaration:
+    """The declaration, or 404 when it does not exist or the user may not see it."""
+    declarations = permissions.visible(user, Declaration.objects.all()).select_related(
+        "exporter", "lot", "customs_office", "filed_by", "decided_by"
+    )
+    return get_object_or_404(declarations, pk=pk)
+
+
+def declaration_findings(declaration: Declaration) -> list[Finding]:
+    """Blocking findings first, then warnings, then what passed; in the order checked within each."""
+    return sorted(declaration.findings.all(), key=lambda f: (SEVERITY_ORDER[f.severity], f.position))
+
+
+def lots_to_declare(user: User) -> QuerySet:
+    return permissions.visible(user, Lot.objects.all()).select_related("exporter").order_by("-registered_at", "-id")
+
+
+def customs_offices() -> QuerySet:
+    return Organisation.objects.filter(kind=Organisation.Kind.CUSTOMS)
+
+
+@dataclass
+class Row:
+    """One line of the side-by-side table: what was declared, what the certificate states, and the
+    finding about it."""
+
+    label: str
+    declared: str
+    certified: str
+    severity: str
+    message: str
+    order: int = 0
+
+    @property
+    def severity_label(self) -> str:
+        return str(Finding.Severity(self.severity).label)
+
+
+@dataclass
+class Comparison:
+    """Declared against certified for one valid cited certificate."""
+
+    certificate_number: str
+    rows: list[Row] = field(default_factory=list)
+    valuation: dict | None = None
+    value: Finding | None = None
+
+
+def _quantity(value, unit) -> str:
+    return f"{value} {unit}" if value not in (None, "") else "—"
+
+
+def declaration_comparison(declaration: Declaration) -> list[Comparison]:
+    """The findings of each valid certificate as a table: HS code, dry mass and value first, then the
+    elements in the certificate's order, undeclared ones included. Built from the stored findings, so
+    it shows the figures as they were when the checks ran."""
+    comparisons: dict[str, Comparison] = {}
+    rules = Finding.Rule
+    for finding in declaration.findings.all():
+        if finding.rule in (rules.CERTIFICATE, rules.NO_CERTIFICATE):
+            continue
+        comparison = comparisons.setdefault(finding.certificate_number, Comparison(finding.certificate_number))
+        f = finding.figures
+        if finding.rule == rules.HS_CODE:
+            row = Row(str(rules.HS_CODE.label), f["declared"], f["certified"], finding.severity, finding.message, -3)
+        elif finding.rule == rules.DRY_MASS:
+            row = Row(
+                str(rules.DRY_MASS.label),
+                _quantity(f["declared"], "t"),
+                _quantity(f.get("certified"), "t"),
+                finding.severity,
+                finding.message,
+                -2,
+            )
+        elif finding.rule == rules.VALUE:
+            comparison.valuation, comparison.value = f.get("valuation"), finding
+            row = Row(
+                str(rules.VALUE.label),
+                _quantity(f["declared"], f["currency"]),
+                _quantity(f.get("payable"), f.get("payable_currency")),
+                finding.severity,
+                finding.message,
+                -1,
+            )
+        elif finding.rule == rules.CONTENT:
+            certified = f.get("certified")
+            if certified is None and f.get("detection_limit"):
+                certified = f"<{f['detection_limit']}"
+            row = Row(
+                finding.analyte,
+                _quantity(f["declared"], f["declared_unit"]),
+                _quantity(certified, f.get("unit")),
+                finding.severity,
+                finding.message,
+                f.get("order", 10_000),
+            )
+        else:  # undeclared elements: a row each
+            for element in f.get("elements", []):
+                note = _("Rare earth, not declared") if element["rare_earth"] else _("Not declared")
+                comparison.rows.append(
+                    Row(
+                        element["analyte"],
+                        "—",
+                        _quantity(element["value"], element["unit"]),
+                        finding.severity,
+                        note,
+                        element["order"],
+                    )
+                )
+            continue
+        comparison.rows.append(row)
+    for comparison in comparisons.values():
+        comparison.rows.sort(key=lambda row: row.order)
+    return list(comparisons.values())

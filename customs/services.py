@@ -1,0 +1,298 @@
+"""Every write to declarations and to the reference data of valuation goes through a function here
+(conventions of samples.services: keyword-only arguments with the acting user, one transaction,
+permission and state checks, an audit record, ApplicationError on refusal with nothing changed).
+
+Who does what (lims/permissions.py):
+- an exporter user, or a customs broker of the exporter organisation, files declarations for the
+  organisation's own lots; a filed declaration is never edited: a corrected one is filed anew under
+  its own number;
+- a customs inspector re-runs the checks (after a certificate was revoked or a price entered), and
+  accepts or rejects a declaration, flagged or cleared, with a reason;
+- inspectors and administrators keep metal prices, payable terms and exchange rates. The laboratory
+  does not: it certifies composition, and a value it set would make it party to the declaration.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assays import units
+from assays.models import Analyte
+from certificates.models import Certificate
+from customs import checks
+from customs.models import CitedCertificate, Declaration, DeclaredComponent, Finding
+from lims import permissions
+from lims.audit import audit_record
+from lims.exceptions import ApplicationError, Conflict
+from lims.models import Organisation, User
+from samples import services as sample_services
+from samples.models import Lot
+
+S = Declaration.Status
+
+# What may happen to a declaration: action -> (statuses it may start from, status it leads to).
+# Checking leads to flagged or cleared, as the findings say. A pair not in the table is refused.
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "recheck": (frozenset({S.FLAGGED, S.CLEARED}), None),
+    "accept": (frozenset({S.FLAGGED, S.CLEARED}), S.ACCEPTED),
+    "reject": (frozenset({S.FLAGGED, S.CLEARED}), S.REJECTED),
+}
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    analyte: Analyte
+    content: Decimal
+    unit: str
+
+
+def _check_transition(declaration: Declaration, action: str) -> str | None:
+    allowed_from, status_after = TRANSITIONS[action]
+    if declaration.status not in allowed_from:
+        raise Conflict(
+            _("Declaration %(number)s is %(status)s; it cannot be %(action)s.")
+            % {
+                "number": declaration.number,
+                "status": declaration.get_status_display().lower(),
+                "action": {"recheck": _("checked again"), "accept": _("accepted"), "reject": _("rejected")}[action],
+            }
+        )
+    return status_after
+
+
+def _components(components: list[ComponentSpec]) -> list[ComponentSpec]:
+    if not components:
+        raise ApplicationError(_("Declare at least one component."), field="components")
+    seen: set[int] = set()
+    cleaned = []
+    for spec in components:
+        if spec.analyte.pk in seen:
+            raise ApplicationError(
+                _("%(analyte)s is declared twice.") % {"analyte": spec.analyte.symbol},
+                field="components",
+                extra={"analyte": spec.analyte.symbol},
+            )
+        seen.add(spec.analyte.pk)
+        unit = units.normalise_unit(spec.unit)
+        if unit not in units.SOLID_UNITS:
+            raise ApplicationError(
+                _("%(unit)s is not a content of a solid (use %%, g/t, ppm or ppb).") % {"unit": spec.unit},
+                field="components",
+                extra={"analyte": spec.analyte.symbol},
+            )
+        content = units.finite_decimal(spec.content, "content")
+        if content < 0:
+            raise ApplicationError(
+                _("The content of %(analyte)s cannot be negative.") % {"analyte": spec.analyte.symbol},
+                field="components",
+                extra={"analyte": spec.analyte.symbol},
+            )
+        cleaned.append(ComponentSpec(spec.analyte, content, unit))
+    return cleaned
+
+
+def _certificate_numbers(numbers: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(number.strip() for number in numbers if number.strip()))
+    if not cleaned:
+        raise ApplicationError(
+            _("Cite the certificate of analysis of the lot (box 44 of the declaration)."), field="certificate_numbers"
+        )
+    for number in cleaned:
+        if len(number) > 40:
+            raise ApplicationError(
+                _("%(number)s is too long for a certificate number.") % {"number": number}, field="certificate_numbers"
+            )
+    return cleaned
+
+
+def _apply_checks(declaration: Declaration) -> list[Finding]:
+    """Resolve the cited numbers, run the checks, store their findings and set the status from them.
+    The caller holds the transaction (and, for an existing declaration, its row lock)."""
+    for citation in declaration.citations.all():
+        certificate = Certificate.objects.filter(number=citation.number).first()
+        if citation.certificate_id != (certificate.pk if certificate else None):
+            citation.certificate = certificate
+            citation.save(update_fields=["certificate"])
+    declaration.findings.all().delete()
+    findings = Finding.objects.bulk_create(
+        Finding(
+            declaration=declaration,
+            position=position,
+            rule=outcome.rule,
+            severity=outcome.severity,
+            certificate_number=outcome.certificate_number,
+            analyte=outcome.analyte,
+            message=outcome.message,
+            figures=outcome.figures,
+        )
+        for position, outcome in enumerate(checks.run(declaration))
+    )
+    blocking = any(finding.severity == Finding.Severity.BLOCKING for finding in findings)
+    declaration.status = S.FLAGGED if blocking else S.CLEARED
+    declaration.checked_at = timezone.now()
+    declaration.save(update_fields=["status", "checked_at"])
+    return findings
+
+
+def _summary(findings: list[Finding]) -> dict:
+    return {severity: sum(f.severity == severity for f in findings) for severity in Finding.Severity.values}
+
+
+@transaction.atomic
+def declaration_file(
+    *,
+    actor: User,
+    number: str,
+    declarant: str,
+    lot: Lot,
+    customs_office: Organisation,
+    hs_code: str,
+    declared_on: date,
+    dry_mass_t: Decimal,
+    value: Decimal,
+    currency: str,
+    components: list[ComponentSpec],
+    certificate_numbers: list[str],
+) -> Declaration:
+    """File a declaration of one lot and check it at once: flagged for an inspector when a check
+    finds something blocking, cleared otherwise. The exporter is the lot's."""
+    permissions.require(actor, "declaration.file")
+    if not permissions.can_see(actor, lot):
+        raise ApplicationError(_("Choose one of your organisation's lots."), field="lot")
+    permissions.require_exporter_scope(actor, lot.exporter)
+    if customs_office.kind != Organisation.Kind.CUSTOMS:
+        raise ApplicationError(_("%(org)s is not a customs office.") % {"org": customs_office}, field="customs_office")
+    if declared_on > timezone.localdate():
+        raise ApplicationError(_("The declaration date cannot be in the future."), field="declared_on")
+    number = number.strip()
+    if Declaration.objects.filter(number__iexact=number).exists():
+        raise ApplicationError(
+            _("A declaration numbered %(number)s was filed already.") % {"number": number}, field="number"
+        )
+    components = _components(components)
+    certificate_numbers = _certificate_numbers(certificate_numbers)
+    now = timezone.now()
+    declaration = Declaration(
+        number=number,
+        declarant=declarant.strip(),
+        exporter=lot.exporter,
+        lot=lot,
+        customs_office=customs_office,
+        hs_code=hs_code.strip(),
+        declared_on=declared_on,
+        dry_mass_t=dry_mass_t,
+        value=value,
+        currency=currency.strip().upper(),
+        # Fail closed until the checks have run.
+        status=S.FLAGGED,
+        filed_by=actor,
+        filed_at=now,
+        checked_at=now,
+    )
+    sample_services._validate(declaration)
+    # Held as the columns hold them, so the findings quote the figures as they are stored.
+    declaration.dry_mass_t, declaration.value = dry_mass_t.quantize(Decimal("0.001")), value.quantize(Decimal("0.01"))
+    try:
+        with transaction.atomic():
+            declaration.save()
+    except IntegrityError as exc:  # the same number filed at the same moment by someone else
+        raise ApplicationError(
+            _("A declaration numbered %(number)s was filed already.") % {"number": number}, field="number"
+        ) from exc
+    DeclaredComponent.objects.bulk_create(
+        DeclaredComponent(declaration=declaration, position=i, analyte=c.analyte, content=c.content, unit=c.unit)
+        for i, c in enumerate(components)
+    )
+    CitedCertificate.objects.bulk_create(
+        CitedCertificate(declaration=declaration, position=i, number=n) for i, n in enumerate(certificate_numbers)
+    )
+    findings = _apply_checks(declaration)
+    audit_record(
+        actor=actor,
+        action="declaration.file",
+        obj=declaration,
+        data={"number": declaration.number, "status": declaration.status, "findings": _summary(findings)},
+    )
+    return declaration
+
+
+def _locked(declaration: Declaration) -> Declaration:
+    return Declaration.objects.select_for_update(of=("self",)).select_related("lot", "exporter").get(pk=declaration.pk)
+
+
+@transaction.atomic
+def declaration_recheck(*, actor: User, declaration: Declaration, note: str = "") -> Declaration:
+    """Run the checks again, against the certificates, prices and terms as they are now (a cited
+    certificate may have been revoked since, or a missing price entered). The findings are replaced;
+    the audit record keeps the outcome before and after, and the inspector's note."""
+    permissions.require(actor, "declaration.recheck", declaration)
+    declaration = _locked(declaration)
+    _check_transition(declaration, "recheck")
+    before = declaration.status
+    findings = _apply_checks(declaration)
+    audit_record(
+        actor=actor,
+        action="declaration.recheck",
+        obj=declaration,
+        data={
+            "status_before": before,
+            "status": declaration.status,
+            "findings": _summary(findings),
+            "note": note.strip(),
+        },
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_decide(*, actor: User, declaration: Declaration, accept: bool, reason: str) -> Declaration:
+    """An inspector accepts or rejects a declaration, flagged or cleared, and says why."""
+    permissions.require(actor, "declaration.decide", declaration)
+    declaration = _locked(declaration)
+    action = "accept" if accept else "reject"
+    status_after = _check_transition(declaration, action)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Give the reason for the decision; it goes on record."), field="reason")
+    before = declaration.status
+    declaration.status = status_after
+    declaration.decided_by = actor
+    declaration.decided_at = timezone.now()
+    declaration.decision_reason = reason
+    declaration.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit_record(
+        actor=actor,
+        action=f"declaration.{action}",
+        obj=declaration,
+        data={
+            "number": declaration.number,
+            "status_before": before,
+            "reason": reason,
+            "blocking": declaration.findings.filter(severity=Finding.Severity.BLOCKING).count(),
+        },
+    )
+    return declaration
+
+
+@transaction.atomic
+def customs_reference_save(*, actor: User, instance: Model, fields: dict) -> Model:
+    """Create or change a metal price, payable term or exchange rate, validated as the admin would.
+    No deletion: a price that was in effect stays on record; a term is retired with `active`."""
+    permissions.require(actor, "customs_reference.change")
+    creating = instance.pk is None
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    sample_services._validate(instance)
+    instance.save()
+    audit_record(
+        actor=actor,
+        action=f"customs_reference.{'create' if creating else 'change'}",
+        obj=instance,
+        data={name: str(value) for name, value in fields.items()},
+    )
+    return instance
