@@ -53,6 +53,7 @@ from assays.models import (
     Run,
 )
 from lims import permissions
+from lims import services as lims_services
 from lims.audit import audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.lib.bulk import bulk_insert
@@ -773,20 +774,7 @@ def result_reject(*, actor: User, result: Result, reason: str) -> Result:
 # Reference data -------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def reference_save(*, actor: User, instance, fields: dict):
-    """Create or change a row of reference data (analyte, method, instrument, reference material,
-    certified value, panel entry, method performance), validated as the admin would."""
-    permissions.require(actor, "reference.change")
-    creating = instance.pk is None
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    sample_services._validate(instance)
-    instance.save()
-    audit_record(
-        actor=actor,
-        action=f"reference.{'create' if creating else 'change'}",
-        obj=instance,
-        data={name: str(value) for name, value in fields.items()},
-    )
-    return instance
+    """Create or change a row of the laboratory's reference data (analyte, method, instrument,
+    reference material, certified value, panel entry, method performance): lab managers."""
+    return lims_services.reference_save(actor=actor, permission="reference.change", instance=instance, fields=fields)

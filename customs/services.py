@@ -27,10 +27,10 @@ from certificates.models import Certificate
 from customs import checks
 from customs.models import CitedCertificate, Declaration, DeclaredComponent, Finding
 from lims import permissions
+from lims import services as lims_services
 from lims.audit import audit_record
 from lims.exceptions import ApplicationError, Conflict
 from lims.models import Organisation, User
-from samples import services as sample_services
 from samples.models import Lot
 
 S = Declaration.Status
@@ -194,7 +194,7 @@ def declaration_file(
         filed_at=now,
         checked_at=now,
     )
-    sample_services._validate(declaration)
+    lims_services.validate(declaration)
     # Held as the columns hold them, so the findings quote the figures as they are stored.
     declaration.dry_mass_t, declaration.value = dry_mass_t.quantize(Decimal("0.001")), value.quantize(Decimal("0.01"))
     try:
@@ -279,20 +279,9 @@ def declaration_decide(*, actor: User, declaration: Declaration, accept: bool, r
     return declaration
 
 
-@transaction.atomic
 def customs_reference_save(*, actor: User, instance: Model, fields: dict) -> Model:
     """Create or change a metal price, payable term or exchange rate, validated as the admin would.
     No deletion: a price that was in effect stays on record; a term is retired with `active`."""
-    permissions.require(actor, "customs_reference.change")
-    creating = instance.pk is None
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    sample_services._validate(instance)
-    instance.save()
-    audit_record(
-        actor=actor,
-        action=f"customs_reference.{'create' if creating else 'change'}",
-        obj=instance,
-        data={name: str(value) for name, value in fields.items()},
+    return lims_services.reference_save(
+        actor=actor, permission="customs_reference.change", instance=instance, fields=fields
     )
-    return instance

@@ -20,6 +20,7 @@ from lims import permissions
 from lims.audit import audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.models import Organisation, Sequence, User
+from lims.services import validate
 from samples import chain
 from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal, validate_seal_number
 
@@ -58,14 +59,6 @@ PURPOSE_LETTER = {
 
 # Clocks of tablets at the loading point drift; an event may be stamped this far in the future.
 CLOCK_TOLERANCE = timedelta(minutes=5)
-
-
-def _validate(instance, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(messages[0], field=None if field == "__all__" else field) from exc
 
 
 def _check_seal_format(seal_number: str, field: str) -> None:
@@ -216,7 +209,7 @@ def lot_register(
         export_licence_number=export_licence_number.strip(),
         registered_by=actor,
     )
-    _validate(lot)
+    validate(lot)
     lot.save()
     audit_record(actor=actor, action="lot.register", obj=lot, data={"lot_number": lot.lot_number})
     return lot
@@ -286,7 +279,7 @@ def _create_sample(
         collected_at=collected_at, collection_location=location,
     )  # fmt: skip
     # The status is set by the first custody event, right after the row exists.
-    _validate(sample, exclude=["status"])
+    validate(sample, exclude=["status"])
     sample.save()
     _append_event(
         sample=sample, action=Action.COLLECT, actor=actor, occurred_at=occurred_at, from_party=from_party,
