@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -32,7 +32,7 @@ from assays.models import (
     Unit,
 )
 from lims import permissions
-from lims.api_views import Pagination
+from lims.api_views import Pagination, reference_views
 from lims.exceptions import ApplicationError
 from samples import selectors as sample_selectors
 
@@ -47,15 +47,6 @@ class LabWorkPermission(BasePermission):
 
 
 # Reference data -----------------------------------------------------------------------------------
-
-
-class ReferenceWritePermission(BasePermission):
-    """Anyone signed in reads reference data; lab managers and administrators change it."""
-
-    def has_permission(self, request, view):
-        if not request.user.is_authenticated:
-            return False
-        return request.method in SAFE_METHODS or permissions.can(request.user, "reference.change")
 
 
 class AnalyteSerializer(serializers.ModelSerializer):
@@ -121,52 +112,25 @@ class PanelSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "material", "entries"]
 
 
-class _ReferenceMixin:
-    permission_classes = (ReferenceWritePermission,)
-    pagination_class = Pagination
-    lookup_url_kwarg = "ref_pk"
-
-    def perform_create(self, serializer):
-        serializer.instance = services.reference_save(
-            actor=self.request.user, instance=serializer.Meta.model(), fields=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.reference_save(
-            actor=self.request.user, instance=serializer.instance, fields=serializer.validated_data
-        )
-
-
-def _reference_views(model, serializer, name: str):
-    """A list/create view and a detail/update view of one kind of reference data. No delete:
-    results and certificates cite reference rows; retire them with `active` instead."""
-    queryset = model.objects.all()
-    list_view = type(
-        f"{name}ListApi",
-        (_ReferenceMixin, generics.ListCreateAPIView),
-        {"queryset": queryset, "serializer_class": serializer, "__doc__": f"List or create {name} rows."},
-    )
-    detail_view = type(
-        f"{name}DetailApi",
-        (_ReferenceMixin, generics.RetrieveUpdateAPIView),
-        {"queryset": queryset, "serializer_class": serializer, "__doc__": f"Read or change one {name} row."},
-    )
-    return list_view, detail_view
-
-
-AnalyteListApi, AnalyteDetailApi = _reference_views(Analyte, AnalyteSerializer, "Analyte")
-MethodListApi, MethodDetailApi = _reference_views(Method, MethodSerializer, "Method")
-MethodAnalyteListApi, MethodAnalyteDetailApi = _reference_views(
-    MethodAnalyte, MethodAnalyteSerializer, "MethodPerformance"
+# Lab managers keep the laboratory's reference data.
+REFERENCE = "reference.change"
+AnalyteListApi, AnalyteDetailApi = reference_views(Analyte, AnalyteSerializer, "Analyte", permission=REFERENCE)
+MethodListApi, MethodDetailApi = reference_views(Method, MethodSerializer, "Method", permission=REFERENCE)
+MethodAnalyteListApi, MethodAnalyteDetailApi = reference_views(
+    MethodAnalyte, MethodAnalyteSerializer, "MethodPerformance", permission=REFERENCE
 )
-InstrumentListApi, InstrumentDetailApi = _reference_views(Instrument, InstrumentSerializer, "Instrument")
-ReferenceMaterialListApi, ReferenceMaterialDetailApi = _reference_views(
-    ReferenceMaterial, ReferenceMaterialSerializer, "ReferenceMaterial"
+InstrumentListApi, InstrumentDetailApi = reference_views(
+    Instrument, InstrumentSerializer, "Instrument", permission=REFERENCE
 )
-CertifiedValueListApi, CertifiedValueDetailApi = _reference_views(
-    CertifiedValue, CertifiedValueSerializer, "CertifiedValue"
+ReferenceMaterialListApi, ReferenceMaterialDetailApi = reference_views(
+    ReferenceMaterial, ReferenceMaterialSerializer, "ReferenceMaterial", permission=REFERENCE
 )
-PanelEntryListApi, PanelEntryDetailApi = _reference_views(PanelEntry, PanelEntrySerializer, "PanelEntry")
+CertifiedValueListApi, CertifiedValueDetailApi = reference_views(
+    CertifiedValue, CertifiedValueSerializer, "CertifiedValue", permission=REFERENCE
+)
+PanelEntryListApi, PanelEntryDetailApi = reference_views(
+    PanelEntry, PanelEntrySerializer, "PanelEntry", permission=REFERENCE
+)
 
 
 class PanelListApi(generics.ListAPIView):

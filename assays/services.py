@@ -53,7 +53,6 @@ from assays.models import (
     Run,
 )
 from lims import permissions
-from lims import services as lims_services
 from lims.audit import audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.lib.bulk import bulk_insert
@@ -772,9 +771,3 @@ def result_reject(*, actor: User, result: Result, reason: str) -> Result:
 
 
 # Reference data -------------------------------------------------------------------------------
-
-
-def reference_save(*, actor: User, instance, fields: dict):
-    """Create or change a row of the laboratory's reference data (analyte, method, instrument,
-    reference material, certified value, panel entry, method performance): lab managers."""
-    return lims_services.reference_save(actor=actor, permission="reference.change", instance=instance, fields=fields)

@@ -13,7 +13,6 @@ from decimal import Decimal
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,8 +27,7 @@ from customs.models import (
     MetalPrice,
     PayableTerm,
 )
-from lims import permissions
-from lims.api_views import OrganisationOutputSerializer, Pagination
+from lims.api_views import OrganisationOutputSerializer, Pagination, reference_views
 from lims.models import Organisation
 from samples.api import VisibleLotField
 
@@ -231,13 +229,6 @@ class DeclarationRecheckApi(APIView):
 # Reference data of valuation ----------------------------------------------------------------------
 
 
-class CustomsReferencePermission(BasePermission):
-    """Everyone signed in reads prices, terms and rates; inspectors and administrators change them."""
-
-    def has_permission(self, request, view):
-        return request.method in SAFE_METHODS or permissions.can(request.user, "customs_reference.change")
-
-
 class MetalPriceSerializer(serializers.ModelSerializer):
     class Meta:
         model = MetalPrice
@@ -270,38 +261,14 @@ class ExchangeRateSerializer(serializers.ModelSerializer):
         fields = ["id", "currency", "price_currency", "rate", "effective_date", "source"]
 
 
-class _ReferenceMixin:
-    permission_classes = (IsAuthenticated, CustomsReferencePermission)
-    pagination_class = Pagination
-    lookup_url_kwarg = "ref_pk"
-
-    def perform_create(self, serializer):
-        serializer.instance = services.customs_reference_save(
-            actor=self.request.user, instance=serializer.Meta.model(), fields=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.customs_reference_save(
-            actor=self.request.user, instance=serializer.instance, fields=serializer.validated_data
-        )
-
-
-def _reference_views(model, serializer, name: str):
-    """A list/create view and a read/change view of one kind of reference data."""
-    queryset = model.objects.all()
-    list_view = type(
-        f"{name}ListApi",
-        (_ReferenceMixin, generics.ListCreateAPIView),
-        {"queryset": queryset, "serializer_class": serializer, "__doc__": f"List or create {name} rows."},
-    )
-    detail_view = type(
-        f"{name}DetailApi",
-        (_ReferenceMixin, generics.RetrieveUpdateAPIView),
-        {"queryset": queryset, "serializer_class": serializer, "__doc__": f"Read or change one {name} row."},
-    )
-    return list_view, detail_view
-
-
-MetalPriceListApi, MetalPriceDetailApi = _reference_views(MetalPrice, MetalPriceSerializer, "MetalPrice")
-PayableTermListApi, PayableTermDetailApi = _reference_views(PayableTerm, PayableTermSerializer, "PayableTerm")
-ExchangeRateListApi, ExchangeRateDetailApi = _reference_views(ExchangeRate, ExchangeRateSerializer, "ExchangeRate")
+# Inspectors keep the reference data of valuation.
+CUSTOMS_REFERENCE = "customs_reference.change"
+MetalPriceListApi, MetalPriceDetailApi = reference_views(
+    MetalPrice, MetalPriceSerializer, "MetalPrice", permission=CUSTOMS_REFERENCE
+)
+PayableTermListApi, PayableTermDetailApi = reference_views(
+    PayableTerm, PayableTermSerializer, "PayableTerm", permission=CUSTOMS_REFERENCE
+)
+ExchangeRateListApi, ExchangeRateDetailApi = reference_views(
+    ExchangeRate, ExchangeRateSerializer, "ExchangeRate", permission=CUSTOMS_REFERENCE
+)

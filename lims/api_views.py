@@ -4,14 +4,14 @@ every app's API shares (pagination, how a user and an organisation are shown).""
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import pagination, serializers
+from rest_framework import generics, pagination, serializers
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from lims import permissions
+from lims import permissions, services
 from lims.exceptions import ApplicationError
 from lims.models import Organisation, User
 
@@ -93,3 +93,52 @@ class MeApi(APIView):
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request):
         return Response(self.OutputSerializer(request.user).data)
+
+
+# Reference data ------------------------------------------------------------------------------------
+
+
+class ReferenceWritePermission(BasePermission):
+    """Anyone signed in reads reference data; those the view's `reference_permission` allows change it."""
+
+    def has_permission(self, request, view):
+        if not request.user.is_authenticated:
+            return False
+        return request.method in SAFE_METHODS or permissions.can(request.user, view.reference_permission)
+
+
+class _ReferenceMixin:
+    permission_classes = (ReferenceWritePermission,)
+    pagination_class = Pagination
+    lookup_url_kwarg = "ref_pk"
+    reference_permission = ""
+
+    def _save(self, serializer, instance):
+        serializer.instance = services.reference_save(
+            actor=self.request.user, permission=self.reference_permission, instance=instance,
+            fields=serializer.validated_data,
+        )  # fmt: skip
+
+    def perform_create(self, serializer):
+        self._save(serializer, serializer.Meta.model())
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+
+def reference_views(model, serializer, name: str, *, permission: str):
+    """A list/create view and a read/change view of one kind of reference data, changed by holders of
+    `permission` through lims.services.reference_save. No delete: results, certificates and
+    declarations cite reference rows; retire them instead."""
+    attributes = {"queryset": model.objects.all(), "serializer_class": serializer, "reference_permission": permission}
+    list_view = type(
+        f"{name}ListApi",
+        (_ReferenceMixin, generics.ListCreateAPIView),
+        {**attributes, "__doc__": f"List or create {name} rows."},
+    )
+    detail_view = type(
+        f"{name}DetailApi",
+        (_ReferenceMixin, generics.RetrieveUpdateAPIView),
+        {**attributes, "__doc__": f"Read or change one {name} row."},
+    )
+    return list_view, detail_view
