@@ -1,8 +1,9 @@
-"""Runs every bench/bench_*.py in turn. Each benchmark prints our figure beside a floor measured
-in the same run (for example, the bare library call our code wraps), so figures from different
-machines compare as ratios."""
+"""Runs every bench/bench_*.py in turn, each in a process of its own (a benchmark changes settings
+and warms caches the next one must not inherit). Each benchmark prints our figure beside a floor
+measured in the same run (for example, the bare library call our code wraps), so figures from
+different machines compare as ratios."""
 
-import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,15 +11,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    sys.path.insert(0, str(HERE.parent))
-    benches = sorted(HERE.glob("bench_*.py"))
-    if not benches:
-        print("no benchmarks yet: the speed targets arrive with the ICP-MS import and certificate issuing")
-        return 0
-    for bench in benches:
-        print(f"== {bench.stem}")
-        runpy.run_path(str(bench), run_name="__main__")
-    return 0
+    failed = []
+    for bench in sorted(HERE.glob("bench_*.py")):
+        print(f"== {bench.stem}", flush=True)
+        if subprocess.run([sys.executable, str(bench)], cwd=HERE.parent, check=False).returncode:  # noqa: S603
+            failed.append(bench.stem)
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

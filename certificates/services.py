@@ -57,6 +57,13 @@ REDISPATCH_AFTER = timedelta(minutes=2)
 LIVE = (S.PENDING, S.RENDERING, S.SIGNING, S.ISSUED, S.FAILED)
 
 
+def _public_status_changed(*numbers: str) -> None:
+    """The verification portal keeps a certificate's state for a moment; tell it after commit."""
+    from certificates.verification import forget_register_state
+
+    transaction.on_commit(partial(forget_register_state, *numbers), robust=True)
+
+
 def _event(certificate: Certificate, action: str, actor: User | None = None, note: str = "") -> None:
     CertificateEvent.objects.create(certificate=certificate, action=action, actor=actor, note=note)
 
@@ -185,6 +192,7 @@ def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) ->
     certificate.revoked_at, certificate.revoked_by, certificate.revocation_reason = timezone.now(), actor, reason
     certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
     _event(certificate, "revoked", actor, reason)
+    _public_status_changed(certificate.number)
     audit_record(actor=actor, action="certificate.revoke", obj=certificate, data={"reason": reason})
     return certificate
 
@@ -266,6 +274,7 @@ def _finish(certificate: Certificate, claim: str, *, name: str, pdf_sha256: str,
     locked.signing_kid, locked.token_kid, locked.failure = material.kid, token_kid, ""
     locked.save(update_fields=["status", "pdf", "pdf_sha256", "qr_token", "signing_kid", "token_kid", "failure"])
     _event(locked, "issued", note=locked.number)
+    _public_status_changed(locked.number, locked.supersedes.number if locked.supersedes_id else "")
     if locked.supersedes_id:
         old = Certificate.objects.select_for_update().get(pk=locked.supersedes_id)
         if old.status == S.ISSUED:

@@ -265,14 +265,34 @@ def _state_sql() -> str:
     return f"SELECT {columns} FROM {table} WHERE {number} = %s AND {status} IN ({statuses})"  # noqa: S608 - quoted names
 
 
+_STATE_CACHE_KEY = "verify:state:{number}"
+
+
 def register_state(number: str) -> str:
     """The register's current state of a number as one string (status, revocation, supersession,
-    snapshot hash...), read fresh with one indexed query and no ORM compilation: verification by
-    number is the portal's busiest request. Only a key: the verdict itself is made by check_number."""
-    with connection.cursor() as cursor:
-        cursor.execute(_state_sql(), [number])
-        row = cursor.fetchone()
-    return "unknown" if row is None else "|".join(map(str, row))
+    snapshot hash...): one indexed query and no ORM compilation, as verification by number is the
+    portal's busiest request. Only a key: the verdict itself is made by check_number.
+
+    The state is kept for LIMS_VERIFY_STATE_CACHE_SECONDS (1 s; 0 reads the database every time), and
+    certificates.services forgets it whenever a certificate's public status changes (issued, revoked,
+    superseded): where the web processes share a cache (Redis, as the rate limit needs anyway) a
+    revocation shows at once; with a private cache per process, within that second."""
+    seconds = settings.LIMS_VERIFY_STATE_CACHE_SECONDS
+    key = _STATE_CACHE_KEY.format(number=number)
+    state = cache.get(key) if seconds else None
+    if state is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_state_sql(), [number])
+            row = cursor.fetchone()
+        state = "unknown" if row is None else "|".join(map(str, row))
+        if seconds:
+            cache.set(key, state, seconds)
+    return state
+
+
+def forget_register_state(*numbers: str) -> None:
+    """Drop the kept state of these numbers: their public status just changed."""
+    cache.delete_many([_STATE_CACHE_KEY.format(number=number) for number in numbers if number])
 
 
 def answer_cache_key(number: str, state: str, *variant: str) -> str:

@@ -57,14 +57,10 @@ class VerifyRateThrottle(BaseThrottle):
         limit, seconds = int(number), _PERIODS[period[0]]
         now = time.time()
         key = f"throttle:{self.scope}:{self.get_ident(request)}:{int(now // seconds)}"
-        if cache.add(key, 1, seconds + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, seconds + 1)
-                count = 1
+        try:
+            count = cache.incr(key)  # the common case: the window's counter exists
+        except ValueError:
+            count = 1 if cache.add(key, 1, seconds + 1) else cache.incr(key)
         self.seconds_left = max(1, int(seconds - now % seconds))
         return count <= limit
 

@@ -141,6 +141,9 @@ LIMS_IMPORT_MAX_BYTES = envint("LIMS_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimu
 # largest PDF it accepts for a check.
 LIMS_PUBLIC_URL = envstr("LIMS_PUBLIC_URL", "")
 LIMS_VERIFY_MAX_UPLOAD_BYTES = envint("LIMS_VERIFY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+# How long the portal keeps a number's register state (0: read it every time); a change of status
+# forgets it at once (certificates.verification.register_state).
+LIMS_VERIFY_STATE_CACHE_SECONDS = envint("LIMS_VERIFY_STATE_CACHE_SECONDS", 1, minimum=0)
 
 # Signing material of certificates (certificates/keys.py explains the layout and rotation). Paths,
 # given as NAME or NAME_FILE; passphrases as NAME or NAME_FILE (the file's content). With none of

@@ -376,13 +376,16 @@ def test_a_signed_file_certifying_other_content_under_a_registered_number_does_n
     assert "9999.000" not in api.body  # the register's content is shown, not the forgery's
 
 
-def test_a_revocation_shows_at_once_even_after_the_answer_was_cached(portal, certificate, manager):
+def test_a_revocation_shows_at_once_even_after_the_answer_was_cached(
+    portal, certificate, manager, django_capture_on_commit_callbacks
+):
     before = portal.number(certificate.number)[1]
     assert before.verdict == "authentic"
 
-    services.certificate_revoke(actor=manager, certificate=certificate, reason=REVOCATION_REASON)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.certificate_revoke(actor=manager, certificate=certificate, reason=REVOCATION_REASON)
 
-    # The answer is cached under the register's state, read fresh on every request.
+    # The kept state was forgotten when the revocation committed; the answer is cached under the state.
     after = portal.number(certificate.number)[1]
     assert after.verdict == "revoked" and REVOCATION_REASON in after.body
 
@@ -393,3 +396,14 @@ def test_the_results_table_comes_when_asked_for(client, certificate):
 
     assert "results" not in lean["certificate"] and lean["certificate"]["headline"]
     assert {row["analyte"] for row in full["certificate"]["results"]} >= {"Cu", "Au", "Ag", "La"}
+
+
+def test_without_the_commit_the_kept_state_lasts_its_second_only(portal, certificate, manager, settings):
+    """Another process's revocation (nothing forgets this process's private cache) shows once the
+    kept state expires; with the keeping switched off, at once."""
+    settings.LIMS_VERIFY_STATE_CACHE_SECONDS = 0
+    assert portal.number(certificate.number)[1].verdict == "authentic"
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status="revoked", revoked_at=timezone.now(), revocation_reason=REVOCATION_REASON
+    )
+    assert portal.number(certificate.number)[1].verdict == "revoked"
