@@ -136,8 +136,13 @@ class Certificate(models.Model):
     FROZEN_FIELDS = ("sample_id", "snapshot", "snapshot_sha256", "number", "issued_at", "pdf", "pdf_sha256", "qr_token")
 
     def save(self, *args, **kwargs):
-        """Refuse to change what an issued certificate states, whoever calls save()."""
-        if self.pk is not None:
+        """Refuse to change what an issued certificate states, whoever calls save(). A save of other
+        fields only (update_fields) cannot change it and is not checked."""
+        update_fields = kwargs.get("update_fields")
+        touches_frozen = update_fields is None or {f.removesuffix("_id") for f in self.FROZEN_FIELDS} & {
+            f.removesuffix("_id") for f in update_fields
+        }
+        if self.pk is not None and touches_frozen:
             stored = (
                 type(self)
                 .objects.filter(

@@ -240,27 +240,38 @@ def _claim(certificate_id: int, claim: str) -> Certificate | None:
     return certificate
 
 
-def _still_mine(certificate: Certificate, claim: str, **changes) -> bool:
-    return bool(
-        Certificate.objects.filter(pk=certificate.pk, claimed_by=claim, status__in=[S.RENDERING, S.SIGNING]).update(
-            **changes
-        )
+@transaction.atomic
+def _move_on(certificate: Certificate, claim: str, status: str) -> bool:
+    """Record the next step of this attempt, if the certificate is still its own."""
+    moved = Certificate.objects.filter(pk=certificate.pk, claimed_by=claim, status__in=[S.RENDERING, S.SIGNING]).update(
+        status=status
     )
+    if moved:
+        _event(certificate, status)
+    return bool(moved)
 
 
 def _pem(public_key) -> str:
     return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
+# Key ids this process knows are on record (keys change on rotation only, so one check per process).
+_RECORDED_KIDS: set[str] = set()
+
+
 def _record_key(kid: str, kind: str, public_pem: str, subject: str = "") -> None:
-    SigningKey.objects.get_or_create(kid=kid, defaults={"kind": kind, "public_pem": public_pem, "subject": subject})
+    if kid not in _RECORDED_KIDS:
+        SigningKey.objects.get_or_create(kid=kid, defaults={"kind": kind, "public_pem": public_pem, "subject": subject})
+        transaction.on_commit(partial(_RECORDED_KIDS.add, kid))
 
 
 @transaction.atomic
-def _finish(certificate: Certificate, claim: str, *, name: str, pdf_sha256: str, token: str, token_kid: str) -> bool:
+def _finish(
+    certificate: Certificate, claim: str, *, name: str, pdf_sha256: str, token: str, token_kid: str
+) -> Certificate | None:
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if locked.claimed_by != claim or locked.status not in (S.RENDERING, S.SIGNING):
-        return False
+        return None
     material = keys.load_signing_material()
     _record_key(
         material.kid,
@@ -284,7 +295,7 @@ def _finish(certificate: Certificate, claim: str, *, name: str, pdf_sha256: str,
     audit_record(
         actor=None, action="certificate.issue", obj=locked, data={"number": locked.number, "sha256": pdf_sha256}
     )
-    return True
+    return locked
 
 
 def certificate_fail(*, certificate_id: int, claim: str, reason: str) -> None:
@@ -310,9 +321,8 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
     token_key = keys.load_token_key()
     token = tokens.encode_token(document.token_claims(certificate), key=token_key.key, kid=token_key.kid)
     pdf = document.render_certificate(certificate, token=token)
-    if not _still_mine(certificate, claim, status=S.SIGNING):
+    if not _move_on(certificate, claim, S.SIGNING):
         return None
-    _event(certificate, "signing")
     lab = certificate.snapshot["laboratory"]
     signed = signing.sign_pdf(
         pdf,
@@ -329,11 +339,9 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
     except BaseException:
         default_storage.delete(name)
         raise
-    if not issued:
+    if issued is None:
         default_storage.delete(name)  # another attempt finished first: its PDF is the one
-        return None
-    certificate.refresh_from_db()
-    return certificate
+    return issued
 
 
 def sweep_unfinished() -> list[int]:

@@ -3,8 +3,8 @@
 import base64
 import io
 import socket
-import urllib.parse
 
+import PIL.Image
 import pytest
 import segno
 from PIL import Image
@@ -112,12 +112,14 @@ def test_unknown_metadata_is_refused():
         render("<p>x</p>", titel="typo")
 
 
-def test_the_qr_code_is_an_svg_at_ecc_q(genuine):
+def test_the_qr_code_is_a_sharp_png_at_ecc_q(genuine):
     uri = pdf.qr_data_uri(genuine.token)
 
-    assert uri.startswith("data:image/svg+xml")
-    assert "<svg" in urllib.parse.unquote(uri)
+    assert uri.startswith("data:image/png;base64,")
+    image = PIL.Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
     qr = segno.make_qr(genuine.token, error="q", boost_error=False)
+    # Four pixels per module with the quiet zone of four; the page enlarges it without blurring.
+    assert image.size == (qr.symbol_size(border=4)[0] * 4,) * 2
     assert qr.error == "Q"
     assert qr.version <= 15
 
