@@ -85,13 +85,6 @@ def _reject_file(problems) -> ApplicationError:
     return ApplicationError(message, field="file", extra={"problems": _problem_list(problems)})
 
 
-@dataclass(frozen=True)
-class _Problem:
-    row: int | None
-    column: str
-    message: str
-
-
 def crm_names() -> dict[str, ReferenceMaterial]:
     """Every name and alias of an active reference material, for the importers' tolerant matching."""
     names = {}
@@ -302,16 +295,18 @@ def run_import(
         if r.analyte not in analytes and (r.analyte, r.column) not in columns_seen:
             columns_seen.add((r.analyte, r.column))
             problems.append(
-                _Problem(
+                importers.Problem(
                     r.row, r.column, _("%(analyte)s is not an analyte of this laboratory.") % {"analyte": r.analyte}
                 )
             )
         too_large = any(v is not None and abs(v) >= MAX_READING for v in (r.value, r.detection_limit))
         if too_large or (r.dilution_factor is not None and abs(r.dilution_factor) >= MAX_DILUTION):
-            problems.append(_Problem(r.row, r.column, _("%(raw)s is too large to be a reading.") % {"raw": r.raw}))
+            problems.append(
+                importers.Problem(r.row, r.column, _("%(raw)s is too large to be a reading.") % {"raw": r.raw})
+            )
     if any(units.is_solution_unit(r.unit) for r in parsed.readings) and not (prep_mass_g and prep_volume_ml):
         problems.append(
-            _Problem(
+            importers.Problem(
                 None,
                 "",
                 _(

@@ -74,23 +74,36 @@ def manual(actor, method_code: str, sample, **values):
     return services.results_enter(actor=actor, method=Method.objects.get(code=method_code), entries=entries)
 
 
-def report(sample, *, technician, reviewer, instrument, moisture="8.0"):
+def report(sample, *, technician, reviewer, instrument, moisture="8.0", rows=None, manual_results=None):
     """Carry a received sample through the whole panel: an ICP-MS run with passing QC for every
-    ICP-MS analyte, manual moisture, Cu, Au and Ag, every result approved by the reviewer. The sample
-    ends reported, ready for a certificate."""
+    ICP-MS analyte (`rows`: the sample's rows of the run; by default every analyte at 100 ug/L), the
+    manual results (`manual_results`: {method code: {symbol: (value, uncertainty or None)}}; by
+    default moisture, Cu, Au and Ag), every result approved by the reviewer, moisture first. The
+    sample ends reported, ready for a certificate."""
     symbols = list(
         PanelEntry.objects.filter(panel__material=sample.lot.material, method__code="icpms-4acid")
         .order_by("position")
         .values_list("analyte__symbol", flat=True)
     )
-    rows = [*qc_rows(symbols), *sample_rows(sample.code, symbols, value="100")]
+    rows = [*qc_rows(symbols), *(rows or sample_rows(sample.code, symbols, value="100"))]
     run = import_run(
         technician, instrument, Method.objects.get(code="icpms-4acid"), csv_file(*rows), filename=f"{sample.code}.csv"
     )
     services.run_accept(actor=technician, run=run)
-    manual(technician, "moisture", sample, H2O=moisture)
-    manual(technician, "titration-cu", sample, Cu="22.50")
-    manual(technician, "fire-assay", sample, Au="5.20", Ag="41.0")
+    manual_results = manual_results or {
+        "moisture": {"H2O": (moisture, None)},
+        "titration-cu": {"Cu": ("22.50", None)},
+        "fire-assay": {"Au": ("5.20", None), "Ag": ("41.0", None)},
+    }
+    for code, values in manual_results.items():
+        entries = [
+            services.ManualEntry(
+                sample=sample, analyte=analyte(symbol), value=Decimal(value),
+                uncertainty=Decimal(uncertainty) if uncertainty else None,
+            )
+            for symbol, (value, uncertainty) in values.items()
+        ]  # fmt: skip
+        services.results_enter(actor=technician, method=Method.objects.get(code=code), entries=entries)
     pending = sorted(sample.results.filter(status="entered"), key=lambda r: r.analyte.symbol != "H2O")
     for result in pending:
         services.result_approve(actor=reviewer, result=result)

@@ -15,13 +15,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from assays import demo, services
-from assays.models import Analyte, Instrument, Method, PanelEntry, Result
+from assays import demo
+from assays.models import Instrument, PanelEntry
 from certificates import snapshot, tokens
 from certificates.models import Certificate
 from lims.models import Organisation, User
 from samples.models import Sample
-from tests.assays.conftest import csv_file, import_run, qc_rows
+from tests.assays.conftest import report
 from tests.conftest import received
 
 LAB_ADDRESS = "12 Abay Avenue, Almaty 050000, Kazakhstan"
@@ -53,27 +53,12 @@ def _icpms_rows(sample: Sample) -> list[str]:
 
 
 def report_panel(sample: Sample, *, technician: User, reviewer: User, instrument: Instrument) -> Sample:
-    """Analyse a received sample's full panel and approve every result: the sample is reported."""
-    rows = _icpms_rows(sample)
-    data = csv_file(*qc_rows([row.split(",")[1] for row in rows]), *rows)
-    icpms = Method.objects.get(code="icpms-4acid")
-    run = import_run(technician, instrument, icpms, data, filename=f"{sample.code}.csv")
-    services.run_accept(actor=technician, run=run)
-    for code, values in MANUAL.items():
-        entries = [
-            services.ManualEntry(
-                sample=sample, analyte=Analyte.objects.get(symbol=symbol), value=Decimal(value), uncertainty=Decimal(u)
-            )
-            for symbol, (value, u) in values.items()
-        ]
-        services.results_enter(actor=technician, method=Method.objects.get(code=code), entries=entries)
-    # Moisture first: the dry values of the others follow from it.
-    entered = Result.objects.filter(sample=sample, status=Result.Status.ENTERED).select_related("analyte")
-    for result in sorted(entered, key=lambda r: r.analyte.symbol != "H2O"):
-        services.result_approve(actor=reviewer, result=result)
-    sample.refresh_from_db()
-    assert sample.status == Sample.Status.REPORTED, "the panel is not complete"
-    return sample
+    """Analyse a received sample's full panel with the demo concentrate's contents and approve every
+    result: the sample is reported."""
+    return report(
+        sample, technician=technician, reviewer=reviewer, instrument=instrument, rows=_icpms_rows(sample),
+        manual_results=MANUAL,
+    )  # fmt: skip
 
 
 def freeze(sample: Sample, *, authoriser: User, number: str, amendment: dict | None = None, **fields) -> Certificate:
