@@ -44,35 +44,36 @@ def run_readings(run: Run) -> QuerySet:
 
 @dataclass
 class RunPreview:
-    """A run laid out for a person: one line per row of the file, one column per analyte."""
+    """A run laid out for a person: one line per row of the file, one column per analyte; the first
+    `limit_rows` rows of the file when it has more (`total_rows`)."""
 
     analytes: list[str]
     rows: list[dict]
-    counts: dict[str, int]
+    total_rows: int
 
 
 def run_preview(run: Run, *, limit_rows: int = 400) -> RunPreview:
+    file_rows = run.readings.order_by("row").values_list("row", flat=True).distinct()
+    total_rows = file_rows.count()
+    readings = run_readings(run)
+    if total_rows > limit_rows:
+        # Read only the rows shown: a 500-sample batch holds 30,000 readings.
+        readings = readings.filter(row__lte=file_rows[limit_rows - 1])
     by_row: dict[int, dict] = {}
     analytes: list[str] = []
-    seen = set()
-    counts: dict[str, int] = defaultdict(int)
-    for reading in run_readings(run):
+    seen: set[str] = set()
+    for reading in readings:
         symbol = " ".join(part for part in (reading.analyte.symbol, reading.isotope, reading.mode) if part)
         if symbol not in seen:
             seen.add(symbol)
             analytes.append(symbol)
-        row = by_row.get(reading.row)
-        if row is None:
-            if len(by_row) >= limit_rows:
-                continue
-            counts[reading.row_type] += 1
-            row = by_row[reading.row] = {"reading": reading, "cells": {}}
+        row = by_row.setdefault(reading.row, {"reading": reading, "cells": {}})
         row["cells"][symbol] = reading
     rows = [
         {"reading": row["reading"], "cells": [row["cells"].get(a) for a in analytes]}
         for _, row in sorted(by_row.items())
     ]
-    return RunPreview(analytes=analytes, rows=rows, counts=dict(counts))
+    return RunPreview(analytes=analytes, rows=rows, total_rows=total_rows)
 
 
 def run_qc_checks(run: Run) -> QuerySet:
