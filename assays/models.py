@@ -32,6 +32,14 @@ class Basis(models.TextChoices):
     AS_RECEIVED = "as_received", _("As received")
 
 
+class ExportBasis(models.TextChoices):
+    """What an instrument's concentration figures are per: a litre of the measured solution (the digest), or
+    a kilogram of the sample (the instrument software already applied weight and volume)."""
+
+    SOLUTION = "solution", _("Solution (per litre of digest)")
+    SOLID = "solid", _("Solid (per sample mass)")
+
+
 class Qualifier(models.TextChoices):
     NONE = "", _("Measured")
     BELOW_DL = "<", _("Below detection limit")
@@ -75,6 +83,16 @@ class Method(models.Model):
         default=False,
         help_text=_("Results of this method arrive as instrument runs; the others are entered by hand."),
     )
+    export_basis = models.CharField(
+        _("basis of the exported concentrations"),
+        max_length=10,
+        choices=ExportBasis.choices,
+        blank=True,
+        help_text=_(
+            "Whether the lab exports solution concentrations or values already per sample mass. Checked "
+            "against the evidence in every imported file; a file that shows the other basis is refused."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -87,14 +105,38 @@ class Method(models.Model):
 
 
 class MethodAnalyte(models.Model):
-    """How a method performs for one analyte: the limit its blanks must stay below (in the unit the
-    instrument reports, usually ug/L of digest) and its expanded relative uncertainty (k=2), which
-    widens CRM acceptance intervals and is reported with results."""
+    """How a method performs for one analyte: the limit its blanks must stay below, its detection
+    limit and calibrated range (all in `blank_unit`, the unit the instrument reports, usually ug/L of
+    the measured solution: the range applies to the solution as measured, before the dilution
+    correction), its expanded relative uncertainty (k=2), which widens CRM acceptance intervals and
+    is reported with results, and which nominal of a two-level check standard (`20 ppb / 1000 ppb`)
+    applies to it."""
+
+    class CheckLevel(models.TextChoices):
+        LOW = "low", _("Lower nominal (trace elements)")
+        HIGH = "high", _("Higher nominal (major elements)")
 
     method = models.ForeignKey(Method, on_delete=models.CASCADE, related_name="performance")
     analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="+")
     blank_limit = models.DecimalField(_("blank limit"), max_digits=14, decimal_places=6, null=True, blank=True)
-    blank_unit = models.CharField(_("blank limit unit"), max_length=8, default="ug/L")
+    blank_unit = models.CharField(_("unit of limits and range"), max_length=8, default="ug/L")
+    detection_limit = models.DecimalField(
+        _("detection limit"),
+        max_digits=14,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Used where the instrument prints a limit that rounds to zero (<0.000)."),
+    )
+    range_low = models.DecimalField(
+        _("lowest calibrated concentration"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    range_high = models.DecimalField(
+        _("highest calibrated concentration"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    check_level = models.CharField(
+        _("level in two-level check standards"), max_length=4, choices=CheckLevel.choices, blank=True
+    )
     rel_uncertainty_pct = models.DecimalField(
         _("expanded relative uncertainty (%)"),
         max_digits=6,
@@ -234,11 +276,18 @@ class Run(models.Model):
     accepts it, which turns the sample readings into results, or discards it."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Importing")
+        REFUSED = "refused", _("Refused")
         PREVIEW = "preview", _("Preview")
         ACCEPTED = "accepted", _("Accepted")
         DISCARDED = "discarded", _("Discarded")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # A run in these statuses no longer holds its file: the same file may be imported again.
+    RELEASED = (Status.REFUSED, Status.DISCARDED, Status.WITHDRAWN)
 
     class QCStatus(models.TextChoices):
+        PENDING = "pending", _("QC pending")
         PASSED = "passed", _("QC passed")
         FAILED = "failed", _("QC failed")
         OVERRIDDEN = "overridden", _("QC failed, overridden")
@@ -249,7 +298,9 @@ class Run(models.Model):
     raw_file = models.FileField(_("raw file"), upload_to="runs/%Y/%m/", max_length=255)
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    format = models.CharField(_("format"), max_length=40)
+    format = models.CharField(_("format"), max_length=40, blank=True)
+    requested_format = models.CharField(_("format asked for"), max_length=40, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
     # Preparation: a digest of `prep_mass_g` made up to `prep_volume_ml`. Needed only when the file
     # reports solution concentrations; files that report per sample mass leave them empty.
     prep_mass_g = models.DecimalField(_("digested mass (g)"), max_digits=8, decimal_places=4, null=True, blank=True)
@@ -271,6 +322,11 @@ class Run(models.Model):
     )
     override_at = models.DateTimeField(_("overridden at"), null=True, blank=True)
     override_reason = models.TextField(_("override reason"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdraw_reason = models.TextField(_("withdrawal reason"), blank=True)
 
     class Meta:
         verbose_name = _("run")
@@ -278,14 +334,24 @@ class Run(models.Model):
         ordering = ["-imported_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["preview", "accepted", "discarded"]), name="run_status_valid"
+                condition=models.Q(
+                    status__in=["queued", "refused", "preview", "accepted", "discarded", "withdrawn"]
+                ),
+                name="run_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(qc_status__in=["passed", "failed", "overridden"]), name="run_qc_status_valid"
+                condition=models.Q(qc_status__in=["pending", "passed", "failed", "overridden"]),
+                name="run_qc_status_valid",
             ),
-            # The same file is imported once; a discarded import does not count.
+            # The same file is imported once; a refused, discarded or withdrawn import does not count.
             models.UniqueConstraint(
-                fields=["sha256"], condition=~models.Q(status="discarded"), name="run_file_imported_once"
+                fields=["sha256"],
+                condition=~models.Q(status__in=["refused", "discarded", "withdrawn"]),
+                name="run_file_imported_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="withdrawn") | ~models.Q(withdraw_reason=""),
+                name="run_withdraw_has_reason",
             ),
             models.CheckConstraint(
                 condition=~models.Q(qc_status="overridden") | ~models.Q(override_reason=""),
@@ -338,6 +404,12 @@ class Reading(models.Model):
     dilution_factor = models.DecimalField(_("dilution factor"), max_digits=12, decimal_places=4, null=True)
     acquired_at = models.DateTimeField(_("acquired at"), null=True)
     rejected = models.BooleanField(_("rejected by the instrument"), default=False)
+    basis = models.CharField(_("basis"), max_length=10, choices=ExportBasis.choices, blank=True)
+    excluded = models.BooleanField(_("marked do not use"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    # The reading that becomes the sample's result, and why (assays.selection).
+    chosen = models.BooleanField(_("becomes the result"), default=False)
+    choice = models.CharField(_("why chosen or not"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("reading")
@@ -351,6 +423,30 @@ class Reading(models.Model):
     @property
     def negative(self) -> bool:
         return self.value is not None and self.value < 0
+
+
+class ReadingChoice(models.Model):
+    """A technician's decision where the selection rule cannot choose (assays.selection): which
+    reading of a sample and analyte becomes the result, who chose it and why."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="choices")
+    sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="+")
+    analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="+")
+    reading = models.ForeignKey(Reading, on_delete=models.PROTECT, related_name="+")
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(_("chosen at"), default=timezone.now)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("reading choice")
+        verbose_name_plural = _("reading choices")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "sample", "analyte"], name="reading_choice_unique"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="reading_choice_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.run_id} {self.sample_id} {self.analyte_id} -> {self.reading_id}"
 
 
 class QCCheck(models.Model):
@@ -397,6 +493,7 @@ class Result(models.Model):
         ENTERED = "entered", _("Entered")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected (retest)")
+        WITHDRAWN = "withdrawn", _("Withdrawn with its run")
 
     class Source(models.TextChoices):
         READING = "reading", _("Instrument run")
@@ -421,6 +518,8 @@ class Result(models.Model):
     detection_limit = models.DecimalField(_("detection limit"), max_digits=20, decimal_places=8, null=True)
     uncertainty = models.DecimalField(_("expanded uncertainty"), max_digits=20, decimal_places=8, null=True)
     negative = models.BooleanField(_("negative reading"), default=False)
+    # Reasons a reviewer must confirm the value before approving it (assays.plausibility).
+    flags = models.JSONField(_("flags for the reviewer"), default=list, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     run = models.ForeignKey(Run, on_delete=models.PROTECT, null=True, blank=True, related_name="results")
     reading = models.OneToOneField(Reading, on_delete=models.PROTECT, null=True, blank=True, related_name="result")
@@ -446,7 +545,8 @@ class Result(models.Model):
         ordering = ["sample", "analyte__symbol", "-entered_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["entered", "approved", "rejected"]), name="result_status_valid"
+                condition=models.Q(status__in=["entered", "approved", "rejected", "withdrawn"]),
+                name="result_status_valid",
             ),
             models.UniqueConstraint(
                 fields=["sample", "analyte"],
@@ -459,8 +559,8 @@ class Result(models.Model):
                 name="result_four_eyes",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="entered", decided_by__isnull=True)
-                | (~models.Q(status="entered") & models.Q(decided_by__isnull=False)),
+                condition=models.Q(status__in=["entered", "withdrawn"], decided_by__isnull=True)
+                | (~models.Q(status__in=["entered", "withdrawn"]) & models.Q(decided_by__isnull=False)),
                 name="result_decision_complete",
             ),
             # A censored or unreported result has no value; a measured one has.
@@ -506,6 +606,7 @@ class ResultEvent(models.Model):
         APPROVE = "approve", _("Approved")
         REJECT = "reject", _("Rejected, retest requested")
         DRY_BASIS = "dry_basis", _("Dry basis computed")
+        WITHDRAW = "withdraw", _("Withdrawn with its run")
 
     result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)

@@ -147,7 +147,7 @@ def _match_samples(parsed, analytes: dict[str, Analyte]) -> tuple[dict[str, Samp
 READING_COLUMNS = (
     "run_id", "row", "column", "sample_name", "row_type", "sample_id", "reference_material_id", "duplicate_of",
     "analyte_id", "isotope", "mode", "value", "qualifier", "detection_limit", "unit", "dilution_factor",
-    "acquired_at", "rejected",
+    "acquired_at", "rejected", "basis", "excluded", "note", "chosen", "choice",
 )  # fmt: skip
 # The largest magnitudes a stored reading may have (DecimalField max_digits 20 and 12, 8 and 4 decimals).
 MAX_READING = Decimal("1e12")
@@ -201,7 +201,8 @@ def _reading_records(run, parsed, *, analytes, crms, samples) -> tuple[list[tupl
             (
                 run_id, r.row, r.column[:120], r.sample_name[:120], row_type, sample_id, crm.pk if crm else None,
                 r.duplicate_of[:120], analyte_id, r.isotope[:20], r.mode[:30], r.value, r.qualifier.value,
-                r.detection_limit, r.unit, r.dilution_factor, at, r.rejected,
+                r.detection_limit, r.unit, r.dilution_factor, at, r.rejected, r.basis, r.excluded, r.note[:200],
+                False, "",
             )
         )  # fmt: skip
         if key is None or key in duplicated:

@@ -110,6 +110,10 @@ class RowType(StrEnum):
     OTHER = "other"
 
 
+SOLUTION = "solution"
+SOLID = "solid"
+
+
 class Qualifier(StrEnum):
     NONE = ""
     BELOW_DL = "<"
@@ -181,6 +185,9 @@ class Reading:
     run_row: int = 0  # 1-based measurement in the run; readings of one instrument measurement share it
     vendor_type: str = ""  # the row type as the instrument wrote it ("QCS", "Spike Ref"), "" if none
     data_file: str = ""  # the instrument's data file for the row ("005CALB.d", "BLK.1098"), "" if none
+    basis: str = ""  # SOLUTION (per litre of the measured digest) or SOLID (per sample mass), from the file's evidence
+    excluded: bool = False  # the row is marked do not use (DNU): kept on the run, never QC or a result
+    note: str = ""  # what the importer decided about this value that a reviewer should know
 
     @property
     def negative(self) -> bool:
@@ -530,6 +537,7 @@ class Channel:
     mode: str
     unit: str
     index: int  # position of the value cell in the row
+    basis: str = ""  # SOLUTION or SOLID; make_channel infers it from the unit, a reader may know better
 
 
 @dataclass(slots=True)
@@ -549,6 +557,7 @@ class RunRow:
     crm_name: str = ""
     duplicate_of: str = ""
     acquired_at: datetime | None = None
+    excluded: bool = False  # marked do not use (DNU)
 
 
 # Rows of these types report on a sample of the lot, so they must name it.
@@ -669,6 +678,8 @@ class RunBuilder:
                 row.run_row,
                 row.vendor_type,
                 row.data_file,
+                channel.basis,
+                row.excluded,
             )
         )
 
@@ -737,7 +748,17 @@ def make_channel(
             _("Unknown unit “%(unit)s”; use one of %(units)s.") % {"unit": unit_text, "units": ", ".join(UNITS)},
         )
         return None
-    return Channel(column, canonical, isotope, mode, canonical_unit, index)
+    return Channel(column, canonical, isotope, mode, canonical_unit, index, basis_of_unit(canonical_unit))
+
+
+# Units that are always a content of the solid; every other unit an instrument prints (ppb, ug/L, mg/L) is a
+# concentration in the measured solution, as ICP software writes it.
+_SOLID_UNITS = frozenset(("mg/kg", "ug/kg", "g/t", "%"))
+
+
+def basis_of_unit(canonical_unit: str) -> str:
+    """The basis a unit states by itself: SOLID for mass fractions of a sample, SOLUTION otherwise."""
+    return SOLID if canonical_unit in _SOLID_UNITS else SOLUTION
 
 
 @dataclass(frozen=True, slots=True)
