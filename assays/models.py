@@ -93,6 +93,12 @@ class Method(models.Model):
             "against the evidence in every imported file; a file that shows the other basis is refused."
         ),
     )
+    export_unit = models.CharField(
+        _("unit of exports that state none"),
+        max_length=8,
+        blank=True,
+        help_text=_("For instrument exports without a unit column (WinLab32 full export): the unit they report in."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
