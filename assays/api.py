@@ -6,6 +6,7 @@ is 404), one service per write, errors as {"message", "extra"} with a 4xx status
 """
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -159,13 +160,15 @@ class RunOutputSerializer(serializers.ModelSerializer):
     operator = serializers.SlugRelatedField(slug_field="username", read_only=True)
     accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     override_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Run
         fields = [
             "id", "filename", "sha256", "format", "instrument", "method", "operator", "prep_mass_g", "prep_volume_ml",
-            "ccv_nominal", "status", "qc_status", "summary", "unmatched", "imported_at", "accepted_by", "accepted_at",
-            "override_by", "override_at", "override_reason",
+            "ccv_nominal", "status", "qc_status", "summary", "unmatched", "problems", "imported_at", "accepted_by",
+            "accepted_at", "override_by", "override_at", "override_reason", "withdrawn_by", "withdrawn_at",
+            "withdraw_reason",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -192,7 +195,8 @@ class RunFileInputSerializer(serializers.Serializer):
 
 
 class RunListApi(generics.ListAPIView):
-    """Instrument runs: GET lists them; POST (multipart) imports a file as a run in preview."""
+    """Instrument runs: GET lists them; POST (multipart) uploads a file and answers 202 at once with the run
+    `queued`: a worker parses it, and GET runs/<id>/ shows it in `preview`, or `refused` with its `problems`."""
 
     permission_classes = (LabWorkPermission,)
     parser_classes = (MultiPartParser, FormParser)
@@ -214,34 +218,19 @@ class RunListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.run_list(self.request.user)
 
-    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: RunDetailOutputSerializer})
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={202: RunDetailOutputSerializer})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data.pop("file")
-        run = services.run_import(
+        run = services.run_upload(
             actor=request.user, data=upload.read(), filename=upload.name, format=data.pop("format", "") or None, **data
         )
-        return Response(RunDetailOutputSerializer(run).data, status=status.HTTP_201_CREATED)
-
-
-class RunDryRunApi(APIView):
-    """Parse a file as an import would and return its summary; nothing is stored."""
-
-    permission_classes = (LabWorkPermission,)
-    parser_classes = (MultiPartParser, FormParser)
-
-    @extend_schema(request={"multipart/form-data": RunFileInputSerializer}, responses={200: dict})
-    def post(self, request):
-        permissions.require(request.user, "run.import")
-        serializer = RunFileInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        parsed = services.run_parse(
-            data=upload.read(), filename=upload.name, format=serializer.validated_data.get("format") or None
+        location = reverse("api_run_detail", kwargs={"run_pk": run.pk})
+        return Response(
+            RunDetailOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
         )
-        return Response(parsed.summary())
 
 
 class RunDetailApi(APIView):
@@ -261,8 +250,8 @@ class ReadingSerializer(serializers.ModelSerializer):
         model = Reading
         fields = [
             "row", "column", "sample_name", "row_type", "sample", "reference_material", "duplicate_of", "analyte",
-            "isotope", "value", "qualifier", "detection_limit", "unit", "dilution_factor", "acquired_at", "rejected",
-            "negative",
+            "isotope", "mode", "value", "qualifier", "detection_limit", "unit", "basis", "dilution_factor", "acquired_at",
+            "rejected", "excluded", "negative", "note", "chosen", "choice", "id",
         ]  # fmt: skip
 
 
@@ -313,6 +302,43 @@ class RunDiscardApi(_RunActionApi):
     takes_reason = True
 
 
+class RunWithdrawApi(_RunActionApi):
+    """Take back an accepted run none of whose results is approved; the reason is required."""
+
+    service = staticmethod(services.run_withdraw)
+    takes_reason = True
+
+
+class RunChooseApi(APIView):
+    """Choose the reading reported for a sample and analyte where the selection rule cannot."""
+
+    permission_classes = (LabWorkPermission,)
+
+    class InputSerializer(serializers.Serializer):
+        reading = serializers.IntegerField()
+        reason = serializers.CharField(allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "RunChooseInput"
+
+    def get_serializer_class(self):
+        return self.InputSerializer
+
+    @extend_schema(request=InputSerializer, responses={200: ReadingSerializer})
+    def post(self, request, run_pk: int):
+        run = selectors.run_get(request.user, run_pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reading = run.readings.filter(pk=serializer.validated_data["reading"]).first()
+        if reading is None:
+            raise ApplicationError(_("Choose a reading of this run."), field="reading")
+        services.run_choose_reading(
+            actor=request.user, run=run, reading=reading, reason=serializer.validated_data["reason"]
+        )
+        reading.refresh_from_db()
+        return Response(ReadingSerializer(reading).data)
+
+
 class RunOverrideQCApi(_RunActionApi):
     """Let the results of a QC-failed run be approved; the reason is required."""
 
@@ -342,7 +368,7 @@ class ResultSerializer(serializers.ModelSerializer):
         model = Result
         fields = [
             "id", "sample", "analyte", "method", "unit", "basis", "qualifier", "value", "detection_limit",
-            "uncertainty", "value_as_received", "detection_limit_as_received", "uncertainty_as_received", "negative",
+            "uncertainty", "value_as_received", "detection_limit_as_received", "uncertainty_as_received", "negative", "flags",
             "source", "run", "status", "entered_by", "entered_at", "decided_by", "decided_at", "reason",
         ]  # fmt: skip
         read_only_fields = fields
@@ -395,16 +421,23 @@ class _ResultDecisionApi(APIView):
     @extend_schema(request=ReasonInputSerializer, responses={200: ResultDetailSerializer})
     def post(self, request, result_pk: int):
         result = selectors.result_get(request.user, result_pk)
-        serializer = ReasonInputSerializer(data=request.data)
+        serializer = self.get_serializer_class()(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = self.service(actor=request.user, result=result, reason=serializer.validated_data["reason"])
+        result = self.service(actor=request.user, result=result, **serializer.validated_data)
         return Response(ResultDetailSerializer(result).data)
 
 
+class ApproveInputSerializer(ReasonInputSerializer):
+    confirm_flags = serializers.BooleanField(default=False)
+
+
 class ResultApproveApi(_ResultDecisionApi):
-    """Approve a result entered or imported by someone else."""
+    """Approve a result entered or imported by someone else; a flagged result needs `confirm_flags`."""
 
     service = staticmethod(services.result_approve)
+
+    def get_serializer_class(self):
+        return ApproveInputSerializer
 
 
 class ResultRejectApi(_ResultDecisionApi):

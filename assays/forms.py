@@ -60,6 +60,22 @@ class ReasonForm(Form):
 
 class DecisionForm(ReasonForm):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    confirm_flags = forms.BooleanField(label=_("I checked the flagged value and confirm it"), required=False)
+
+
+class ReadingChoiceForm(Form):
+    reading = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why this reading"), max_length=500)
+
+    def __init__(self, *args, run, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.run = run
+
+    def clean_reading(self):
+        reading = self.run.readings.filter(pk=self.cleaned_data["reading"]).select_related("analyte").first()
+        if reading is None:
+            raise forms.ValidationError(_("Choose a reading of this run."))
+        return reading
 
 
 class ResultFilterForm(Form):

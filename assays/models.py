@@ -340,9 +340,7 @@ class Run(models.Model):
         ordering = ["-imported_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=["queued", "refused", "preview", "accepted", "discarded", "withdrawn"]
-                ),
+                condition=models.Q(status__in=["queued", "refused", "preview", "accepted", "discarded", "withdrawn"]),
                 name="run_status_valid",
             ),
             models.CheckConstraint(
@@ -602,6 +600,12 @@ class Result(models.Model):
 
     def display_value_as_received(self) -> str:
         return self.display_value(as_received=True)
+
+    @property
+    def flags_text(self) -> str:
+        from assays import plausibility  # plausibility needs no model; the import stays local to keep models light
+
+        return plausibility.describe(self.flags)
 
 
 class ResultEvent(models.Model):

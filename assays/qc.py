@@ -474,6 +474,35 @@ def nominal_from_name(name: str, unit: str) -> Decimal | None:
     return found.pop() if len(found) == 1 else None
 
 
+# Every nominal in a check standard's name, numbers before a slash sharing the unit written after the last one:
+# "CCV 20 ppb / 1000 ppb", "CCV 20/1000 ppb". A unit followed by a slash and a word ("ppm/kg") is not a
+# concentration in a solution.
+_NOMINALS_IN_NAME = re.compile(
+    r"(?<![\d.,])((?:\d+(?:[.,]\d+)?\s*/\s*)*)(\d+(?:[.,]\d+)?)\s*(ppt|ppb|ppm|[nuµμm]g\s*/\s*l)"
+    r"(?!\w|\s*/\s*[^\d\s])",
+    re.IGNORECASE,
+)
+
+
+def nominals_from_name(name: str, unit: str) -> list[Decimal]:
+    """Every nominal concentration a check standard's name states, in the reading's `unit`, lowest first.
+
+    A two-level check standard holds trace elements at one level and majors at the other:
+    "CCV 20 ppb / 1000 ppb" is [20, 1000] in ppb, [0.02, 1] in ppm. Numbers joined by slashes share the
+    unit after the last ("CCV 20/1000 ppb"); a concentration stated twice in other units counts once. As for
+    nominal_from_name: only numbers with a solution unit count, a decimal comma is a decimal point, and a
+    reading in a unit that is not a solution unit gets none (an empty list), so the run's nominal applies.
+    Which level a reading is checked against is for the caller to decide (the method's level per analyte).
+    """
+    if not units.is_solution_unit(unit):
+        return []
+    found: set[Decimal] = set()
+    for shared, last, stated in _NOMINALS_IN_NAME.findall(name or ""):
+        for number in [*filter(None, (part.strip() for part in shared.split("/"))), last]:
+            found.add(units.convert_solution(Decimal(number.replace(",", ".")), stated, unit))
+    return sorted(found)
+
+
 def run_shortcomings(outcomes: Iterable) -> list[str]:
     """Why a run's QC does not pass, in words; empty when it passes.
 

@@ -4,9 +4,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from assays import selection
 from assays.models import (
     Analyte,
     Instrument,
@@ -16,6 +18,7 @@ from assays.models import (
     QCCheck,
     ReferenceMaterial,
     Result,
+    RowType,
     Run,
 )
 from assays.services import ANALYSABLE
@@ -74,6 +77,48 @@ def run_preview(run: Run, *, limit_rows: int = 400) -> RunPreview:
         for _, row in sorted(by_row.items())
     ]
     return RunPreview(analytes=analytes, rows=rows, total_rows=total_rows)
+
+
+@dataclass
+class SelectionGroup:
+    """Every reading of one sample and analyte in a run, the one that becomes the result marked."""
+
+    sample_name: str
+    sample: object
+    analyte: str
+    readings: list
+    undecided: bool
+    decision: object  # the technician's ReadingChoice, or None
+
+
+def run_selection(run: Run, *, page: int | str | None = 1, per_page: int = 10, undecided_only: bool = False):
+    """A page of the run's sample readings, `per_page` samples at a time, grouped per sample and
+    analyte in file order: (Page of sample names, list of SelectionGroup). Paginated by sample so a
+    500-sample batch reads a page at a time."""
+    sample_rows = run.readings.filter(row_type=RowType.SAMPLE)
+    if undecided_only:
+        sample_rows = sample_rows.filter(choice__startswith=selection.UNDECIDED)
+    names = list(sample_rows.order_by("sample_name").values_list("sample_name", flat=True).distinct())
+    page_obj = Paginator(names, per_page).get_page(page)
+    decisions = {(d.sample_id, d.analyte_id): d for d in run.choices.select_related("chosen_by")}
+    readings = (
+        run.readings.filter(row_type=RowType.SAMPLE, sample_name__in=list(page_obj.object_list))
+        .select_related("analyte", "sample")
+        .order_by("sample_name", "analyte__symbol", "row", "id")
+    )
+    groups: dict[tuple[str, int], SelectionGroup] = {}
+    for reading in readings:
+        key = (reading.sample_name, reading.analyte_id)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = SelectionGroup(
+                reading.sample_name, reading.sample, reading.analyte.symbol, [], False,
+                decisions.get((reading.sample_id, reading.analyte_id)),
+            )  # fmt: skip
+        group.readings.append(reading)
+        group.undecided |= selection.is_undecided(reading.choice)
+    shown = [group for group in groups.values() if not undecided_only or group.undecided]
+    return page_obj, shown
 
 
 def run_qc_checks(run: Run) -> QuerySet:

@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assays import importers, qc, units
+from assays import importers, plausibility, qc, selection, units
 from assays.models import (
     Analyte,
     Basis,
@@ -46,6 +47,7 @@ from assays.models import (
     QCCheck,
     Qualifier,
     Reading,
+    ReadingChoice,
     ReferenceMaterial,
     Result,
     ResultEvent,
@@ -95,18 +97,278 @@ def crm_names() -> dict[str, ReferenceMaterial]:
     return names
 
 
-def run_parse(*, data: bytes, filename: str = "", format: str | None = None) -> "importers.ParsedRun":
-    """Parse a file as an import would, touching nothing (the preview of `import_run --dry-run`)."""
-    try:
-        return importers.parse(
-            data, filename=filename, format=format or None, crm_names=list(crm_names()), max_bytes=_max_bytes()
-        )
-    except importers.ImportRejected as exc:
-        raise _reject_file(exc.problems) from exc
+def run_parse(
+    *, data: bytes, filename: str = "", format: str | None = None, method: Method | None = None
+) -> "Prepared":
+    """Parse a file as an import would, touching nothing (the preview of `import_run --dry-run`):
+    every check that needs no instrument, and which reading becomes each result."""
+    return _prepare(data=data, filename=filename, format=format, method=method, instrument=None)
 
 
 def _max_bytes() -> int:
     return settings.LIMS_IMPORT_MAX_BYTES
+
+
+@dataclass
+class Prepared:
+    """A parsed file that passed every check of an import, with the choice of each reading
+    (index in `parsed.readings` -> (chosen, why))."""
+
+    parsed: "importers.ParsedRun"
+    chosen: dict[int, bool]
+    why: dict[int, str]
+
+    def summary(self) -> dict:
+        summary = self.parsed.summary()
+        summary["undecided"] = sum(1 for why in self.why.values() if selection.is_undecided(why))
+        return summary
+
+    def readings(self) -> list[dict]:
+        """One JSON-ready object per reading (the dry run's `readings`): values as decimal strings."""
+
+        def text(value):
+            return None if value is None else f"{value:f}"
+
+        return [
+            {
+                "row": r.row,
+                "sample_id": r.sample_name,
+                "type": r.row_type.value,
+                "analyte": r.analyte,
+                "isotope": r.isotope,
+                "mode": r.mode,
+                "value": text(r.value),
+                "unit": r.unit,
+                "basis": r.basis,
+                "qualifier": r.qualifier.value,
+                "detection_limit": text(r.detection_limit),
+                "dilution_factor": text(r.dilution_factor),
+                "chosen": self.chosen.get(index, False),
+                "why": self.why.get(index, ""),
+                "note": r.note,
+                "excluded": r.excluded,
+                "rejected": r.rejected,
+            }
+            for index, r in enumerate(self.parsed.readings)
+        ]
+
+
+# Vendors, by the words that name them or their instruments and software, for telling a file from
+# one instrument apart from a record of another.
+_VENDORS = {
+    "agilent": ("Agilent", ("agilent", "masshunter", "icp-qqq")),
+    "perkinelmer": ("PerkinElmer", ("perkinelmer", "perkin elmer", "nexion", "optima", "pinaacle", "avio")),
+    "thermo": ("Thermo Fisher", ("thermo", "icap", "qtegra")),
+}
+# Readings of these row types are contents of a sample (or of a reference material treated like one).
+_SOLID_TYPES = frozenset((RowType.SAMPLE, RowType.DUPLICATE, RowType.CRM, RowType.SPIKE))
+
+
+def _vendor_problem(parsed, instrument: Instrument | None) -> importers.Problem | None:
+    """The file is from another vendor than the instrument chosen: its readings would be filed
+    under the wrong instrument's calibration and QC history."""
+    file_vendor = parsed.format.split("_")[0]
+    if instrument is None or file_vendor not in _VENDORS:
+        return None
+    described = f"{instrument.name} {instrument.model}".casefold()
+    for vendor, (name, words) in _VENDORS.items():
+        if vendor != file_vendor and any(word in described for word in words):
+            return importers.Problem(
+                None,
+                "",
+                _(
+                    "The file is a %(file_vendor)s export (%(format)s), but the instrument chosen is %(instrument)s, "
+                    "a %(vendor)s instrument. Choose the instrument that measured the run."
+                )
+                % {
+                    "file_vendor": _VENDORS[file_vendor][0],
+                    "format": parsed.format,
+                    "instrument": instrument,
+                    "vendor": name,
+                },
+            )
+    return None
+
+
+def _basis_problems(parsed, method: Method | None) -> list:
+    """The basis of every value must be shown by the file, and agree with the method's."""
+    problems = []
+    where = (_("sheet “%(sheet)s”") % {"sheet": parsed.sheet.strip()}) if parsed.sheet else _("the file")
+    unknown = next((r for r in parsed.readings if not r.basis and r.value is not None), None)
+    if unknown is not None:
+        problems.append(
+            importers.Problem(
+                unknown.row,
+                unknown.column,
+                _(
+                    "%(where)s does not show whether its values are per litre of solution or per sample mass: a "
+                    "Syngistix sheet keeps the mg/L label even where it applied the sample weight. Export the whole "
+                    "report workbook (with its “Unfactored Concentrations” sheet), so the importer can tell."
+                )
+                % {"where": where},
+            )
+        )
+    if method is not None and method.export_basis:
+        other = next(
+            (
+                r
+                for r in parsed.readings
+                if r.basis and r.basis != method.export_basis and r.row_type in _SOLID_TYPES and r.value is not None
+            ),
+            None,
+        )
+        if other is not None:
+            problems.append(
+                importers.Problem(
+                    other.row,
+                    other.column,
+                    _(
+                        "%(where)s reports %(name)s %(basis)s, but method %(method)s is set up for %(expected)s. "
+                        "Export the %(expected)s values (for Syngistix, the sheet that matches), or correct the "
+                        "method's basis in the reference data."
+                    )
+                    % {
+                        "where": where,
+                        "name": other.sample_name,
+                        "basis": _BASIS_WORDS[other.basis],
+                        "method": method.code,
+                        "expected": _BASIS_WORDS[method.export_basis],
+                    },
+                )
+            )
+    return problems
+
+
+_BASIS_WORDS = {"solution": _("per litre of solution"), "solid": _("per sample mass")}
+
+
+def _rounded_limits(parsed, method: Method | None) -> list:
+    """`<0.000`: the instrument printed a limit that rounds to zero at the export's precision. A
+    limit of zero is no limit: the method's stated detection limit for the analyte takes its place
+    (scaled by the row's dilution, since the instrument's figures are dilution-corrected), and the
+    reading says so. Without one, a sample's reading refuses the file (a certificate must never
+    print "< 0"); a QC row keeps what the print proves, that the limit is below half the last
+    printed digit (<0.000 means below 0.0005), which is what its blank check then uses."""
+    limits = {}
+    if method is not None:
+        limits = {
+            p.analyte.symbol: p
+            for p in MethodAnalyte.objects.filter(method=method, detection_limit__isnull=False).select_related(
+                "analyte"
+            )
+        }
+    problems = []
+    for r in parsed.readings:
+        if r.qualifier != importers.Qualifier.BELOW_DL or r.detection_limit is None or r.detection_limit != 0:
+            continue
+        raw = r.raw.strip()
+        perf = limits.get(r.analyte)
+        limit = None
+        if perf is not None and r.basis == importers.SOLUTION:
+            try:
+                limit = units.convert_solution(perf.detection_limit, perf.blank_unit, r.unit)
+            except units.UnitError:
+                limit = None
+        if limit is not None:
+            dilution = r.dilution_factor or Decimal(1)
+            r.detection_limit = limit * dilution
+            r.note = _("the instrument printed %(raw)s; the method's detection limit %(limit)s %(unit)s is used") % {
+                "raw": raw,
+                "limit": f"{perf.detection_limit.normalize():f}",
+                "unit": perf.blank_unit,
+            } + (_(" (× dilution %(dilution)s)") % {"dilution": f"{dilution.normalize():f}"} if dilution != 1 else "")
+        elif r.row_type not in _SOLID_TYPES:
+            places = -r.detection_limit.as_tuple().exponent
+            r.detection_limit = Decimal(5).scaleb(-places - 1)
+            r.note = _("the instrument printed %(raw)s: the limit is below %(bound)s") % {
+                "raw": raw,
+                "bound": f"{r.detection_limit:f}",
+            }
+        elif method is None:
+            r.detection_limit = None
+            r.note = _("the instrument printed %(raw)s: the method's detection limit will apply") % {"raw": raw}
+        else:
+            problems.append(
+                importers.Problem(
+                    r.row,
+                    r.column,
+                    _(
+                        "“%(raw)s” is a detection limit rounded to zero. Enter the detection limit of %(analyte)s for "
+                        "method %(method)s in the reference data, or export the run with more decimals."
+                    )
+                    % {"raw": raw, "analyte": r.analyte, "method": method.code},
+                )
+            )
+    return problems
+
+
+def _zero_notes(parsed) -> None:
+    for r in parsed.readings:
+        if r.qualifier == importers.Qualifier.NONE and r.value is not None and r.value == 0 and not r.note:
+            r.note = _("the instrument reported exactly zero: kept as a measured zero for the reviewer")
+
+
+def _ranges(method: Method | None) -> dict[str, selection.Range]:
+    if method is None:
+        return {}
+    return {
+        p.analyte.symbol: selection.Range(p.range_low, p.range_high, p.blank_unit)
+        for p in MethodAnalyte.objects.filter(method=method).select_related("analyte")
+        if p.range_low is not None or p.range_high is not None
+    }
+
+
+def _choose(parsed, method: Method | None) -> tuple[dict[int, bool], dict[int, str]]:
+    """Which sample reading becomes each result (assays.selection)."""
+    columns: dict[tuple[int, str], int] = defaultdict(int)
+    candidates = []
+    for index, r in enumerate(parsed.readings):
+        if r.row_type is not importers.RowType.SAMPLE:
+            continue
+        position = columns[r.run_row, r.analyte]
+        columns[r.run_row, r.analyte] += 1
+        if r.rejected or r.excluded:
+            continue
+        candidates.append(
+            selection.Candidate(
+                index, r.sample_name, r.analyte, r.run_row, position, r.value, r.qualifier.value, r.dilution_factor,
+                r.unit, r.basis,
+            )
+        )  # fmt: skip
+    why, chosen = selection.choose(candidates, ranges=_ranges(method), convert=units.convert_solution)
+    for index, r in enumerate(parsed.readings):
+        if index in why:
+            continue
+        if r.excluded:
+            why[index] = f"{selection.NOT_CHOSEN}: " + _("marked do not use")
+        elif r.rejected:
+            why[index] = f"{selection.NOT_CHOSEN}: " + _("rejected by the instrument")
+    return chosen, why
+
+
+def _prepare(*, data: bytes, filename: str, format: str | None, method: Method | None, instrument) -> Prepared:
+    """Parse and check a file as an import does; ApplicationError listing every problem otherwise."""
+    try:
+        parsed = importers.parse(
+            data,
+            filename=filename,
+            format=format or None,
+            crm_names=list(crm_names()),
+            max_bytes=_max_bytes(),
+            max_rows=settings.LIMS_IMPORT_MAX_ROWS,
+            default_unit=(method.export_unit or None) if method else None,
+        )
+    except importers.ImportRejected as exc:
+        raise _reject_file(exc.problems) from exc
+    vendor = _vendor_problem(parsed, instrument)
+    if vendor is not None:
+        raise _reject_file([vendor])
+    problems = _basis_problems(parsed, method) + _rounded_limits(parsed, method)
+    if problems:
+        raise _reject_file(problems)
+    _zero_notes(parsed)
+    chosen, why = _choose(parsed, method)
+    return Prepared(parsed, chosen, why)
 
 
 def _match_samples(parsed, analytes: dict[str, Analyte]) -> tuple[dict[str, Sample], list[dict]]:
@@ -172,10 +434,13 @@ class QCRow(NamedTuple):
     acquired_at: datetime | None
 
 
-def _reading_records(run, parsed, *, analytes, crms, samples) -> tuple[list[tuple], list[QCRow]]:
+def _reading_records(run, prepared: Prepared, *, analytes, crms, samples) -> tuple[list[tuple], list[QCRow]]:
     """The rows to insert for the run's readings (tuples in READING_COLUMNS order: a large run is
     written with one COPY, not 30,000 model instances) and the QC rows among them: every reading
-    that is not a sample's, and the sample readings a duplicate repeats."""
+    that is not a sample's, and the sample readings a duplicate repeats. Rows marked do not use
+    feed no QC."""
+    parsed = prepared.parsed
+    chosen, why = prepared.chosen, prepared.why
     tz = timezone.get_current_timezone()
     moments: dict[datetime, datetime] = {}
     duplicated = {r.duplicate_of.upper() for r in parsed.readings if r.row_type == RowType.DUPLICATE}
@@ -183,7 +448,7 @@ def _reading_records(run, parsed, *, analytes, crms, samples) -> tuple[list[tupl
     sample_ids = {key: sample.pk for key, sample in samples.items()}
     records, qc_rows = [], []
     run_id = run.pk
-    for r in parsed.readings:
+    for index, r in enumerate(parsed.readings):
         row_type = r.row_type.value
         if row_type == RowType.SAMPLE:
             key = r.sample_name.upper()
@@ -202,10 +467,10 @@ def _reading_records(run, parsed, *, analytes, crms, samples) -> tuple[list[tupl
                 run_id, r.row, r.column[:120], r.sample_name[:120], row_type, sample_id, crm.pk if crm else None,
                 r.duplicate_of[:120], analyte_id, r.isotope[:20], r.mode[:30], r.value, r.qualifier.value,
                 r.detection_limit, r.unit, r.dilution_factor, at, r.rejected, r.basis, r.excluded, r.note[:200],
-                False, "",
+                chosen.get(index, False), why.get(index, "")[:200],
             )
         )  # fmt: skip
-        if key is None or key in duplicated:
+        if not r.excluded and (key is None or key in duplicated):
             qc_rows.append(
                 QCRow(
                     r.row, row_type, r.rejected, analyte_id, r.analyte, r.unit, r.value, r.qualifier.value,
@@ -215,58 +480,69 @@ def _reading_records(run, parsed, *, analytes, crms, samples) -> tuple[list[tupl
     return records, qc_rows
 
 
-@transaction.atomic
-def _store_run(*, actor, instrument, method, name, sha256, parsed, fields, analytes, crms, samples, unmatched) -> Run:
-    run = Run(
-        instrument=instrument,
-        method=method,
-        operator=actor,
-        filename=fields["filename"],
-        sha256=sha256,
-        format=parsed.format,
-        prep_mass_g=fields["prep_mass_g"],
-        prep_volume_ml=fields["prep_volume_ml"],
-        ccv_nominal=fields["ccv_nominal"],
-        summary=parsed.summary(),
-        unmatched=unmatched,
-        qc_status=Run.QCStatus.FAILED,
-    )
-    run.raw_file.name = name
-    try:
-        with transaction.atomic():
-            run.save()
-    except IntegrityError as exc:
-        raise Conflict(_("This file has been imported already."), field="file") from exc
-    records, qc_rows = _reading_records(run, parsed, analytes=analytes, crms=crms, samples=samples)
+def _file_problems(prepared: Prepared, analytes: dict[str, Analyte], run_fields: dict) -> list:
+    """What the laboratory's reference data and the run's preparation figures refuse in a parsed file."""
+    problems = []
+    columns_seen = set()
+    needs_preparation = False
+    for r in prepared.parsed.readings:
+        if r.analyte not in analytes and (r.analyte, r.column) not in columns_seen:
+            columns_seen.add((r.analyte, r.column))
+            problems.append(
+                importers.Problem(
+                    r.row, r.column, _("%(analyte)s is not an analyte of this laboratory.") % {"analyte": r.analyte}
+                )
+            )
+        too_large = any(v is not None and abs(v) >= MAX_READING for v in (r.value, r.detection_limit))
+        if too_large or (r.dilution_factor is not None and abs(r.dilution_factor) >= MAX_DILUTION):
+            problems.append(
+                importers.Problem(r.row, r.column, _("%(raw)s is too large to be a reading.") % {"raw": r.raw})
+            )
+        needs_preparation |= r.basis == importers.SOLUTION and r.row_type in _SOLID_TYPES and not r.excluded
+    if needs_preparation and not (run_fields["prep_mass_g"] and run_fields["prep_volume_ml"]):
+        problems.append(
+            importers.Problem(
+                None,
+                "",
+                _(
+                    "The file reports solution concentrations; enter the digested mass and the final volume so "
+                    "they can be turned into contents of the sample."
+                ),
+            )
+        )
+    return problems
+
+
+def _fill_run(run: Run, prepared: Prepared, *, actor) -> Run:
+    """Store the readings and QC checks of a checked file on `run` (saved, in a transaction) and
+    put it in preview; ApplicationError when the reference data refuses the file."""
+    analytes = {a.symbol: a for a in Analyte.objects.filter(active=True)}
+    fields = {"prep_mass_g": run.prep_mass_g, "prep_volume_ml": run.prep_volume_ml}
+    problems = _file_problems(prepared, analytes, fields)
+    if problems:
+        raise _reject_file(problems)
+    samples, unmatched = _match_samples(prepared.parsed, analytes)
+    records, qc_rows = _reading_records(run, prepared, analytes=analytes, crms=crm_names(), samples=samples)
     bulk_insert(Reading, READING_COLUMNS, records)
     checks = _qc_checks(run, qc_rows, samples.values())
     QCCheck.objects.bulk_create(checks)
+    run.format = prepared.parsed.format
+    run.summary = prepared.summary()
+    run.unmatched = unmatched
+    run.problems = []
+    run.status = Run.Status.PREVIEW
     run.qc_status = Run.QCStatus.PASSED if qc.run_verdict(checks) else Run.QCStatus.FAILED
-    run.save(update_fields=["qc_status"])
+    run.save(update_fields=["format", "summary", "unmatched", "problems", "status", "qc_status"])
     audit_record(
         actor=actor,
         action="run.import",
         obj=run,
-        data={"filename": run.filename, "sha256": sha256, "readings": len(records), "qc": run.qc_status},
+        data={"filename": run.filename, "sha256": run.sha256, "readings": len(records), "qc": run.qc_status},
     )
     return run
 
 
-def run_import(
-    *,
-    actor: User,
-    data: bytes,
-    filename: str,
-    instrument: Instrument,
-    method: Method,
-    format: str | None = None,
-    prep_mass_g: Decimal | None = None,
-    prep_volume_ml: Decimal | None = None,
-    ccv_nominal: Decimal | None = None,
-) -> Run:
-    """Import an instrument file as a run in preview: every reading stored, QC checked, no results
-    yet. A file with any problem is refused whole, each problem with its row and column; the same
-    file is refused a second time. The raw file is kept, named by its SHA-256."""
+def _check_import_request(*, actor, instrument: Instrument, method: Method, prep_mass_g, prep_volume_ml) -> None:
     permissions.require(actor, "run.import")
     if not method.imported:
         raise ApplicationError(
@@ -284,61 +560,160 @@ def run_import(
     for name, value in (("prep_mass_g", prep_mass_g), ("prep_volume_ml", prep_volume_ml)):
         if value is not None and value <= 0:
             raise ApplicationError(_("Enter a positive number."), field=name)
-    parsed = run_parse(data=data, filename=filename, format=format)
-    sha256 = hashlib.sha256(data).hexdigest()
-    if Run.objects.filter(sha256=sha256).exclude(status=Run.Status.DISCARDED).exists():
-        raise Conflict(_("This file has been imported already."), field="file")
 
-    analytes = {a.symbol: a for a in Analyte.objects.filter(active=True)}
-    problems = []
-    columns_seen = set()
-    for r in parsed.readings:
-        if r.analyte not in analytes and (r.analyte, r.column) not in columns_seen:
-            columns_seen.add((r.analyte, r.column))
-            problems.append(
-                importers.Problem(
-                    r.row, r.column, _("%(analyte)s is not an analyte of this laboratory.") % {"analyte": r.analyte}
-                )
-            )
-        too_large = any(v is not None and abs(v) >= MAX_READING for v in (r.value, r.detection_limit))
-        if too_large or (r.dilution_factor is not None and abs(r.dilution_factor) >= MAX_DILUTION):
-            problems.append(
-                importers.Problem(r.row, r.column, _("%(raw)s is too large to be a reading.") % {"raw": r.raw})
-            )
-    if any(units.is_solution_unit(r.unit) for r in parsed.readings) and not (prep_mass_g and prep_volume_ml):
-        problems.append(
-            importers.Problem(
-                None,
-                "",
-                _(
-                    "The file reports solution concentrations; enter the digested mass and the final volume so "
-                    "they can be turned into contents of the sample."
-                ),
-            )
-        )
-    if problems:
-        raise _reject_file(problems)
-    crm_by_name = crm_names()
-    samples, unmatched = _match_samples(parsed, analytes)
-    fields = {
-        "filename": (filename or "upload")[:255],
-        "prep_mass_g": prep_mass_g,
-        "prep_volume_ml": prep_volume_ml,
-        "ccv_nominal": ccv_nominal,
-    }
-    # The file is written before the transaction and removed if the transaction fails: no file
-    # I/O while rows are locked, and no orphan file after a refusal.
-    stored_name = default_storage.save(
-        f"runs/{today:%Y/%m}/{sha256[:16]}-{fields['filename'][-120:]}", ContentFile(data)
+
+def _store_file(*, data: bytes, filename: str) -> tuple[str, str]:
+    """(SHA-256, stored name) of an upload not imported yet. Written before any transaction: no
+    file I/O while rows are locked; the caller removes it if its transaction fails."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if Run.objects.filter(sha256=sha256).exclude(status__in=Run.RELEASED).exists():
+        raise Conflict(_("This file has been imported already."), field="file")
+    name = default_storage.save(
+        f"runs/{timezone.localdate():%Y/%m}/{sha256[:16]}-{(filename or 'upload')[-120:]}", ContentFile(data)
     )
+    return sha256, name
+
+
+def _new_run(
+    *, actor, instrument, method, filename, sha256, stored_name, format, prep_mass_g, prep_volume_ml, ccv_nominal
+):
+    run = Run(
+        instrument=instrument,
+        method=method,
+        operator=actor,
+        filename=(filename or "upload")[:255],
+        sha256=sha256,
+        requested_format=format or "",
+        prep_mass_g=prep_mass_g,
+        prep_volume_ml=prep_volume_ml,
+        ccv_nominal=ccv_nominal,
+        status=Run.Status.QUEUED,
+        qc_status=Run.QCStatus.PENDING,
+    )
+    run.raw_file.name = stored_name
     try:
-        return _store_run(
-            actor=actor, instrument=instrument, method=method, name=stored_name, sha256=sha256, parsed=parsed,
-            fields=fields, analytes=analytes, crms=crm_by_name, samples=samples, unmatched=unmatched,
-        )  # fmt: skip
+        with transaction.atomic():
+            run.save()
+    except IntegrityError as exc:
+        raise Conflict(_("This file has been imported already."), field="file") from exc
+    return run
+
+
+def run_import(
+    *,
+    actor: User,
+    data: bytes,
+    filename: str,
+    instrument: Instrument,
+    method: Method,
+    format: str | None = None,
+    prep_mass_g: Decimal | None = None,
+    prep_volume_ml: Decimal | None = None,
+    ccv_nominal: Decimal | None = None,
+) -> Run:
+    """Import an instrument file as a run in preview, in this process: every reading stored, QC
+    checked, no results yet. A file with any problem is refused whole, each problem with its row
+    and column, and nothing is kept; the same file is refused a second time. The raw file is kept,
+    named by its SHA-256. The web and the API queue the file instead (run_upload), so a large file
+    never ties up a web process; the management command and the tests import directly."""
+    _check_import_request(
+        actor=actor, instrument=instrument, method=method, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml
+    )
+    prepared = _prepare(data=data, filename=filename, format=format, method=method, instrument=instrument)
+    sha256, stored_name = _store_file(data=data, filename=filename)
+    try:
+        with transaction.atomic():
+            run = _new_run(
+                actor=actor, instrument=instrument, method=method, filename=filename, sha256=sha256,
+                stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
+                ccv_nominal=ccv_nominal,
+            )  # fmt: skip
+            return _fill_run(run, prepared, actor=actor)
     except BaseException:
         default_storage.delete(stored_name)
         raise
+
+
+def run_upload(
+    *,
+    actor: User,
+    data: bytes,
+    filename: str,
+    instrument: Instrument,
+    method: Method,
+    format: str | None = None,
+    prep_mass_g: Decimal | None = None,
+    prep_volume_ml: Decimal | None = None,
+    ccv_nominal: Decimal | None = None,
+) -> Run:
+    """Store an upload and queue its import (queue "imports"): the run is `queued` until a worker
+    has parsed it (run_process), then in preview, or refused with every problem listed on it. Only
+    what needs no parsing is checked here, so the web process answers at once."""
+    _check_import_request(
+        actor=actor, instrument=instrument, method=method, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml
+    )
+    if format and format not in importers.FORMATS:
+        raise ApplicationError(
+            _("Unknown format “%(format)s”; the formats are %(formats)s.")
+            % {"format": format, "formats": ", ".join(importers.FORMATS)},
+            field="format",
+        )
+    sha256, stored_name = _store_file(data=data, filename=filename)
+    try:
+        with transaction.atomic():
+            run = _new_run(
+                actor=actor, instrument=instrument, method=method, filename=filename, sha256=sha256,
+                stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
+                ccv_nominal=ccv_nominal,
+            )  # fmt: skip
+            audit_record(actor=actor, action="run.upload", obj=run, data={"filename": run.filename, "sha256": sha256})
+            transaction.on_commit(partial(_dispatch_import, run.pk), robust=True)
+    except BaseException:
+        default_storage.delete(stored_name)
+        raise
+    return run
+
+
+def _dispatch_import(run_id: int) -> None:
+    from assays.tasks import import_run_file  # the tasks module imports this one
+
+    import_run_file.delay(run_id)
+
+
+def run_process(*, run_id: int) -> Run | None:
+    """Parse and store a queued run (the imports task). Idempotent: a run no longer queued is left
+    as it is. Parsing happens outside any transaction; the readings, QC checks and the status are
+    written in one, so a worker killed half-way leaves the run queued for a redelivery, and a
+    refusal leaves the run `refused` with every problem and no reading."""
+    run = Run.objects.select_related("instrument", "method", "operator").filter(pk=run_id).first()
+    if run is None or run.status != Run.Status.QUEUED:
+        return run
+    with run.raw_file.open("rb") as handle:
+        data = handle.read()
+    try:
+        prepared = _prepare(
+            data=data, filename=run.filename, format=run.requested_format, method=run.method, instrument=run.instrument
+        )
+        with transaction.atomic():
+            locked = Run.objects.select_for_update().get(pk=run.pk)
+            if locked.status != Run.Status.QUEUED:
+                return locked
+            return _fill_run(locked, prepared, actor=run.operator)
+    except ApplicationError as exc:
+        return _refuse_run(run, exc)
+
+
+@transaction.atomic
+def _refuse_run(run: Run, exc: ApplicationError) -> Run:
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if run.status != Run.Status.QUEUED:
+        return run
+    run.status = Run.Status.REFUSED
+    run.problems = exc.extra.get("problems") or [{"row": None, "column": "", "message": exc.message}]
+    run.summary = {"message": exc.message}
+    run.save(update_fields=["status", "problems", "summary"])
+    audit_record(actor=run.operator, action="run.refuse", obj=run, data={"message": exc.message})
+    return run
 
 
 # QC ----------------------------------------------------------------------------------------------
@@ -360,11 +735,22 @@ def to_solid(value: Decimal, unit: str, *, run: Run, to_unit: str) -> Decimal:
     return units.convert(value, unit, to_unit)
 
 
-def _nominal(reading: QCRow, run: Run) -> Decimal | None:
-    """The nominal concentration of a check standard: stated in its name (`CCV 10 ppb`) or, else,
-    the run's CCV nominal concentration."""
-    stated = qc.nominal_from_name(reading.sample_name, reading.unit)
-    return stated if stated is not None else run.ccv_nominal
+def _nominal(reading: QCRow, run: Run, level: str) -> Decimal | None:
+    """The nominal concentration of a check standard for the reading's analyte: stated in its name
+    (`CCV 10 ppb`), the lower or higher of two (`CCV 20 ppb / 1000 ppb`: trace elements at one
+    level, majors at the other) as the method's `check_level` for the analyte says, or else the
+    run's CCV nominal concentration. Two nominals and no level: None, so the check fails and says
+    which level to set, rather than compare with a guess."""
+    stated = qc.nominals_from_name(reading.sample_name, reading.unit) if units.is_solution_unit(reading.unit) else []
+    if len(stated) == 1:
+        return stated[0]
+    if len(stated) > 1:
+        if level == MethodAnalyte.CheckLevel.LOW:
+            return stated[0]
+        if level == MethodAnalyte.CheckLevel.HIGH:
+            return stated[-1]
+        return None
+    return run.ccv_nominal
 
 
 def _reported_analytes(run: Run, samples) -> set[int]:
@@ -433,7 +819,11 @@ def _qc_checks(run: Run, readings: list[QCRow], samples) -> list[QCCheck]:
                 crm=r.crm,
             )
         elif r.row_type in (RowType.CCV, RowType.ICV):
-            add(r, qc.ccv_recovery(r.value, qualifier=r.qualifier, nominal=_nominal(r, run)))
+            nominal = _nominal(r, run, perf.check_level if perf else "")
+            if nominal is None and len(qc.nominals_from_name(r.sample_name, r.unit)) > 1:
+                add(r, qc.missing_limit("ccv_recovery", r.symbol, run.method.code))
+                continue
+            add(r, qc.ccv_recovery(r.value, qualifier=r.qualifier, nominal=nominal))
         elif r.row_type == RowType.DUPLICATE:
             original = originals.get((r.duplicate_of.upper(), r.analyte_id))
             if original is None:
@@ -524,7 +914,20 @@ def _lock_for_results(sample: Sample, actor: User) -> Sample:
 
 
 def _new_result(
-    *, actor, sample, entry, method, qualifier, value_ar, dl, uncertainty_ar, source, moisture, run=None, reading=None
+    *,
+    actor,
+    sample,
+    entry,
+    method,
+    qualifier,
+    value_ar,
+    dl,
+    uncertainty_ar,
+    source,
+    moisture,
+    run=None,
+    reading=None,
+    flags=(),
 ) -> Result:
     if Result.objects.filter(sample=sample, analyte=entry.analyte, status__in=["entered", "approved"]).exists():
         raise Conflict(
@@ -546,6 +949,7 @@ def _new_result(
         detection_limit=_reported(dl, entry.basis, moisture),
         uncertainty=_reported(uncertainty_ar, entry.basis, moisture),
         negative=value_ar is not None and value_ar < 0,
+        flags=list(flags),
         source=source,
         run=run,
         reading=reading,
@@ -555,28 +959,106 @@ def _new_result(
     return result
 
 
+def run_undecided(run: Run) -> list[tuple[Sample, Analyte]]:
+    """The (sample, analyte) pairs of a run whose reading the rule could not choose and nobody has
+    chosen yet (assays.selection); a run with any cannot be accepted."""
+    decided = set(run.choices.values_list("sample_id", "analyte_id"))
+    pending = {}
+    undecided = (
+        run.readings.filter(row_type=RowType.SAMPLE, sample__isnull=False, choice__startswith=selection.UNDECIDED)
+        .select_related("analyte", "sample")
+        .order_by("row", "id")
+    )
+    for r in undecided:
+        if (r.sample_id, r.analyte_id) not in decided:
+            pending.setdefault((r.sample_id, r.analyte_id), (r.sample, r.analyte))
+    return list(pending.values())
+
+
+@transaction.atomic
+def run_choose_reading(*, actor: User, run: Run, reading: Reading, reason: str) -> ReadingChoice:
+    """Decide which reading of a sample and analyte becomes the result where the selection rule
+    cannot (assays.selection), with the reason, recorded with who chose and when. Only on a run in
+    preview, by someone who may accept it; the decision may be changed until the run is accepted.
+    The rule's own verdict stays on each reading (`choice`); the decision is the ReadingChoice."""
+    permissions.require(actor, "run.accept", run)
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Say why this reading is the one to report."), field="reason")
+    if run.status != Run.Status.PREVIEW:
+        raise Conflict(_("Readings are chosen on a run in preview only."))
+    reading = (
+        run.readings.filter(pk=reading.pk, row_type=RowType.SAMPLE, sample__isnull=False)
+        .select_related("sample", "analyte")
+        .first()
+    )
+    if reading is None:
+        raise ApplicationError(_("Choose a reading of a sample of this run."), field="reading")
+    if reading.rejected or reading.excluded or reading.qualifier == Qualifier.NOT_REPORTED:
+        raise ApplicationError(
+            _("This reading cannot be reported: it is empty, rejected by the instrument or marked do not use."),
+            field="reading",
+        )
+    group = run.readings.filter(sample=reading.sample, analyte=reading.analyte, row_type=RowType.SAMPLE)
+    if not group.filter(choice__startswith=selection.UNDECIDED).exists():
+        raise Conflict(_("The rule chose the reading of this sample and analyte; there is nothing to decide."))
+    group.filter(chosen=True).update(chosen=False)
+    Reading.objects.filter(pk=reading.pk).update(chosen=True)
+    decision, _created = ReadingChoice.objects.update_or_create(
+        run=run,
+        sample=reading.sample,
+        analyte=reading.analyte,
+        defaults={"reading": reading, "chosen_by": actor, "chosen_at": timezone.now(), "reason": reason},
+    )
+    audit_record(
+        actor=actor,
+        action="run.choose_reading",
+        obj=run,
+        data={
+            "reading": reading.pk,
+            "sample": reading.sample.code,
+            "analyte": reading.analyte.symbol,
+            "reason": reason,
+        },
+    )
+    return decision
+
+
 @transaction.atomic
 def run_accept(*, actor: User, run: Run) -> list[Result]:
-    """Turn the run's sample readings into results awaiting review: each in the panel's unit, on
-    its basis, with the method's uncertainty. Only panel analytes of the run's method become
-    results; everything else stays a reading. Refused whole when any sample cannot take a result."""
+    """Turn the run's chosen sample readings (assays.selection) into results awaiting review: each
+    in the panel's unit, on its basis, with the method's uncertainty and the flags a reviewer must
+    confirm. Only panel analytes of the run's method become results; everything else stays a
+    reading. Refused whole, with the reason, when a reading waits for the technician's choice, when
+    the run would create no result, or when a value is impossible (assays.plausibility)."""
     permissions.require(actor, "run.accept", run)
     run = Run.objects.select_for_update().select_related("method").get(pk=run.pk)
     if run.status != Run.Status.PREVIEW:
-        raise Conflict(_("This run has been %(status)s already.") % {"status": run.get_status_display().lower()})
-    latest: dict[tuple[int, int], Reading] = {}
-    sample_readings = run.readings.filter(row_type=RowType.SAMPLE, sample__isnull=False, rejected=False)
-    for reading in sample_readings.order_by("row", "id"):
-        key = (reading.sample_id, reading.analyte_id)
-        # A later row (a re-assay) replaces an earlier one; within a row, the first isotope or mode
-        # in the file is the one reported.
-        if key not in latest or latest[key].row != reading.row:
-            latest[key] = reading
-    performance = {p.analyte_id: p for p in MethodAnalyte.objects.filter(method=run.method)}
-    results = []
+        raise Conflict(
+            _("This run is %(status)s; only a run in preview is accepted.")
+            % {"status": run.get_status_display().lower()}
+        )
+    undecided = run_undecided(run)
+    if undecided:
+        shown = ", ".join(f"{sample.code} {analyte.symbol}" for sample, analyte in undecided[:10])
+        raise Conflict(
+            _("Choose the reading to report for %(count)d sample and analyte pairs first: %(pairs)s.")
+            % {"count": len(undecided), "pairs": shown},
+            extra={"undecided": [{"sample": s.code, "analyte": a.symbol} for s, a in undecided]},
+        )
+    chosen = run.readings.filter(row_type=RowType.SAMPLE, sample__isnull=False, chosen=True).select_related("analyte")
     by_sample = defaultdict(list)
-    for (sample_id, _analyte_id), reading in latest.items():
-        by_sample[sample_id].append(reading)
+    for reading in chosen.order_by("row", "id"):
+        by_sample[reading.sample_id].append(reading)
+    if not by_sample:
+        raise Conflict(
+            _("No row of this run names a sample that can take results (%(unmatched)d names unmatched): accepting it "
+              "would create no result. Check the sample ids in the file, or discard the run.")
+            % {"unmatched": len(run.unmatched)}
+        )  # fmt: skip
+    performance = {p.analyte_id: p for p in MethodAnalyte.objects.filter(method=run.method)}
+    results, problems = [], []
     for sample in Sample.objects.filter(pk__in=by_sample).select_related("lot").order_by("code"):
         sample = _lock_for_results(sample, actor)
         entries = _panel_entries(sample)
@@ -601,18 +1083,89 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
                 if value_ar is not None and perf and perf.rel_uncertainty_pct is not None
                 else None
             )
+            problem = plausibility.content_problem(reading.analyte.symbol, value_ar, entry.unit)
+            if problem:
+                problems.append(f"{sample.code} {problem}")
+                continue
             results.append(
                 _new_result(
                     actor=actor, sample=sample, entry=entry, method=run.method, qualifier=reading.qualifier,
                     value_ar=value_ar, dl=dl, uncertainty_ar=uncertainty, source=Result.Source.READING,
-                    moisture=moisture, run=run, reading=reading,
+                    moisture=moisture, run=run, reading=reading, flags=_reading_flags(reading, perf),
                 )
             )  # fmt: skip
+        problems.extend(_mass_balance_problems(sample))
+    if problems:
+        raise ApplicationError(
+            _("The run was not accepted: %(problems)s") % {"problems": "; ".join(problems)},
+            extra={"problems": problems},
+        )
+    if not results:
+        raise Conflict(
+            _("The run's samples have no analyte of their panel measured by %(method)s: accepting it would create no "
+              "result. Check the method chosen for the run, or discard it.")
+            % {"method": run.method}
+        )  # fmt: skip
     run.status = Run.Status.ACCEPTED
     run.accepted_by, run.accepted_at = actor, timezone.now()
     run.save(update_fields=["status", "accepted_by", "accepted_at"])
     audit_record(actor=actor, action="run.accept", obj=run, data={"results": len(results)})
     return results
+
+
+def _reading_flags(reading: Reading, perf: MethodAnalyte | None) -> list[str]:
+    """What a reviewer must confirm about a result from this reading (assays.plausibility)."""
+    return plausibility.reading_flags(
+        value=reading.value,
+        qualifier=reading.qualifier,
+        unit=reading.unit,
+        basis=reading.basis,
+        dilution=reading.dilution_factor,
+        note=reading.note,
+        range_low=perf.range_low if perf else None,
+        range_high=perf.range_high if perf else None,
+        range_unit=perf.blank_unit if perf else "",
+        technician_choice=not reading.choice.startswith(selection.CHOSEN),
+    )
+
+
+def _mass_balance_problems(sample: Sample) -> list[str]:
+    current = Result.objects.filter(sample=sample, status__in=[Result.Status.ENTERED, Result.Status.APPROVED])
+    problem = plausibility.mass_balance_problem(
+        [(r.analyte.symbol, r.value_as_received, r.unit) for r in current.select_related("analyte")]
+    )
+    return [f"{sample.code}: {problem}"] if problem else []
+
+
+@transaction.atomic
+def run_withdraw(*, actor: User, run: Run, reason: str) -> Run:
+    """Take back an accepted run none of whose results has been approved (a wrong method or
+    instrument, a file of another batch): its results are withdrawn (kept as history, each with an
+    event), the run says who withdrew it and why, and the same file may be imported again."""
+    permissions.require(actor, "run.withdraw", run)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Say why the run is withdrawn."), field="reason")
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if run.status != Run.Status.ACCEPTED:
+        raise Conflict(_("Only an accepted run is withdrawn; a run in preview is discarded."))
+    results = Result.objects.select_for_update().filter(run=run)
+    approved = results.filter(status=Result.Status.APPROVED).count()
+    if approved:
+        raise Conflict(
+            _("%(count)d results of this run are approved already: an approved result is final, so the run stays.")
+            % {"count": approved}
+        )
+    withdrawn = list(results.filter(status=Result.Status.ENTERED))
+    for result in withdrawn:
+        result.status = Result.Status.WITHDRAWN
+        result.save(update_fields=["status"])
+        ResultEvent.objects.create(result=result, action=ResultEvent.Action.WITHDRAW, actor=actor, reason=reason)
+    run.status = Run.Status.WITHDRAWN
+    run.withdrawn_by, run.withdrawn_at, run.withdraw_reason = actor, timezone.now(), reason
+    run.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdraw_reason"])
+    audit_record(actor=actor, action="run.withdraw", obj=run, data={"reason": reason, "results": len(withdrawn)})
+    return run
 
 
 @dataclass(frozen=True)
@@ -665,12 +1218,24 @@ def results_enter(*, actor: User, method: Method, entries: list[ManualEntry]) ->
         uncertainty = units.convert(item.uncertainty, unit, entry.unit) if item.uncertainty is not None else None
         if uncertainty is not None and uncertainty < 0:
             raise ApplicationError(_("The uncertainty cannot be negative."), field="uncertainty")
+        problem = plausibility.content_problem(item.analyte.symbol, value_ar, entry.unit)
+        if problem:
+            raise ApplicationError(
+                f"{sample.code}: {problem}",
+                field="value",
+                extra={"sample": sample.code, "analyte": item.analyte.symbol},
+            )
+        flags = ["negative"] if value_ar is not None and value_ar < 0 else []
         results.append(
             _new_result(
                 actor=actor, sample=sample, entry=entry, method=method, qualifier=item.qualifier, value_ar=value_ar,
                 dl=dl, uncertainty_ar=uncertainty, source=Result.Source.MANUAL, moisture=_approved_moisture(sample),
+                flags=flags,
             )
         )  # fmt: skip
+    for sample in samples.values():
+        for problem in _mass_balance_problems(sample):
+            raise ApplicationError(problem, field="value", extra={"sample": sample.code})
     audit_record(actor=actor, action="result.enter", data={"method": method.code, "results": [r.pk for r in results]})
     return results
 
@@ -693,9 +1258,11 @@ def _check_four_eyes(actor: User, result: Result) -> None:
 
 
 @transaction.atomic
-def result_approve(*, actor: User, result: Result, reason: str = "") -> Result:
-    """Approve a result. When it is the sample's moisture, the dry values of its other results are
-    computed; when it completes the sample's panel, the sample is reported."""
+def result_approve(*, actor: User, result: Result, reason: str = "", confirm_flags: bool = False) -> Result:
+    """Approve a result. A flagged result (assays.plausibility) is approved only when the reviewer
+    confirms its flags, which the approval event records. When it is the sample's moisture, the dry
+    values of its other results are computed; when it completes the sample's panel, the sample is
+    reported."""
     permissions.require(actor, "result.approve", result)
     result = _lock_result(result)
     _check_four_eyes(actor, result)
@@ -711,10 +1278,27 @@ def result_approve(*, actor: User, result: Result, reason: str = "") -> Result:
             _("Approve the moisture of %(code)s first: this result is reported on a dry basis.")
             % {"code": result.sample.code}
         )
+    if result.flags and not confirm_flags:
+        raise Conflict(
+            _("%(code)s %(analyte)s is flagged (%(flags)s): confirm the value to approve it.")
+            % {
+                "code": result.sample.code,
+                "analyte": result.analyte.symbol,
+                "flags": plausibility.describe(result.flags),
+            },
+            field="confirm_flags",
+            extra={"flags": result.flags},
+        )
     result.status = Result.Status.APPROVED
     result.decided_by, result.decided_at, result.reason = actor, timezone.now(), reason.strip()
     result.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-    ResultEvent.objects.create(result=result, action=ResultEvent.Action.APPROVE, actor=actor, reason=reason.strip())
+    ResultEvent.objects.create(
+        result=result,
+        action=ResultEvent.Action.APPROVE,
+        actor=actor,
+        reason=reason.strip(),
+        data={"confirmed_flags": result.flags} if result.flags else {},
+    )
     if result.analyte.symbol == MOISTURE:
         _apply_moisture(actor=actor, sample=result.sample, moisture=result.value_as_received)
     _report_if_complete(actor=actor, sample=result.sample)

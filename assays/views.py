@@ -53,7 +53,7 @@ def run_upload(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            run = services.run_import(
+            run = services.run_upload(
                 actor=request.user, data=data["file"].read(), filename=data["file"].name,
                 instrument=data["instrument"], method=data["method"], format=data["format"] or None,
                 prep_mass_g=data["prep_mass_g"], prep_volume_ml=data["prep_volume_ml"],
@@ -65,7 +65,9 @@ def run_upload(request):
             status = exc.status_code
         else:
             messages.success(
-                request, _("Run %(run)s is imported for preview. Check it, then accept it.") % {"run": run.pk}
+                request,
+                _("Run %(run)s is uploaded and being imported; this page shows when its preview is ready.")
+                % {"run": run.pk},
             )
             return redirect("run_detail", run_pk=run.pk)
     elif form.is_bound:
@@ -77,12 +79,21 @@ def run_upload(request):
 def run_detail(request, run_pk):
     _require_lab(request.user)
     run = selectors.run_get(request.user, run_pk)
+    undecided_only = request.GET.get("undecided") == "1"
+    page_obj, groups = selectors.run_selection(run, page=request.GET.get("page"), undecided_only=undecided_only)
     context = {
         "run": run,
-        "preview": selectors.run_preview(run),
+        "preview": selectors.run_preview(run, limit_rows=100),
+        "page_obj": page_obj,
+        "groups": groups,
+        "undecided_only": undecided_only,
+        "undecided": services.run_undecided(run) if run.status == Run.Status.PREVIEW else [],
         "checks": selectors.run_qc_checks(run),
         "results": selectors.result_list(request.user, run=run.pk).order_by("sample__code", "analyte__symbol"),
         "can_accept": run.status == Run.Status.PREVIEW and permissions.can(request.user, "run.accept", run),
+        "can_withdraw": run.status == Run.Status.ACCEPTED
+        and not run.results.filter(status="approved").exists()
+        and permissions.can(request.user, "run.withdraw", run),
         "can_override": run.qc_status == Run.QCStatus.FAILED
         and run.status != Run.Status.DISCARDED
         and run.operator_id != request.user.pk
@@ -126,6 +137,49 @@ def run_discard(request, run_pk):
 
 
 @login_required
+def run_withdraw(request, run_pk):
+    return _run_action(
+        request, run_pk, action="run.withdraw", service=services.run_withdraw,
+        done=_("Run %(run)s is withdrawn: its results are gone from review, and the file may be imported again."),
+        needs_reason=True,
+    )  # fmt: skip
+
+
+@login_required
+def run_choose(request, run_pk):
+    """The technician's choice of the reading to report where the selection rule cannot choose."""
+    run = selectors.run_get(request.user, run_pk)
+    _require(request.user, "run.accept", run)
+    if request.method != "POST":
+        return redirect("run_detail", run_pk=run.pk)
+    form = forms.ReadingChoiceForm(request.POST, run=run)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("run_detail", run_pk=run.pk)
+    try:
+        services.run_choose_reading(
+            actor=request.user, run=run, reading=form.cleaned_data["reading"], reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        reading = form.cleaned_data["reading"]
+        messages.success(
+            request,
+            _("Row %(row)s is reported for %(sample)s %(analyte)s.")
+            % {"row": reading.row, "sample": reading.sample_name, "analyte": reading.analyte.symbol},
+        )
+    return redirect("run_detail", run_pk=run.pk)
+
+
+def generic_csv_format(request):
+    """The description of the generic long CSV, for labs whose instrument export the importers do not read."""
+    from assays.importers import generic
+
+    return render(request, "assays/generic_csv.html", {"description": generic.__doc__})
+
+
+@login_required
 def run_override(request, run_pk):
     return _run_action(
         request, run_pk, action="run.override_qc", service=services.run_override_qc,
@@ -155,9 +209,13 @@ def result_decide(request, result_pk):
         messages.error(request, _("Choose to approve or reject."))
         return redirect("result_review")
     decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
-    service = services.result_approve if decision == "approve" else services.result_reject
     try:
-        result = service(actor=request.user, result=result, reason=reason)
+        if decision == "approve":
+            result = services.result_approve(
+                actor=request.user, result=result, reason=reason, confirm_flags=form.cleaned_data["confirm_flags"]
+            )
+        else:
+            result = services.result_reject(actor=request.user, result=result, reason=reason)
     except ApplicationError as exc:
         messages.error(request, f"{result.sample.code} {result.analyte.symbol}: {exc.message}")
     else:

@@ -42,6 +42,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "run.import": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "run.accept": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "run.discard": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "run.withdraw": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "run.override_qc": frozenset({Role.REVIEWER, Role.MANAGER}),
     "result.enter": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "result.approve": frozenset({Role.REVIEWER, Role.MANAGER}),

@@ -135,6 +135,9 @@ if not LIMS_LAB_CODE.isalnum() or not LIMS_LAB_CODE.isupper() or len(LIMS_LAB_CO
 LIMS_SEAL_NUMBER_PATTERN = envstr("LIMS_SEAL_NUMBER_PATTERN", r"^[A-Z]{2,4}-[0-9]{6,10}$")
 # Instrument files larger than this are refused before they are parsed.
 LIMS_IMPORT_MAX_BYTES = envint("LIMS_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Instrument files with more rows than this (all sheets together, empty rows included) are refused while
+# they are read, before the rest is looked at: the rows read are held in memory (assays/importers/base.py).
+LIMS_IMPORT_MAX_ROWS = envint("LIMS_IMPORT_MAX_ROWS", 100_000, minimum=100)
 
 # The public verification portal (certificates/verification.py): the address the laboratory is
 # reached at from outside (printed on certificates; absolute links in the portal's JSON), and the

@@ -12,7 +12,14 @@ docstring describes its layout and decisions:
 - thermo_qtegra           Thermo Qtegra EXPORT CSV, ICP-OES or ICP-MS (thermo)
 - generic_long            our documented long CSV, for everything else (generic)
 
-Pass `format=` to skip detection and `sheet=` to read another worksheet than the one detection picks.
+Pass `format=` to skip detection and `sheet=` to read another worksheet than the one detection picks, and
+`default_unit=` (the method's unit) for exports that state no unit: only the WinLab32 export may leave its Units
+column out, and the other readers ignore it.
+
+A file none of these reads is refused with the list of layouts and the way out: convert it to the generic CSV
+(described at /runs/formats/generic/). Two kinds of file are told apart because their fix is another one: the
+spectrum of one sample (columns such as Mass and Intensity), where the batch table is wanted, and a GC-MS
+quantitation report (Compound, RT, Response), which is no ICP export at all.
 """
 
 from collections.abc import Callable, Iterable
@@ -23,6 +30,9 @@ from assays.importers import agilent, generic, perkinelmer, thermo
 from assays.importers.base import (
     ELEMENTS,
     MAX_BYTES,
+    MAX_ROWS,
+    SOLID,
+    SOLUTION,
     UNITS,
     Format,
     ImportRejected,
@@ -34,7 +44,7 @@ from assays.importers.base import (
     RunBuilder,
     Sheet,
     Table,
-    formula_problems,
+    collapse,
     read_table,
     reject,
 )
@@ -45,6 +55,9 @@ __all__ = [
     "FORMATS",
     "KNOWN_CRMS",
     "MAX_BYTES",
+    "MAX_ROWS",
+    "SOLID",
+    "SOLUTION",
     "UNITS",
     "ImportRejected",
     "ParsedRun",
@@ -66,6 +79,9 @@ _DETECTION_ORDER: tuple[Format, ...] = (
 )
 _BY_NAME = {known.name: known for known in _DETECTION_ORDER}
 FORMATS: dict[str, Callable[[Table, Sheet, RunBuilder], None]] = {known.name: known.read for known in _DETECTION_ORDER}
+# Readers of layouts that may state no unit, which take the method's unit (`parse(default_unit=...)`).
+_UNIT_FROM_METHOD: dict[str, Callable[..., None]] = {perkinelmer.WINLAB.name: perkinelmer.read_winlab}
+GENERIC_FORMAT_PAGE = "/runs/formats/generic/"
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
@@ -81,14 +97,23 @@ def parse(
     format: str | None = None,
     crm_names: Iterable[str] = KNOWN_CRMS,
     max_bytes: int | None = None,
+    max_rows: int | None = None,
     sheet: str | None = None,
+    default_unit: str | None = None,
 ) -> ParsedRun:
-    """Every reading of the export, or ImportRejected with every problem found (row and column each)."""
-    table = read_table(data, filename=filename, max_bytes=MAX_BYTES if max_bytes is None else max_bytes)
+    """Every reading of the export, or ImportRejected with every problem found (row and column each).
+    `default_unit` is the unit the method states for exports without a unit column ("" is none)."""
+    table = read_table(
+        data, filename=filename, max_bytes=MAX_BYTES if max_bytes is None else max_bytes, max_rows=max_rows
+    )
     chosen_format, chosen_sheet = _detect(table, sheet) if format is None else _override(table, format, sheet)
     run = RunBuilder(chosen_format.name, Classifier(crm_names).classify_rows)
-    run.problems.extend(formula_problems(table))
-    chosen_format.read(table, chosen_sheet, run)
+    run.sheet_named = sheet is not None
+    reader = _UNIT_FROM_METHOD.get(chosen_format.name)
+    if reader is not None and default_unit:
+        reader(table, chosen_sheet, run, default_unit=default_unit)
+    else:
+        chosen_format.read(table, chosen_sheet, run)
     return run.result(sheet=chosen_sheet.name)
 
 
@@ -97,10 +122,64 @@ def _detect(table: Table, sheet_name: str | None) -> tuple[Format, Sheet]:
         for candidate in _candidates(table, known, sheet_name):
             if known.sniff(candidate):
                 return known, candidate
-    raise reject(
-        _("The file matches no known export layout. Expected one of: %(layouts)s.")
-        % {"layouts": "; ".join(str(known.description) for known in _DETECTION_ORDER)}
-    )
+    raise reject(_not_a_batch_export(table) or _unknown_layout())
+
+
+def _unknown_layout() -> str:
+    return _(
+        "The file matches no known export layout. The layouts read are: %(layouts)s. To import another "
+        "instrument's results, convert them to the generic CSV, one line per reading with the columns "
+        "%(columns)s; its description is at %(page)s."
+    ) % {
+        "layouts": "; ".join(str(known.description) for known in _DETECTION_ORDER),
+        "columns": ", ".join(generic.REQUIRED),
+        "page": GENERIC_FORMAT_PAGE,
+    }
+
+
+# Header words of files that are no batch table (casefolded, spaces collapsed): a spectrum of one sample, and a
+# chromatography quantitation report.
+_SPECTRUM_AXES = frozenset(("mass", "m/z", "amu", "mass (amu)", "wavelength", "wavelength (nm)", "nm"))
+_SPECTRUM_SIGNALS = frozenset(
+    ("intensity", "cps", "counts", "counts/s", "signal", "intensity (cps)", "intensity (counts)", "abundance")
+)
+_QUANT_COMPOUND = frozenset(("compound", "compound name", "name"))
+_QUANT_TIME = frozenset(("rt", "ret. time", "ret time", "retention time", "rt (min)", "exp. rt"))
+_QUANT_SIGNALS = frozenset(("response", "resp.", "quant ion", "qion", "area", "conc.", "final conc."))
+_HEADER_SEARCH = 20
+
+
+def _not_a_batch_export(table: Table) -> str | None:
+    """Why the file is no batch table, for the kinds of file technicians upload by mistake; None otherwise."""
+    for sheet in table.sheets:
+        for _row, cells in sheet.rows[:_HEADER_SEARCH]:
+            labels = {collapse(cell).casefold(): collapse(cell) for cell in cells if cell.strip()}
+            spectrum = _named(labels, _SPECTRUM_AXES, _SPECTRUM_SIGNALS)
+            if spectrum:
+                return _(
+                    "The file is the spectrum of one sample (columns %(columns)s), not the results of a batch. "
+                    "Export the batch table from the instrument software: one row per sample with the "
+                    "concentration of every analyte."
+                ) % {"columns": spectrum}
+            quantitation = _named(labels, _QUANT_COMPOUND, _QUANT_TIME, _QUANT_SIGNALS)
+            if quantitation:
+                return _(
+                    "The file is a GC-MS quantitation report (columns %(columns)s), not an ICP-MS or ICP-OES "
+                    "export: it cannot be imported as an assay run. Import the batch table of the ICP instrument."
+                ) % {"columns": quantitation}
+    return None
+
+
+def _named(labels: dict[str, str], *groups: frozenset[str]) -> str:
+    """The file's own labels for one word of each group, quoted ("“Mass”, “Intensity”"), or "" when a group has
+    none in `labels`."""
+    found: list[str] = []
+    for group in groups:
+        label = next((labels[word] for word in labels if word in group), None)
+        if label is None:
+            return ""
+        found.append(f"“{label}”")
+    return ", ".join(found)
 
 
 def _override(table: Table, format_name: str, sheet_name: str | None) -> tuple[Format, Sheet]:

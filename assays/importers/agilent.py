@@ -2,8 +2,9 @@
 TRUE/FALSE) or French (`;`, VRAI/FAUX).
 
 Two header rows. The first holds group labels: "Sample" over the metadata columns, then one label per analyte over
-its sub-columns: `63  Cu  [ He ] ` (mass, element, tune or gas mode), `75 -> 91  As  [ O2 ]` (mass shift),
-`45  Sc ( ISTD )  [ He ] ` (internal standard). The second names the sub-columns: Rjct, Data File,
+its sub-columns: `63  Cu  [ He ] ` (mass, element, tune or gas mode), `45  Sc ( ISTD )  [ He ] ` (internal
+standard), and on the 8900 ICP-QQQ in MS/MS mode `75 -> 91  As  [ O2 ]` (first and second quadrupole masses,
+reaction gas) or `206 -> 206  [Pb]  [ He ]` (the element in brackets: a summed or corrected channel). The second names the sub-columns: Rjct, Data File,
 Acq. Date-Time, Type, Level, Sample Name and optionally Total Dil., Comment, Vial Number; then per analyte a
 choice of CPS, CPS RSD, Conc. [ ppb ], Conc. RSD, Meas. Conc. [ ppb ].
 
@@ -16,6 +17,14 @@ Decisions:
 - Internal-standard groups give no readings; their labels go to `internal_standards`.
 - One analyte at one mass in two tunes (`200  Hg  [ Hg No Gas ]`, `200  Hg  [ Hg He ]`) is two channels told
   apart by `mode`; the same analyte, mass and tune twice is a duplicated column and rejects the file.
+- MS/MS labels keep the mass pair in `isotope` ("28->44", "75->91") and the gas in `mode` ("O2"); an element
+  measured in several tunes (`75 -> 91  As  [ O2 ]`, `75 -> 75  As  [ He ]`) is one channel per tune.
+- A bracketed element (`206 -> 206  [Pb]  [ He ]`, `208  [Pb]  [ No Gas ]`) is a channel MassHunter sums over
+  isotopes or corrects by equation: its isotope keeps the brackets ("[206->206]") so it never collides with the
+  plain isotope of the same mass, and every reading of it says so in `note`.
+- A formula is refused in every cell of an analyte (CPS, RSD, Meas. Conc. as well as Conc.), in Total Dil. and
+  in Rjct; names and comments are text and kept as written.
+- A row whose Comment holds DNU ("do not use") as a word is `excluded`, like a DNU in its name.
 - Rjct TRUE/VRAI flags the row's readings `rejected`; they are kept so the run shows what the instrument refused.
 - Dates: real datetimes in a workbook. In CSV, day-first or month-first as `base.day_first` decides from the whole
   file; when no date settles it, a French save (`;` or VRAI/FAUX) means day-first, otherwise month-first.
@@ -37,12 +46,17 @@ from assays.importers.base import (
     Sheet,
     Table,
     collapse,
+    formula_problems,
     number,
+    value_message,
 )
-from assays.importers.vocabulary import AGILENT_TYPES
+from assays.importers.vocabulary import AGILENT_TYPES, DNU
 
+# mass, shifted mass (MS/MS), element in brackets (summed or corrected) or plain, ISTD marker, tune or gas.
 _LABEL = re.compile(
-    r"(\d+)(?:\s*->\s*(\d+))?\s+([A-Za-z]{1,2})\s*(\(\s*ISTD\s*\))?\s*(?:\[\s*(.*?)\s*\])?", re.I | re.A
+    r"(\d+)(?:\s*->\s*(\d+))?\s+(?:\[\s*([A-Za-z]{1,2})\s*\]|([A-Za-z]{1,2}))\s*(\(\s*ISTD\s*\))?"
+    r"\s*(?:\[\s*(.*?)\s*\])?",
+    re.I | re.A,
 )
 # "Conc." without a unit matches too, so that the missing unit is reported rather than the analyte dropped.
 _CONCENTRATION = re.compile(r"Conc\.\s*(?:\[\s*(.*?)\s*\])?", re.I)
@@ -57,6 +71,7 @@ class _Analyte(NamedTuple):
     isotope: str
     mode: str
     internal_standard: bool
+    summed: bool  # the element was bracketed: a summed or corrected channel
 
 
 def sniff(sheet: Sheet) -> bool:
@@ -86,7 +101,7 @@ def read(table: Table, sheet: Sheet, run: RunBuilder) -> None:
             ),
         )
         return
-    metadata, channels = _columns(sheet, position, run)
+    metadata, channels, values, summed = _columns(sheet, position, run)
     if not channels and not run.problems:
         run.problem(
             sheet.rows[position][0], "", _("No concentration column (Conc. [ ppb ]): export the batch with Conc.")
@@ -102,11 +117,13 @@ def read(table: Table, sheet: Sheet, run: RunBuilder) -> None:
         day_first_hint |= flag in _FRENCH_BOOLEANS
         rejected = _BOOLEANS.get(flag)
         if rejected is None:
-            run.problem(row_number, "Rjct", _("“%(text)s” is not TRUE/FALSE or VRAI/FAUX.") % {"text": fields["rjct"]})
+            message = _("“%(text)s” is not TRUE/FALSE or VRAI/FAUX.") % {"text": fields["rjct"]}
+            run.problem(row_number, "Rjct", value_message(fields["rjct"], message))
         dilution_text = fields.get("total dil.", "")
         dilution = number(dilution_text) if dilution_text else None
         if dilution_text and dilution is None:
-            run.problem(row_number, "Total Dil.", _("“%(text)s” is not a number.") % {"text": dilution_text})
+            message = _("“%(text)s” is not a number.") % {"text": dilution_text}
+            run.problem(row_number, "Total Dil.", value_message(dilution_text, message))
         rows.append(
             RunRow(
                 row_number,
@@ -117,6 +134,7 @@ def read(table: Table, sheet: Sheet, run: RunBuilder) -> None:
                 dilution_factor=dilution,
                 rejected=bool(rejected),
                 data_file=fields.get("data file", ""),
+                excluded=bool(DNU.search(fields.get("comment", ""))),
             )
         )
         row_cells.append(cells)
@@ -127,16 +145,27 @@ def read(table: Table, sheet: Sheet, run: RunBuilder) -> None:
         date_column="Acq. Date-Time",
         day_first_hint=day_first_hint,
     )
+    run.problems.extend(formula_problems(sheet, sheet.rows[position + 1 :], values))
     for row, cells in zip(rows, row_cells, strict=True):
         run.add_cells(row, cells, channels)
+    if summed:
+        note = _("A summed or corrected channel: MassHunter writes its element in brackets.")
+        for reading in run.readings:
+            if reading.column in summed:
+                reading.note = note
 
 
-def _columns(sheet: Sheet, position: int, run: RunBuilder) -> tuple[dict[str, int], list[Channel]]:
-    """Metadata column positions by casefolded name, and the concentration channels."""
+def _columns(
+    sheet: Sheet, position: int, run: RunBuilder
+) -> tuple[dict[str, int], list[Channel], dict[int, str], set[str]]:
+    """Metadata column positions by casefolded name; the concentration channels; the analytes' other value
+    columns (position: label), where only a formula is looked for; the columns of summed channels."""
     group_row, groups = sheet.rows[position - 1]
     sub_row, subs = sheet.rows[position]
     metadata: dict[str, int] = {}
     channels = HeaderChannels(run, sheet, sub_row)
+    values: dict[int, str] = {}
+    summed: set[str] = set()
     label, analyte = "", None
     for index, sub in enumerate(subs):
         group = collapse(groups[index]) if index < len(groups) else ""
@@ -149,11 +178,17 @@ def _columns(sheet: Sheet, position: int, run: RunBuilder) -> tuple[dict[str, in
         if label.casefold() in ("", "sample"):
             metadata.setdefault(sub_label.casefold(), index)
             continue
+        column = f"{label} {sub_label}"
         concentration = _CONCENTRATION.fullmatch(sub_label)
         if analyte and concentration and not analyte.internal_standard:
             unit_text = concentration[1] or ""
-            channels.add(index, f"{label} {sub_label}", analyte.symbol, analyte.isotope, analyte.mode, unit_text)
-    return metadata, channels.channels
+            if channels.add(index, column, analyte.symbol, analyte.isotope, analyte.mode, unit_text):
+                if analyte.summed:
+                    summed.add(column)
+                continue
+        if sub_label:
+            values[index] = column
+    return metadata, channels.channels, values, summed
 
 
 def _analyte(label: str, row: int, letter: str, run: RunBuilder) -> _Analyte | None:
@@ -162,9 +197,11 @@ def _analyte(label: str, row: int, letter: str, run: RunBuilder) -> _Analyte | N
     if not match:
         run.problem(row, letter, _("“%(label)s” is not an analyte label such as “63  Cu  [ He ]”.") % {"label": label})
         return None
-    mass, shifted_mass, symbol, internal_standard, mode = match.groups()
+    mass, shifted_mass, bracketed, symbol, internal_standard, mode = match.groups()
     isotope = f"{mass}->{shifted_mass}" if shifted_mass else mass
-    return _Analyte(symbol, isotope, collapse(mode or ""), bool(internal_standard))
+    if bracketed:
+        isotope = f"[{isotope}]"
+    return _Analyte(bracketed or symbol, isotope, collapse(mode or ""), bool(internal_standard), bool(bracketed))
 
 
 FORMAT = Format(

@@ -14,10 +14,14 @@ Decisions that hold for every format (the vendor modules document their own):
   entirely empty are skipped.
 - Censored values stay censored: `<0.004` is qualifier `<` with detection limit 0.004 and no value; `OR` and
   `N/A` carry no value. Nothing is ever turned into 0. Negative numbers are kept as measured (`Reading.negative`).
-- Cells that would start a spreadsheet formula (`=`, `+`, `-`, `@` followed by anything that is not a plain
-  number) are refused anywhere in the file, sample names included: instruments never write them, and the stored
-  file is downloaded and opened in Excel later. A workbook is read with its formulas (not their cached values)
-  for the same reason: a formula behind a plausible number is exactly what must be caught.
+- A spreadsheet formula (a cell starting with `=`, `+`, `-` or `@` and not a plain number) is refused where a
+  value belongs: the result cells of the channels, the other numeric cells of an analyte (CPS, RSD, detection
+  limits) and numeric metadata such as Total Dil. A workbook is read with its formulas, not their cached values,
+  so a formula behind a plausible number is caught there too. Text cells (sample names, comments) are data, not
+  formulas: `-0.5 cm 2206_TAN 230110`, `+ve control` or `@home` are names labs really write, and they are kept
+  exactly as written. Neutralising such text is the job of whatever writes it out to a spreadsheet later
+  (`lims.lib.spreadsheet.safe_cell`). Cells of sheets the import does not read are not values of the run and are
+  not looked at.
 - Dates are naive, as written; the service localises them.
 """
 
@@ -37,8 +41,19 @@ from enum import StrEnum
 import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 MAX_BYTES = 20 * 1024 * 1024
+# The most rows a file may have (all sheets together, empty rows included); the installation's limit is the
+# setting LIMS_IMPORT_MAX_ROWS, which the run-import service passes.
+MAX_ROWS = 100_000
+# The cells kept besides: CELLS_PER_ROW a row on average over the row limit, and never fewer than MIN_MAX_CELLS, so
+# that lowering the row limit cannot refuse a full batch table (500 samples x 60 analytes x 5 columns is 150,000).
+CELLS_PER_ROW = 20
+MIN_MAX_CELLS = 2_000_000
 # An .xlsx is a zip of XML: a small upload can inflate to gigabytes (a zip bomb). Real exports compress about
 # tenfold, so this bounds the inflated size well above any genuine workbook of MAX_BYTES.
 XLSX_MAX_INFLATION = 10
@@ -87,6 +102,14 @@ _FORMULA_START = frozenset("=+-@")
 # Characters no text export contains; one of them means binary content. A search per character is faster than
 # a regular expression over the whole file.
 _CONTROL = tuple(chr(code) for code in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_CONTROL_BYTES = tuple(character.encode() for character in _CONTROL)
+# Text is sniffed for its delimiter on this many characters, and a UTF-16 file checked this many bytes at a time.
+_SNIFF = 65536
+_TEXT_CHUNK = 1 << 20
+# The longest record of delimited text, in characters; real rows are a few kilobytes.
+_MAX_RECORD = 1 << 20
+# The widest row a spreadsheet has (column XFD).
+_XLSX_COLUMNS = 16384
 # Finds rows holding a cell that starts like a formula, so only those rows are looked at cell by cell.
 _FORMULA_HINT = re.compile(r"\x00\s*[=+\-@]")
 _DATE = re.compile(
@@ -239,7 +262,8 @@ class ParsedRun:
 @dataclass(frozen=True, slots=True, eq=False)
 class Sheet:
     name: str  # "" for a plain text file
-    rows: list[tuple[int, list[str]]]  # (1-based row number, cell texts)
+    # (1-based row number, cell texts): the rows holding a cell that is not empty, without trailing empty cells
+    rows: list[tuple[int, list[str]]]
     column_offset: int = 0  # cells dropped before the first one kept (the flattened workbook's prefix columns)
 
     def letter(self, index: int) -> str:
@@ -256,10 +280,11 @@ class Table:
         return next((sheet for sheet in self.sheets if sheet.name.strip().casefold() == wanted), None)
 
 
-def read_table(data: bytes, *, filename: str, max_bytes: int) -> Table:
+def read_table(data: bytes, *, filename: str, max_bytes: int, max_rows: int | None = None) -> Table:
     """The file as sheets of text cells. A name ending in .xlsx is a workbook; without an extension the zip
     signature decides; everything else is delimited text (a macro workbook, .xlsm, is refused as binary: no
-    instrument writes one)."""
+    instrument writes one). Past `max_rows` rows (MAX_ROWS when None) or the cells they allow, reading stops
+    and the file is refused (see the module docstring)."""
     if not data:
         raise reject(_("The file is empty."))
     if len(data) > max_bytes:
@@ -267,54 +292,164 @@ def read_table(data: bytes, *, filename: str, max_bytes: int) -> Table:
             _("The file is %(size)d bytes; the limit is %(limit)d bytes. Export one run per file.")
             % {"size": len(data), "limit": max_bytes}
         )
+    limits = _Limits(MAX_ROWS if max_rows is None else max_rows)
     extension = filename.rpartition(".")[2].casefold() if "." in filename else ""
     if extension == "xlsx" or (not extension and data.startswith(b"PK\x03\x04")):
-        return _read_workbook(data, max_bytes=max_bytes)
-    return _read_text(_decode(data))
+        return _read_workbook(data, max_bytes=max_bytes, limits=limits)
+    return _read_text(data, limits)
 
 
-def _decode(data: bytes) -> str:
+class _Limits:
+    """The rows and cells read so far, against the most a file may have. Readers count as they go and raise
+    what `too_many_rows` or `too_many_cells` returns the moment a count passes its limit."""
+
+    __slots__ = ("cells", "max_cells", "max_rows", "rows")
+
+    def __init__(self, max_rows: int):
+        self.rows = self.cells = 0
+        self.max_rows = max_rows
+        self.max_cells = max(max_rows * CELLS_PER_ROW, MIN_MAX_CELLS)
+
+    def too_many_rows(self) -> ImportRejected:
+        return reject(
+            _(
+                "The file has more than %(limit)d rows (reading stopped at row %(rows)d; empty rows and every sheet "
+                "count); at most %(limit)d rows are imported at once. Split the batch into files of at most "
+                "%(limit)d rows, or ask the operator to raise LIMS_IMPORT_MAX_ROWS."
+            )
+            % {"limit": self.max_rows, "rows": self.rows}
+        )
+
+    def too_many_cells(self) -> ImportRejected:
+        return reject(
+            _(
+                "The file has more than %(limit)d cells (reading stopped at %(cells)d); at most %(limit)d cells are "
+                "imported at once, %(per_row)d a row on average. Split the batch into smaller files, or ask the "
+                "operator to raise LIMS_IMPORT_MAX_ROWS."
+            )
+            % {"limit": self.max_cells, "cells": self.cells, "per_row": CELLS_PER_ROW}
+        )
+
+
+def _read_text(data: bytes, limits: _Limits) -> Table:
     binary = reject(_("The file is binary, not a text export. Export the run as CSV or .xlsx."))
-    try:
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            text = data.decode("utf-16")
-        elif b"\x00" in data:
-            raise binary
-        else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                # Excel on Windows saves "CSV" in the ANSI code page.
-                text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise binary from None
-    if any(character in text for character in _CONTROL):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+        try:
+            has_control = _utf16_has_control(data)
+        except UnicodeDecodeError:
+            raise binary from None
+    else:
+        # Below 0x80 UTF-8 and Windows-1252 bytes are the ASCII characters themselves, so the bytes tell.
+        has_control = any(character in data for character in _CONTROL_BYTES)
+        # Excel on Windows saves "CSV" in the ANSI code page.
+        encodings = ("utf-8-sig", "cp1252")
+    if has_control:
         raise binary
-    return text
+    for encoding in encodings:
+        try:
+            return _read_delimited(data, encoding, _Limits(limits.max_rows))
+        except UnicodeDecodeError:
+            continue  # what was read is dropped with the exception, before the next encoding is tried
+    raise binary
 
 
-def _read_text(text: str) -> Table:
-    first_line, _newline, rest = text.partition("\n")
-    marker = first_line.rstrip("\r")
+def _utf16_has_control(data: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    view = memoryview(data)
+    for start in range(0, len(data), _TEXT_CHUNK):
+        text = decoder.decode(view[start : start + _TEXT_CHUNK], final=start + _TEXT_CHUNK >= len(data))
+        if any(character in text for character in _CONTROL):
+            return True
+    return False
+
+
+class _RecordTooLong(Exception):
+    pass
+
+
+class _Lines:
+    """The lines of a text stream, for csv.reader. The reader builds a whole record before it returns it, and a
+    quote that is never closed makes the rest of the file one record: the reading loop zeroes `pending` at every
+    record, and a record that grows past _MAX_RECORD characters stops here."""
+
+    __slots__ = ("lines", "pending")
+
+    def __init__(self, lines: Iterable[str]):
+        self.lines = iter(lines)
+        self.pending = 0
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.pending += len(line)
+        if self.pending > _MAX_RECORD:
+            raise _RecordTooLong
+        return line
+
+
+def _read_delimited(data: bytes, encoding: str, limits: _Limits) -> Table:
+    """The text decoded and split as it is read: the bytes stay the only copy of the file (io.BytesIO shares
+    them), and only the kept rows are held."""
+
+    def stream() -> io.TextIOWrapper:
+        return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+
+    text = stream()
+    first = text.readline()
+    marker = first.rstrip("\r\n")
     # Excel writes and honours a first line "sep=;" naming the delimiter.
     if marker.casefold() in ("sep=,", "sep=;", "sep=\t"):
-        delimiter, skipped, text = marker[4], 1, rest
+        delimiter, number, lines = marker[4], 1, _Lines(text)
     else:
-        delimiter, skipped = _sniff_delimiter(text), 0
-    rows = []
+        delimiter, number, lines = _sniff_delimiter(stream().read(_SNIFF)), 0, _Lines(itertools.chain((first,), text))
+    rows: list[tuple[int, list[str]]] = []
+    flattened: dict[str, list[tuple[int, list[str]]]] | None = None
     try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1 + skipped):
-            rows.append((number, cells))
+        for cells in csv.reader(lines, delimiter=delimiter):
+            lines.pending = 0
+            number += 1
+            limits.rows += 1
+            if limits.rows > limits.max_rows:
+                raise limits.too_many_rows()
+            if cells and not cells[-1]:
+                while cells and not cells[-1]:
+                    cells.pop()
+            if flattened is not None:
+                if cells:
+                    # A workbook saved as one CSV: the first two columns name the sheet and its row; rows keep
+                    # their record number in the CSV (the file the user has).
+                    sheet_rows = flattened.setdefault(cells[0], [])
+                    cells = cells[2:]
+                    if cells:
+                        sheet_rows.append((number, cells))
+            elif limits.rows == 1 and cells[:2] == ["__sheet__", "__row__"]:
+                flattened = {}
+                continue
+            elif cells:
+                rows.append((number, cells))
+            limits.cells += len(cells)
+            if limits.cells > limits.max_cells:
+                raise limits.too_many_cells()
     except csv.Error as error:
         raise reject(_("The file is not valid delimited text (%(error)s).") % {"error": error}) from None
-    if rows and rows[0][1][:2] == ["__sheet__", "__row__"]:
-        return Table(_split_flattened(rows[1:]), delimiter)
+    except _RecordTooLong:
+        raise reject(
+            _(
+                "The row runs on for more than %(limit)d characters: a quote that is never closed does that. "
+                "Close the quote, or export the run again."
+            )
+            % {"limit": _MAX_RECORD},
+            row=number + 1,
+        ) from None
+    if flattened is not None:
+        return Table([Sheet(name, sheet_rows, column_offset=2) for name, sheet_rows in flattened.items()], delimiter)
     return Table([Sheet("", rows)], delimiter)
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:65536]
-
+def _sniff_delimiter(sample: str) -> str:
     def fields(delimiter: str) -> int:
         reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
         try:
@@ -325,17 +460,7 @@ def _sniff_delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=fields)
 
 
-def _split_flattened(rows: list[tuple[int, list[str]]]) -> list[Sheet]:
-    """A workbook saved as one CSV whose first two columns name the sheet and its row; rows keep their line
-    number in the CSV (the file the user has)."""
-    sheets: dict[str, list[tuple[int, list[str]]]] = {}
-    for number, cells in rows:
-        if cells:
-            sheets.setdefault(cells[0], []).append((number, cells[2:]))
-    return [Sheet(name, sheet_rows, column_offset=2) for name, sheet_rows in sheets.items()]
-
-
-def _read_workbook(data: bytes, *, max_bytes: int) -> Table:
+def _read_workbook(data: bytes, *, max_bytes: int, limits: _Limits) -> Table:
     not_a_workbook = _("The file is not a readable .xlsx workbook (%(error)s). Export it again from the instrument.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -353,23 +478,112 @@ def _read_workbook(data: bytes, *, max_bytes: int) -> Table:
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                sheets = [
-                    Sheet(
-                        worksheet.title,
-                        [
-                            (number, [_cell_text(value) for value in values])
-                            for number, values in enumerate(worksheet.iter_rows(values_only=True), 1)
-                        ],
-                    )
-                    for worksheet in workbook.worksheets
-                ]
+                sheets = [_read_worksheet(workbook, worksheet, limits) for worksheet in workbook.worksheets]
             finally:
                 workbook.close()
+    except ImportRejected:
+        raise
     # A malformed workbook can fail anywhere inside openpyxl and lxml, with any exception type; every one of
     # them means the same thing to the user.
     except Exception as error:
         raise reject(not_a_workbook % {"error": type(error).__name__}) from None
     return Table(sheets, "")
+
+
+_SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
+_ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+_CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
+
+
+def _read_worksheet(workbook: openpyxl.Workbook, worksheet: ReadOnlyWorksheet, limits: _Limits) -> Sheet:
+    """The rows of a worksheet, streamed from the zip. The sheet's XML is walked here rather than through
+    openpyxl's row iterator, which pads every row to the sheet's stated dimension (A1:XFD1048576 makes each row
+    16,384 cells and fills a million rows) and keeps an element of every row it read; each cell is still read by
+    openpyxl (shared strings, dates by their style, formulas as written). Only cells holding something are
+    looked at, so a row is as wide as its last non-empty cell; what the XML holds outside the rows is dropped
+    as it is read, and what follows them is not read."""
+    # openpyxl's own read-only iterator makes its parser the same way; requirements.txt pins openpyxl.
+    parser = WorkSheetParser(
+        None,
+        worksheet._shared_strings,
+        data_only=False,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+    rows: list[tuple[int, list[str]]] = []
+    open_elements: list = []  # the path from the root to the element being read
+    in_data = False
+    number = last = width = seen = 0
+    found: list[tuple[int, str]] = []  # (column, text) of the row's non-empty cells
+    with worksheet._get_source() as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                open_elements.append(element)
+                if element.tag == _ROW_TAG and in_data:
+                    number = _row_number(element.get("r"), number)
+                    parser.row_counter, parser.col_counter = number, 0
+                elif element.tag == _SHEET_DATA_TAG:
+                    in_data = True
+                continue
+            open_elements.pop()
+            tag = element.tag
+            if not in_data:
+                # Everything before the rows (column widths, views...) is let go as soon as it is read.
+                if open_elements:
+                    open_elements[-1].remove(element)
+            elif tag == _CELL_TAG:
+                seen += 1
+                if seen > _XLSX_COLUMNS:
+                    raise reject(
+                        _(
+                            "Row %(row)d of sheet “%(sheet)s” holds more than %(limit)d cells, more than a "
+                            "spreadsheet row can. Export the run again from the instrument."
+                        )
+                        % {"row": number, "sheet": worksheet.title, "limit": _XLSX_COLUMNS},
+                        row=number,
+                    )
+                cell = parser.parse_cell(element)
+                value = cell["value"]
+                if value is not None and value != "":
+                    text = _cell_text(value)
+                    if text:
+                        column = cell["column"]
+                        found.append((column, text))
+                        width = max(width, column)
+                element.clear()
+            elif tag == _ROW_TAG:
+                limits.rows += 1
+                if limits.rows > limits.max_rows:
+                    raise limits.too_many_rows()
+                # A row number that goes back is a damaged sheet; openpyxl drops such rows too.
+                if found and number > last:
+                    limits.cells += width
+                    if limits.cells > limits.max_cells:
+                        raise limits.too_many_cells()
+                    cells = [""] * width
+                    for column, text in found:
+                        cells[column - 1] = text
+                    rows.append((number, cells))
+                last = max(last, number)
+                found, width, seen = [], 0, 0
+                open_elements[-1].remove(element)
+            elif tag == _SHEET_DATA_TAG:
+                break
+    return Sheet(worksheet.title, rows)
+
+
+def _row_number(text: str | None, previous: int) -> int:
+    """The number a <row> states, or the next one when it states none (as openpyxl reads it)."""
+    if text is None:
+        return previous + 1
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+        if not number.is_integer():
+            raise
+        return int(number)
 
 
 def _cell_text(value: object) -> str:
@@ -387,27 +601,34 @@ def _cell_text(value: object) -> str:
     return "=" + str(getattr(value, "text", value))
 
 
-def formula_problems(table: Table) -> list[Problem]:
+def formula_problems(
+    sheet: Sheet, rows: Iterable[tuple[int, Sequence[str]]], columns: Mapping[int, str]
+) -> list[Problem]:
+    """A problem for every cell of `columns` (position: label for the message, "" for the column letter) in `rows`
+    that holds a formula. For the value cells a reader does not turn into readings (CPS, RSD, Raw.Average...); the
+    cells it reads report a formula through `RunBuilder.cell_problem` or `value_message`."""
     problems = []
-    for sheet in table.sheets:
-        for number, cells in sheet.rows:
-            if not _FORMULA_HINT.search("\x00" + "\x00".join(cells)):
-                continue
-            for index, cell in enumerate(cells):
-                if _is_formula(cell):
-                    shown = cell if len(cell) <= 40 else cell[:40] + "…"
-                    problems.append(
-                        Problem(
-                            number,
-                            sheet.letter(index),
-                            _(
-                                "“%(text)s” would run as a spreadsheet formula. Instrument exports never hold "
-                                "formulas: remove it or export the run again."
-                            )
-                            % {"text": shown},
-                        )
-                    )
+    for number, cells in rows:
+        if not _FORMULA_HINT.search("\x00" + "\x00".join(cells)):
+            continue
+        for index, label in columns.items():
+            if index < len(cells) and _is_formula(cells[index]):
+                problems.append(Problem(number, label or sheet.letter(index), formula_message(cells[index])))
     return problems
+
+
+def formula_message(text: str) -> str:
+    shown = text.strip()
+    shown = shown if len(shown) <= 40 else shown[:40] + "…"
+    return _(
+        "“%(text)s” would run as a spreadsheet formula where a value belongs. Instrument exports never hold "
+        "formulas there: put the value back or export the run again."
+    ) % {"text": shown}
+
+
+def value_message(text: str, message: str) -> str:
+    """`message` about a value cell holding `text`, or the formula message when the text is a formula."""
+    return formula_message(text) if _is_formula(text) else message
 
 
 def _is_formula(cell: str) -> bool:
@@ -578,14 +799,15 @@ class RunBuilder:
         self.readings: list[Reading] = []
         self.internal_standards: list[str] = []
         self.problems: list[Problem] = []
+        self.sheet_named = False  # the caller named the sheet to read: a reader must not pick another
+        self.sheet_read = ""  # the sheet a reader chose instead of the one it was given, "" if none
 
     def problem(self, row: int | None, column: str, message: str) -> None:
         self.problems.append(Problem(row, column, message))
 
     def cell_problem(self, row: int, column: str, raw: str, message: str) -> None:
-        """A value cell that cannot be read, unless it is a formula: formula_problems reports those once."""
-        if not _is_formula(raw):
-            self.problem(row, column, message)
+        """A value cell that cannot be read; a formula is named as one."""
+        self.problem(row, column, value_message(raw, message))
 
     def prepare(
         self,
@@ -688,7 +910,7 @@ class RunBuilder:
             self.problem(None, "", _("The file holds no readings."))
         if self.problems:
             raise ImportRejected(self.problems)
-        return ParsedRun(self.format, self.readings, self.internal_standards, sheet)
+        return ParsedRun(self.format, self.readings, self.internal_standards, self.sheet_read or sheet)
 
 
 class HeaderChannels:

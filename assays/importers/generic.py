@@ -16,10 +16,14 @@ Optional columns:
 
     type             sample, cal_blank, cal_std, icv, ccv, ccb, method_blank, crm, duplicate, spike, other;
                      when absent or empty the sample name decides (see vocabulary). A CRM name makes the row a
-                     CRM whatever the type says.
+                     CRM whatever the type says. dnu marks a row not to use: it is kept on the run, never used
+                     for QC or results, and its name decides what it was (DNU in the name does the same).
     dilution_factor  number, already applied to value (recorded, never applied again)
     isotope          mass (63) or wavelength (324.754)
     acquired_at      local date and time in ISO 8601, no zone: 2024-05-01T10:32:00 or 2024-05-01 10:32
+
+A spreadsheet formula in value, detection_limit, dilution_factor or isotope is refused; sample and the other
+text cells are kept as written, whatever they start with.
 
 Any other named column is refused, so that a misspelt optional column cannot be dropped silently; columns
 without a name (a trailing separator) are ignored. The value column may also hold the censored forms the
@@ -51,6 +55,7 @@ from assays.importers.base import (
     cell_value,
     make_channel,
     number,
+    value_message,
 )
 from assays.importers.vocabulary import GENERIC_TYPES
 
@@ -130,7 +135,8 @@ def _line(
     problems = len(run.problems)
     isotope = fields.get("isotope", "")
     if isotope and number(isotope) is None:
-        run.problem(row_number, "isotope", _("“%(text)s” is not a mass or a wavelength.") % {"text": isotope})
+        message = _("“%(text)s” is not a mass or a wavelength.") % {"text": isotope}
+        run.problem(row_number, "isotope", value_message(isotope, message))
     channel = make_channel(
         run,
         row_number,
@@ -161,7 +167,7 @@ def _line(
 def _optional_number(row_number: int, column: str, text: str, run: RunBuilder) -> Decimal | None:
     value = number(text) if text else None
     if text and value is None:
-        run.problem(row_number, column, _("“%(text)s” is not a number.") % {"text": text[:40]})
+        run.problem(row_number, column, value_message(text, _("“%(text)s” is not a number.") % {"text": text[:40]}))
     return value
 
 

@@ -12,8 +12,9 @@ from lims.exceptions import ApplicationError
 
 class Command(BaseCommand):
     help = (
-        "Parse an instrument file and print a JSON summary (--dry-run, touches nothing), or import it as a run "
-        "in preview for a user."
+        "Parse an instrument file and print a JSON summary with every reading (--dry-run, touches nothing), or "
+        "import it as a run in preview for a user. In the dry run's `readings`, values are decimal strings as read "
+        "and converted, `basis` is solution or solid, and `chosen` marks the reading that would become the result."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=list(importers.FORMATS), help="Override the detected format.")
         parser.add_argument("--user", help="Username of the technician importing (not with --dry-run).")
         parser.add_argument("--instrument", help="Serial number of the instrument.")
-        parser.add_argument("--method", help="Method code, for example icpms-4acid.")
+        parser.add_argument(
+            "--method",
+            help="Method code, for example icpms-4acid. With --dry-run it brings the method's detection limits, "
+            "calibrated ranges and basis into the checks.",
+        )
         parser.add_argument("--prep-mass-g", dest="prep_mass_g")
         parser.add_argument("--prep-volume-ml", dest="prep_volume_ml")
 
@@ -34,8 +39,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc.strerror}") from exc
         try:
             if options["dry_run"]:
-                parsed = services.run_parse(data=data, filename=path.name, format=options["format"])
-                self.stdout.write(json.dumps(parsed.summary(), indent=2, ensure_ascii=False))
+                method = (
+                    self._find("method", Method.objects.filter(code=options["method"])) if options["method"] else None
+                )
+                prepared = services.run_parse(data=data, filename=path.name, format=options["format"], method=method)
+                output = {**prepared.summary(), "readings": prepared.readings()}
+                self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False))
                 return
             run = self._import(data, path.name, options)
         except ApplicationError as exc:
@@ -47,6 +56,13 @@ class Command(BaseCommand):
                 lines.append(f"  {where or 'file'}: {problem['message']}")
             raise CommandError("\n".join(lines)) from exc
         self.stdout.write(self.style.SUCCESS(f"Run {run.pk} imported for preview: QC {run.qc_status}."))
+
+    @staticmethod
+    def _find(name: str, queryset):
+        found = queryset.first()
+        if found is None:
+            raise CommandError(f"no {name} {queryset.query.where.children[0].rhs!r}")
+        return found
 
     def _import(self, data: bytes, filename: str, options):
         missing = [name for name in ("user", "instrument", "method") if not options[name]]

@@ -150,18 +150,38 @@ def agilent_file(**cells: str) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("column", "cell"),
+    ("column", "label", "cell"),
     [
-        ("D", '=HYPERLINK("http://example.com","open")'),  # in the sample name
-        ("D", "@SUM(A1)"),
-        ("D", "+cmd|' /C calc'!A0"),
-        ("D", " =1+1"),  # behind a space
-        ("F", "-2+3"),  # in a value: not a plain number either
-        ("E", "=1+1"),  # in a column no reading comes from
+        ("F", "63 Cu [ He ] Conc. [ ppb ]", '=HYPERLINK("http://example.com","open")'),
+        ("F", "63 Cu [ He ] Conc. [ ppb ]", "=1+2"),
+        ("G", "139 La [ No Gas ] Conc. [ ppb ]", "+cmd|' /C calc'!A0"),
+        ("F", "63 Cu [ He ] Conc. [ ppb ]", "@SUM(A1)"),
+        ("F", "63 Cu [ He ] Conc. [ ppb ]", " =1+1"),  # behind a space
+        ("F", "63 Cu [ He ] Conc. [ ppb ]", "-2+3"),  # not a plain number either
+        ("E", "63 Cu [ He ] CPS", "=1+1"),  # a value cell no reading comes from
     ],
 )
-def test_a_cell_that_starts_a_formula_is_refused(column, cell):
-    assert places(agilent_file(**{column: cell})) == [(3, column)]
+def test_a_formula_where_a_value_belongs_is_refused(column, label, cell):
+    [problem] = rejection(agilent_file(**{column: cell}))
+    assert (problem.row, problem.column) == (3, label)
+    assert "would run as a spreadsheet formula" in problem.message
+    assert cell.strip()[:20] in problem.message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "-0.5 cm 2206_TAN 230110",
+        "+ve control",
+        "@home",
+        '=HYPERLINK("http://example.com","open")',
+        "+cmd|' /C calc'!A0",
+    ],
+)
+def test_a_name_that_starts_like_a_formula_is_text_kept_as_written(name):
+    run = parse(agilent_file(D=name))
+    assert {reading.sample_name for reading in run.readings} == {name}
+    assert [str(reading.value) for reading in run.readings] == ["1.5", "0.2"]
 
 
 def test_a_signed_number_is_not_a_formula():
@@ -169,11 +189,22 @@ def test_a_signed_number_is_not_a_formula():
     assert [str(r.value) for r in run.readings] == ["-0.003", "0.2"]
 
 
-def test_formulas_are_refused_on_sheets_that_are_not_read():
-    data = fixture("syngistix_flattened.csv").replace(b"Raw Intensities,5,4,Oreas 24b", b"Raw Intensities,5,4,=1+1")
-    [problem] = rejection(data)
-    # Record 6 and column D of the uploaded CSV (the sheet's row 5): the sheet and row columns come first.
-    assert (problem.row, problem.column) == (6, "D")
+def test_a_workbook_formula_is_refused_in_every_value_cell_and_kept_in_text():
+    data = workbook(
+        {
+            "Sheet1": [
+                ["Sample", None, None, None, "63  Cu  [ He ] ", None, "45  Sc ( ISTD )  [ He ] "],
+                ["Rjct", "Type", "Sample Name", "Total Dil.", "CPS", "Conc. [ ppb ]", "CPS"],
+                [False, "Sample", '=CONCAT("KZ",1)', "=2*5", "=A1", 1.5, "=B2"],
+            ]
+        }
+    )
+    # Total Dil., the analyte's CPS and the internal standard's CPS; the name is text.
+    assert places(data, filename="run.xlsx") == [
+        (3, "Total Dil."),
+        (3, "63 Cu [ He ] CPS"),
+        (3, "45 Sc ( ISTD ) [ He ] CPS"),
+    ]
 
 
 def test_a_formula_in_a_workbook_is_refused_even_with_a_cached_value():
@@ -186,7 +217,7 @@ def test_a_formula_in_a_workbook_is_refused_even_with_a_cached_value():
             ]
         }
     )
-    assert places(data, filename="run.xlsx") == [(3, "C")]
+    assert places(data, filename="run.xlsx") == [(3, "63 Cu [ He ] Conc. [ ppb ]")]
 
 
 def test_every_problem_is_reported_at_once():
@@ -194,12 +225,12 @@ def test_every_problem_is_reported_at_once():
         AGILENT_HEADER
         + ",FALSE,Sample,KZ-CU-0021,9,abc,0.2\n"
         + ",MAYBE,Sample,KZ-CU-0022,9,1.5,0.2\n"
-        + ',FALSE,Sample,"@SUM(A1)",9,1.5,<>\n'
+        + ',FALSE,Sample,KZ-CU-0023,"@SUM(A1)",1.5,<>\n'
     )
     assert places(data.encode()) == [
         (3, "63 Cu [ He ] Conc. [ ppb ]"),
         (4, "Rjct"),
-        (5, "D"),
+        (5, "63 Cu [ He ] CPS"),
         (5, "139 La [ No Gas ] Conc. [ ppb ]"),
     ]
 
