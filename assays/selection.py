@@ -57,8 +57,9 @@ class Candidate:
     key: object
     sample: str  # the sample's name, compared without case
     analyte: str
-    run_row: int  # the measurement: readings of one row of the file share it
+    measurement: tuple  # sortable, in file order: readings of one instrument measurement share it
     column: int  # the column's position among the analyte's columns, 0 first
+    row: int  # the row of the file, for messages
     value: Decimal | None
     qualifier: str  # "", "<", ">", "OR", "NA"
     dilution: Decimal | None
@@ -113,9 +114,9 @@ def choose(
 def _choose_group(group: Sequence[Candidate], ranges, convert, why: dict, chosen: dict) -> None:
     outcomes = {id(candidate): outcome(candidate, ranges, convert) for candidate in group}
     # 1. One reading per measurement: the first column holding a value, else the first column.
-    by_row: dict[int, list[Candidate]] = defaultdict(list)
+    by_row: dict[tuple, list[Candidate]] = defaultdict(list)
     for candidate in group:
-        by_row[candidate.run_row].append(candidate)
+        by_row[candidate.measurement].append(candidate)
     measurements: list[Candidate] = []
     for row in sorted(by_row):
         columns = sorted(by_row[row], key=lambda candidate: candidate.column)
@@ -188,7 +189,7 @@ def _explain(candidate: Candidate, state: str, picked: Candidate) -> str:
     if state == _EMPTY:
         return _("empty cell: never replaces a value")
     if same_level:
-        return _("re-assayed at the same dilution (row %(row)s is reported)") % {"row": picked.run_row}
+        return _("re-assayed at the same dilution (row %(row)s is reported)") % {"row": picked.row}
     if state == _OVER:
         return _("over the calibrated range at ×%(dilution)s") % {"dilution": _dilution(candidate)}
     if state == _BELOW:

@@ -320,19 +320,27 @@ def _ranges(method: Method | None) -> dict[str, selection.Range]:
 
 def _choose(parsed, method: Method | None) -> tuple[dict[int, bool], dict[int, str]]:
     """Which sample reading becomes each result (assays.selection)."""
-    columns: dict[tuple[int, str], int] = defaultdict(int)
+    # A measurement is a row of a wide layout; in a long layout, the lines of one sample and time. The same
+    # analyte, isotope and mode again within it is a measurement of its own (a re-assay line); another
+    # isotope or mode of the analyte is another column of the same measurement.
+    columns: dict[tuple[int, str], list] = defaultdict(list)
+    repeats: dict[tuple, int] = defaultdict(int)
     candidates = []
     for index, r in enumerate(parsed.readings):
         if r.row_type is not importers.RowType.SAMPLE:
             continue
-        position = columns[r.run_row, r.analyte]
-        columns[r.run_row, r.analyte] += 1
+        channel = (r.run_row, r.analyte, r.isotope, r.mode)
+        repeat = repeats[channel]
+        repeats[channel] += 1
+        seen = columns[r.run_row, r.analyte]
+        if (r.isotope, r.mode) not in seen:
+            seen.append((r.isotope, r.mode))
         if r.rejected or r.excluded:
             continue
         candidates.append(
             selection.Candidate(
-                index, r.sample_name, r.analyte, r.run_row, position, r.value, r.qualifier.value, r.dilution_factor,
-                r.unit, r.basis,
+                index, r.sample_name, r.analyte, (r.run_row, repeat), seen.index((r.isotope, r.mode)), r.row, r.value,
+                r.qualifier.value, r.dilution_factor, r.unit, r.basis,
             )
         )  # fmt: skip
     why, chosen = selection.choose(candidates, ranges=_ranges(method), convert=units.convert_solution)
@@ -1034,6 +1042,8 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
     the run would create no result, or when a value is impossible (assays.plausibility)."""
     permissions.require(actor, "run.accept", run)
     run = Run.objects.select_for_update().select_related("method").get(pk=run.pk)
+    if run.status in (Run.Status.ACCEPTED, Run.Status.DISCARDED, Run.Status.WITHDRAWN):
+        raise Conflict(_("This run has been %(status)s already.") % {"status": run.get_status_display().lower()})
     if run.status != Run.Status.PREVIEW:
         raise Conflict(
             _("This run is %(status)s; only a run in preview is accepted.")

@@ -498,10 +498,9 @@ _CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
 def _read_worksheet(workbook: openpyxl.Workbook, worksheet: ReadOnlyWorksheet, limits: _Limits) -> Sheet:
     """The rows of a worksheet, streamed from the zip. The sheet's XML is walked here rather than through
     openpyxl's row iterator, which pads every row to the sheet's stated dimension (A1:XFD1048576 makes each row
-    16,384 cells and fills a million rows) and keeps an element of every row it read; each cell is still read by
-    openpyxl (shared strings, dates by their style, formulas as written). Only cells holding something are
-    looked at, so a row is as wide as its last non-empty cell; what the XML holds outside the rows is dropped
-    as it is read, and what follows them is not read."""
+    16,384 cells and fills a million rows); each cell is still read by openpyxl (shared strings, dates by their
+    style, formulas as written). Only cells holding something count, so a row is as wide as its last non-empty
+    cell. The XML after the rows (merged cells, validations...) is not read."""
     # openpyxl's own read-only iterator makes its parser the same way; requirements.txt pins openpyxl.
     parser = WorkSheetParser(
         None,
@@ -512,36 +511,21 @@ def _read_worksheet(workbook: openpyxl.Workbook, worksheet: ReadOnlyWorksheet, l
         timedelta_formats=workbook._timedelta_formats,
     )
     rows: list[tuple[int, list[str]]] = []
-    open_elements: list = []  # the path from the root to the element being read
-    in_data = False
     number = last = width = seen = 0
     found: list[tuple[int, str]] = []  # (column, text) of the row's non-empty cells
     with worksheet._get_source() as source:
-        for event, element in iterparse(source, events=("start", "end")):
-            if event == "start":
-                open_elements.append(element)
-                if element.tag == _ROW_TAG and in_data:
-                    number = _row_number(element.get("r"), number)
-                    parser.row_counter, parser.col_counter = number, 0
-                elif element.tag == _SHEET_DATA_TAG:
-                    in_data = True
-                continue
-            open_elements.pop()
+        # "end" events only: an element is complete, its children included, when it is handed over.
+        for _event, element in iterparse(source):
             tag = element.tag
-            if not in_data:
-                # Everything before the rows (column widths, views...) is let go as soon as it is read.
-                if open_elements:
-                    open_elements[-1].remove(element)
-            elif tag == _CELL_TAG:
+            if tag == _CELL_TAG:
                 seen += 1
                 if seen > _XLSX_COLUMNS:
                     raise reject(
                         _(
-                            "Row %(row)d of sheet “%(sheet)s” holds more than %(limit)d cells, more than a "
-                            "spreadsheet row can. Export the run again from the instrument."
+                            "A row of sheet “%(sheet)s” after row %(row)d holds more than %(limit)d cells, more than "
+                            "a spreadsheet row can. Export the run again from the instrument."
                         )
                         % {"row": number, "sheet": worksheet.title, "limit": _XLSX_COLUMNS},
-                        row=number,
                     )
                 cell = parser.parse_cell(element)
                 value = cell["value"]
@@ -553,6 +537,7 @@ def _read_worksheet(workbook: openpyxl.Workbook, worksheet: ReadOnlyWorksheet, l
                         width = max(width, column)
                 element.clear()
             elif tag == _ROW_TAG:
+                number = _row_number(element.get("r"), number)
                 limits.rows += 1
                 if limits.rows > limits.max_rows:
                     raise limits.too_many_rows()
@@ -567,7 +552,9 @@ def _read_worksheet(workbook: openpyxl.Workbook, worksheet: ReadOnlyWorksheet, l
                     rows.append((number, cells))
                 last = max(last, number)
                 found, width, seen = [], 0, 0
-                open_elements[-1].remove(element)
+                parser.col_counter = 0  # cells that state no column count from the row's start
+                # The emptied element stays in the tree (some 80 bytes); the row limit bounds how many do.
+                element.clear()
             elif tag == _SHEET_DATA_TAG:
                 break
     return Sheet(worksheet.title, rows)

@@ -1,6 +1,7 @@
-"""Runs through the API: importing a file (multipart) as a run in preview with its QC checks, a
-dry run that stores nothing, the readings page by page, and accept, discard and QC override with
-their refusals as {"message", "extra"} bodies."""
+"""Runs through the API: uploading a file (multipart), answered at once with the run queued for the
+imports worker, which leaves it in preview with its QC checks or refused with every problem; the
+readings page by page, and accept, discard and QC override with their refusals as
+{"message", "extra"} bodies."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,10 +9,9 @@ from rest_framework.test import APIClient
 
 from assays.models import Result, Run
 from tests.assays.conftest import csv_file, import_run, sample_rows
-from tests.assays.test_web_runs import clean_run_file, nothing_stored
+from tests.assays.test_web_runs import clean_run_file, nothing_stored, work_the_imports_queue
 
 RUNS = "/api/v1/runs/"
-DRY_RUN = "/api/v1/runs/dry-run/"
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +47,13 @@ def action(user, run, name: str, **data):
 def test_it_imports_a_file_as_a_run_in_preview(technician, instrument, icpms, sample):
     response = post_run(technician, clean_run_file(sample))
 
-    assert response.status_code == 201, response.json()
-    body = response.json()
+    # Answered at once: the web process stored the file, a worker parses it.
+    assert response.status_code == 202, response.json()
+    queued = response.json()
+    assert (queued["status"], queued["qc_status"], queued["qc_checks"]) == ("queued", "pending", [])
+    assert response["Location"] == f"{RUNS}{queued['id']}/"
+    work_the_imports_queue()
+    body = client_for(technician).get(response["Location"]).json()
     run = Run.objects.get()
     assert (body["id"], body["status"], body["qc_status"]) == (run.pk, "preview", "passed")
     assert (body["instrument"], body["method"], body["operator"]) == ("SG-1", "icpms-4acid", "tess")
@@ -68,21 +73,23 @@ def test_it_refuses_a_hostile_file_with_every_problem_and_stores_nothing(technic
     data = csv_file("S-1,Xx,5,ug/L,,,sample", 'S-2,La,=HYPERLINK("http://x"),ug/L,,,sample')
 
     response = post_run(technician, data)
+    work_the_imports_queue()
 
-    assert response.status_code == 400
-    body = response.json()
-    assert body["message"].startswith("The file was not imported: 2 problems")
+    body = client_for(technician).get(response["Location"]).json()
+    assert body["status"] == "refused"
+    assert body["summary"]["message"].startswith("The file was not imported: 2 problems")
     # Each problem with its row and column in the file.
-    problems = body["extra"]["problems"]
-    assert [(p["row"], p["column"]) for p in problems] == [(2, "analyte"), (3, "C")]
+    problems = body["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(2, "analyte"), (3, "value")]
     assert "not a chemical element" in problems[0]["message"]
     assert "spreadsheet formula" in problems[1]["message"]
-    assert nothing_stored(media)
+    # Refused whole: no reading was stored.
+    assert not Run.objects.get().readings.exists()
 
 
 def test_it_refuses_the_same_file_twice(technician, instrument, icpms, sample):
     data = clean_run_file(sample)
-    assert post_run(technician, data).status_code == 201
+    assert post_run(technician, data).status_code == 202
 
     response = post_run(technician, data, filename="renamed.csv")
 
@@ -118,39 +125,6 @@ def test_the_list_filters_by_qc_status(reviewer, technician, instrument, icpms, 
 
     assert [r["id"] for r in client.get(RUNS, {"qc_status": "failed"}).json()["results"]] == [failed.pk]
     assert [r["id"] for r in client.get(RUNS, {"qc_status": "passed"}).json()["results"]] == [passed.pk]
-
-
-# Dry run --------------------------------------------------------------------------------------
-
-
-def dry_run(user, data: bytes):
-    form = {"file": SimpleUploadedFile("run.csv", data, content_type="text/csv")}
-    return client_for(user).post(DRY_RUN, form, format="multipart")
-
-
-def test_a_dry_run_returns_the_summary_and_stores_nothing(technician, sample, media):
-    response = dry_run(technician, clean_run_file(sample))
-
-    assert response.status_code == 200, response.json()
-    body = response.json()
-    assert body["format"] == "generic_long"
-    assert {t: n for t, n in body["rows_by_type"].items() if n} == {"cal_blank": 1, "ccv": 1, "sample": 2}
-    assert body["sample_ids"] == [sample.code, "NOT-A-SAMPLE"]
-    assert nothing_stored(media)
-
-
-def test_a_dry_run_of_a_hostile_file_lists_its_problems(technician, media):
-    response = dry_run(technician, csv_file("S-1,Xx,5,ug/L,,,sample"))
-
-    assert response.status_code == 400
-    assert response.json()["extra"]["problems"][0]["row"] == 2
-    assert nothing_stored(media)
-
-
-def test_only_those_who_import_may_dry_run(reviewer, exporter, sample):
-    # A reviewer sees runs but does not import them.
-    assert dry_run(reviewer, clean_run_file(sample)).status_code == 403
-    assert dry_run(exporter, clean_run_file(sample)).status_code == 403
 
 
 # Readings -------------------------------------------------------------------------------------

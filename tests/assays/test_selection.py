@@ -12,7 +12,7 @@ D = Decimal
 def reading(key, *, row, value=None, qualifier="", dilution=None, column=0, sample="S-1", analyte="La"):
     value = D(value) if value is not None else None
     dilution = D(dilution) if dilution is not None else None
-    return Candidate(key, sample, analyte, row, column, value, qualifier, dilution, "ppb", "solution")
+    return Candidate(key, sample, analyte, (row, 0), column, row, value, qualifier, dilution, "ppb", "solution")
 
 
 def choose(*candidates, ranges=None):

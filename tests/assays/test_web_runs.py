@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assays import services
-from assays.models import Result, Run
+from assays import services, tasks
+from assays.models import Reading, Result, Run
 from tests.assays.conftest import csv_file, import_run, qc_rows, sample_rows
 
 
@@ -30,6 +30,12 @@ def upload(client, instrument, method, data: bytes, **fields):
         "ccv_nominal": "",
     }
     return client.post(reverse("run_upload"), form | fields)
+
+
+def work_the_imports_queue() -> None:
+    """What the worker on the "imports" queue does with each upload (the task, called as the worker calls it)."""
+    for run_id in Run.objects.filter(status=Run.Status.QUEUED).values_list("pk", flat=True):
+        tasks.import_run_file(run_id)
 
 
 def detail_url(run) -> str:
@@ -76,27 +82,46 @@ def test_a_technician_imports_a_file_and_lands_on_its_preview(client, technician
     run = Run.objects.get()
     assert response.status_code == 302
     assert response.url == detail_url(run)
+    # The web process only stored the upload: the run waits for the imports worker, and says so.
+    assert run.status == Run.Status.QUEUED and not run.readings.exists()
+    waiting = page(client.get(response.url))
+    assert "being read by a worker" in text_of(waiting, "div", "progress")
+    assert waiting.xpath("//meta[@http-equiv='refresh']")
+
+    work_the_imports_queue()
+
+    run.refresh_from_db()
     # The run waits for a decision; no results before it is accepted.
     assert run.status == Run.Status.PREVIEW and run.operator == technician
+    assert run.readings.count() == 4
     assert not Result.objects.exists()
+    assert not page(client.get(response.url)).xpath("//meta[@http-equiv='refresh']")
 
 
 def test_the_preview_shows_the_verdict_readings_unmatched_rows_and_the_decisions(
     client, technician, instrument, icpms, sample
 ):
     client.force_login(technician)
-    response = client.get(upload(client, instrument, icpms, clean_run_file(sample)).url)
+    url = upload(client, instrument, icpms, clean_run_file(sample)).url
     run = Run.objects.get()
+    messages = text_of(page(client.get(url)), "ul", "messages")
+    work_the_imports_queue()
+    response = client.get(url)
 
     assert response.status_code == 200
     doc = page(response)
-    # The import is announced, and the QC verdict comes first.
-    assert f"Run {run.pk} is imported for preview" in text_of(doc, "ul", "messages")
+    # The upload is announced, and the QC verdict comes first.
+    assert f"Run {run.pk} is uploaded and being imported" in messages
     assert "QC passed" in text_of(doc, "div", "qc-verdict", "qc-passed")
     # One line per row of the file, in file order, the sample id marked when it found its sample.
     readings = table_rows(by_class(doc, "table", "readings")[0])
     assert [row[1] for row in readings] == ["CalBlank", "CCV 10 ppb", f"{sample.code} ✔", "NOT-A-SAMPLE"]
     assert readings[2][3] == "100"  # the La reading as the instrument reported it
+    # Per sample and analyte, the reading that becomes the result is marked, with why.
+    chosen = by_class(doc, "table", "selection")[0].xpath(".//tr[contains(@class, 'chosen')]")
+    cells = [[cell.text_content().strip() for cell in row.xpath("td")] for row in chosen]
+    assert [row[:2] for row in cells] == [[f"{sample.code} ✔", "La"], ["NOT-A-SAMPLE", "La"]]
+    assert "the only reading" in cells[0][-1]
     # The unknown id is listed with its row and why it gives no result: nothing is guessed.
     assert table_rows(by_class(doc, "table", "unmatched")[0]) == [["5", "NOT-A-SAMPLE", "no sample has this code"]]
     # The technician may accept or discard the run from here.
@@ -109,9 +134,9 @@ def test_the_preview_shows_the_verdict_readings_unmatched_rows_and_the_decisions
 
 def test_a_run_without_qc_rows_shows_the_failed_verdict(client, technician, instrument, icpms, sample):
     client.force_login(technician)
-    response = client.get(upload(client, instrument, icpms, csv_file(*sample_rows(sample.code, ["La"]))).url)
-
-    doc = page(response)
+    url = upload(client, instrument, icpms, csv_file(*sample_rows(sample.code, ["La"]))).url
+    work_the_imports_queue()
+    doc = page(client.get(url))
     # No QC evidence is no pass, and the page says why the results will wait.
     assert not by_class(doc, "div", "qc-passed")
     assert "QC failed" in text_of(doc, "div", "qc-verdict", "qc-failed")
@@ -121,7 +146,7 @@ def test_a_run_without_qc_rows_shows_the_failed_verdict(client, technician, inst
     ("data", "row", "column", "message"),
     [
         (csv_file("S-1,Xx,5,ug/L,,,sample"), "2", "analyte", "is not a chemical element symbol"),
-        (csv_file('S-1,La,=HYPERLINK("http://x"),ug/L,,,sample'), "2", "C", "would run as a spreadsheet formula"),
+        (csv_file('S-1,La,=HYPERLINK("http://x"),ug/L,,,sample'), "2", "value", "would run as a spreadsheet formula"),
     ],
     ids=["unknown-element", "formula-cell"],
 )
@@ -130,14 +155,19 @@ def test_a_hostile_file_is_listed_problem_by_problem_and_nothing_is_stored(
 ):
     client.force_login(technician)
 
-    response = upload(client, instrument, icpms, data)
+    url = upload(client, instrument, icpms, data).url
+    work_the_imports_queue()
+    response = client.get(url)
 
-    assert response.status_code == 400
+    run = Run.objects.get()
+    assert run.status == Run.Status.REFUSED
     # Each problem is shown with where it is in the file, so the technician knows what to fix.
-    (problem,) = table_rows(by_class(page(response), "div", "problems-list")[0])
+    (problem,) = table_rows(by_class(page(response), "table", "problems")[0])
     assert problem[:2] == [row, column]
     assert message in problem[2]
-    assert nothing_stored(media)
+    # Refused whole: not one reading, no QC check, and the same file may be uploaded again once fixed.
+    assert not Reading.objects.exists() and not run.qc_checks.exists()
+    assert upload(client, instrument, icpms, data).status_code == 302
 
 
 def file_field_errors(response) -> str:

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from assays.importers import Qualifier, RowType, parse
+from assays.importers import ImportRejected, Qualifier, RowType, parse
 from tests.assays.importers import fixture, reading, readings_of, workbook
 
 
@@ -83,17 +83,28 @@ def test_a_flattened_workbook_is_read_from_its_concentrations_sheet():
     data = fixture("syngistix_flattened.csv")
     run = parse(data, filename="workbook.csv")
     assert (run.format, run.sheet) == ("perkinelmer_syngistix", "Concentrations")
-    assert reading(run, "KZ-CU-0003", "Cu").value == Decimal("12.5")
+    # Factored by 200 against Unfactored Concentrations: a content of the sample, never multiplied again.
+    copper = reading(run, "KZ-CU-0003", "Cu")
+    assert (copper.value, copper.unit, copper.basis) == (Decimal("12.5"), "mg/kg", "solid")
     # Rows are numbered as records of the uploaded CSV, so the user finds them in that file.
     assert reading(run, "KZ-CU-0003", "Cu").row == 23
 
 
 def test_another_sheet_of_a_flattened_workbook_can_be_named():
     data = fixture("syngistix_flattened.csv")
-    original = parse(data, sheet=" Org Concentrations")
-    assert reading(original, "KZ-CU-0003 DUP", "Cu").duplicate_of == "KZ-CU-0003"
+    unfactored = parse(data, sheet="Unfactored Concentrations")
+    copper = reading(unfactored, "KZ-CU-0003", "Cu")
+    assert (copper.value, copper.unit, copper.basis) == (Decimal("0.0625"), "mg/L", "solution")
+    assert reading(unfactored, "KZ-CU-0003D", "Cu").duplicate_of == "KZ-CU-0003"
     intensities = parse(data, sheet="Raw Intensities")
     assert reading(intensities, "KZ-CU-0003", "Cu").unit == "cps"
+
+
+def test_a_named_factored_sheet_that_does_not_pair_with_the_unfactored_one_is_refused():
+    # " Org Concentrations" names row 6 "KZ-CU-0003 DUP" where Unfactored Concentrations says "KZ-CU-0003D".
+    with pytest.raises(ImportRejected) as refused:
+        parse(fixture("syngistix_flattened.csv"), sheet=" Org Concentrations")
+    assert "KZ-CU-0003 DUP" in str(refused.value) and "Unfactored Concentrations" in str(refused.value)
 
 
 def test_it_reads_a_report_workbook():
@@ -105,12 +116,18 @@ def test_it_reads_a_report_workbook():
                 [cell.replace("cps", "mg/L") for cell in header],
                 [1, "KZ-CU-0011", None, "13/04/24 09:00:05 AM", "x.1", 12.5, 0.0031],
             ],
+            # The same values unfactored: no weight was entered, so the values are the solution's.
+            "Unfactored Concentrations": [
+                [cell.replace("cps", "mg/L") for cell in header],
+                [1, "KZ-CU-0011", None, "13/04/24 09:00:05 AM", "x.1", 12.5, 0.0031],
+            ],
         }
     )
     run = parse(data, filename="report.xlsx")
     # "Concentrations" is preferred over the first sheet with the same header.
     assert run.sheet == "Concentrations"
-    assert reading(run, "KZ-CU-0011", "Au").value == Decimal("0.0031")
+    gold = reading(run, "KZ-CU-0011", "Au")
+    assert (gold.value, gold.unit, gold.basis) == (Decimal("0.0031"), "mg/L", "solution")
 
 
 def test_winlab_reads_one_reading_per_line(winlab):

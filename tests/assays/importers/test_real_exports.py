@@ -66,12 +66,20 @@ def check_agilent_mercury(run: ParsedRun) -> None:
 
 
 def check_syngistix(run: ParsedRun) -> None:
-    assert (run.format, run.sheet) == ("perkinelmer_syngistix", "Concentrations")
+    # "Concentrations" was edited by hand for a test suite (its sample ids and some values no longer match
+    # "Unfactored Concentrations"), so the importer reads the factored sheet that agrees with it.
+    assert (run.format, run.sheet) == ("perkinelmer_syngistix", " Org Concentrations")
     # Both stacked blocks: the multi-element one and the rare-earth one.
     assert {"Cu", "Zn", "La", "Ce", "Lu"} <= analytes(run)
-    original = parse(
-        read("perkinelmer_syngistix_nexion350x_workbook__sheets_flattened.csv"), sheet=" Org Concentrations"
-    )
+    # The factored sheet's values, as contents of the solid: the CRMs and samples were prepared at ~199.4 mL/g.
+    silver = next(r for r in run.readings if r.sample_name == "Oreas 24b" and r.analyte == "Ag")
+    assert (silver.value, silver.unit, silver.basis) == (Decimal("1.50694863922671"), "mg/kg", "solid")
+    # Standards and blanks were not factored: they stay solution concentrations.
+    standard = next(r for r in run.readings if r.sample_name == "STD 500 PPb" and r.analyte == "Ag")
+    assert (standard.unit, standard.basis) == ("mg/L", "solution")
+    with pytest.raises(ImportRejected, match="DU-0001"):
+        parse(read("perkinelmer_syngistix_nexion350x_workbook__sheets_flattened.csv"), sheet="Concentrations")
+    original = run
     crms = {r.crm_name for r in original.readings if r.row_type is RowType.CRM}
     assert crms == {"OREAS 24b", "OREAS 45d", "OREAS 700", "OREAS 923", "OREAS 600", "AMIS0682", "AMIS0683"}
     assert {r.duplicate_of for r in original.readings if r.sample_name == "AMIS0682-01D"} == {"AMIS0682-01"}
