@@ -50,10 +50,11 @@ MAX_BYTES = 20 * 1024 * 1024
 # The most rows a file may have (all sheets together, empty rows included); the installation's limit is the
 # setting LIMS_IMPORT_MAX_ROWS, which the run-import service passes.
 MAX_ROWS = 100_000
-# The cells kept besides: CELLS_PER_ROW a row on average over the row limit, and never fewer than MIN_MAX_CELLS, so
-# that lowering the row limit cannot refuse a full batch table (500 samples x 60 analytes x 5 columns is 150,000).
-CELLS_PER_ROW = 20
-MIN_MAX_CELLS = 2_000_000
+# The most cells a file may have: CELLS_PER_ROW a row on average over the row limit (the generic layout has at most
+# 10 columns), never fewer than MIN_MAX_CELLS, so that a lower row limit still takes a full batch table (500
+# samples x 60 analytes x 5 columns is 150,000 cells). A kept cell costs up to 64 bytes, whatever its row.
+CELLS_PER_ROW = 12
+MIN_MAX_CELLS = 1_000_000
 # An .xlsx is a zip of XML: a small upload can inflate to gigabytes (a zip bomb). Real exports compress about
 # tenfold, so this bounds the inflated size well above any genuine workbook of MAX_BYTES.
 XLSX_MAX_INFLATION = 10
