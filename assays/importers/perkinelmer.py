@@ -119,9 +119,9 @@ def read_syngistix(table: Table, sheet: Sheet, run: RunBuilder) -> None:
         start = len(run.readings)
         run.add_cells(row, cells, channels, words=_SYNGISTIX_WORDS)
         if factor is not None:
-            note = _("per sample mass: the sheet applies a factor of %(factor)s (mL/g) to Unfactored Concentrations") % {
-                "factor": _shown(factor)
-            }
+            note = _(
+                "per sample mass: the sheet applies a factor of %(factor)s (mL/g) to Unfactored Concentrations"
+            ) % {"factor": _shown(factor)}
             for reading in run.readings[start:]:
                 reading.note = note
 

@@ -7,216 +7,331 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assays', '0002_reference_data'),
-        ('samples', '0004_alter_custodyevent_action'),
+        ("assays", "0002_reference_data"),
+        ("samples", "0004_alter_custodyevent_action"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReadingChoice',
+            name="ReadingChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chosen_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='chosen at')),
-                ('reason', models.TextField(verbose_name='reason')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chosen_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="chosen at")),
+                ("reason", models.TextField(verbose_name="reason")),
             ],
             options={
-                'verbose_name': 'reading choice',
-                'verbose_name_plural': 'reading choices',
+                "verbose_name": "reading choice",
+                "verbose_name_plural": "reading choices",
             },
         ),
         migrations.RemoveConstraint(
-            model_name='result',
-            name='result_status_valid',
+            model_name="result",
+            name="result_status_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='result',
-            name='result_decision_complete',
+            model_name="result",
+            name="result_decision_complete",
         ),
         migrations.RemoveConstraint(
-            model_name='run',
-            name='run_status_valid',
+            model_name="run",
+            name="run_status_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='run',
-            name='run_qc_status_valid',
+            model_name="run",
+            name="run_qc_status_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='run',
-            name='run_file_imported_once',
+            model_name="run",
+            name="run_file_imported_once",
         ),
         migrations.AddField(
-            model_name='method',
-            name='export_basis',
-            field=models.CharField(blank=True, choices=[('solution', 'Solution (per litre of digest)'), ('solid', 'Solid (per sample mass)')], help_text='Whether the lab exports solution concentrations or values already per sample mass. Checked against the evidence in every imported file; a file that shows the other basis is refused.', max_length=10, verbose_name='basis of the exported concentrations'),
+            model_name="method",
+            name="export_basis",
+            field=models.CharField(
+                blank=True,
+                choices=[("solution", "Solution (per litre of digest)"), ("solid", "Solid (per sample mass)")],
+                help_text="Whether the lab exports solution concentrations or values already per sample mass. Checked against the evidence in every imported file; a file that shows the other basis is refused.",
+                max_length=10,
+                verbose_name="basis of the exported concentrations",
+            ),
         ),
         migrations.AddField(
-            model_name='method',
-            name='export_unit',
-            field=models.CharField(blank=True, help_text='For instrument exports without a unit column (WinLab32 full export): the unit they report in.', max_length=8, verbose_name='unit of exports that state none'),
+            model_name="method",
+            name="export_unit",
+            field=models.CharField(
+                blank=True,
+                help_text="For instrument exports without a unit column (WinLab32 full export): the unit they report in.",
+                max_length=8,
+                verbose_name="unit of exports that state none",
+            ),
         ),
         migrations.AddField(
-            model_name='methodanalyte',
-            name='check_level',
-            field=models.CharField(blank=True, choices=[('low', 'Lower nominal (trace elements)'), ('high', 'Higher nominal (major elements)')], max_length=4, verbose_name='level in two-level check standards'),
+            model_name="methodanalyte",
+            name="check_level",
+            field=models.CharField(
+                blank=True,
+                choices=[("low", "Lower nominal (trace elements)"), ("high", "Higher nominal (major elements)")],
+                max_length=4,
+                verbose_name="level in two-level check standards",
+            ),
         ),
         migrations.AddField(
-            model_name='methodanalyte',
-            name='detection_limit',
-            field=models.DecimalField(blank=True, decimal_places=6, help_text='Used where the instrument prints a limit that rounds to zero (<0.000).', max_digits=14, null=True, verbose_name='detection limit'),
+            model_name="methodanalyte",
+            name="detection_limit",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=6,
+                help_text="Used where the instrument prints a limit that rounds to zero (<0.000).",
+                max_digits=14,
+                null=True,
+                verbose_name="detection limit",
+            ),
         ),
         migrations.AddField(
-            model_name='methodanalyte',
-            name='range_high',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=14, null=True, verbose_name='highest calibrated concentration'),
+            model_name="methodanalyte",
+            name="range_high",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=14, null=True, verbose_name="highest calibrated concentration"
+            ),
         ),
         migrations.AddField(
-            model_name='methodanalyte',
-            name='range_low',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=14, null=True, verbose_name='lowest calibrated concentration'),
+            model_name="methodanalyte",
+            name="range_low",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=14, null=True, verbose_name="lowest calibrated concentration"
+            ),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='basis',
-            field=models.CharField(blank=True, choices=[('solution', 'Solution (per litre of digest)'), ('solid', 'Solid (per sample mass)')], max_length=10, verbose_name='basis'),
+            model_name="reading",
+            name="basis",
+            field=models.CharField(
+                blank=True,
+                choices=[("solution", "Solution (per litre of digest)"), ("solid", "Solid (per sample mass)")],
+                max_length=10,
+                verbose_name="basis",
+            ),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='choice',
-            field=models.CharField(blank=True, max_length=200, verbose_name='why chosen or not'),
+            model_name="reading",
+            name="choice",
+            field=models.CharField(blank=True, max_length=200, verbose_name="why chosen or not"),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='chosen',
-            field=models.BooleanField(default=False, verbose_name='becomes the result'),
+            model_name="reading",
+            name="chosen",
+            field=models.BooleanField(default=False, verbose_name="becomes the result"),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='excluded',
-            field=models.BooleanField(default=False, verbose_name='marked do not use'),
+            model_name="reading",
+            name="excluded",
+            field=models.BooleanField(default=False, verbose_name="marked do not use"),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='note',
-            field=models.CharField(blank=True, max_length=200, verbose_name='note'),
+            model_name="reading",
+            name="note",
+            field=models.CharField(blank=True, max_length=200, verbose_name="note"),
         ),
         migrations.AddField(
-            model_name='result',
-            name='flags',
-            field=models.JSONField(blank=True, default=list, verbose_name='flags for the reviewer'),
+            model_name="result",
+            name="flags",
+            field=models.JSONField(blank=True, default=list, verbose_name="flags for the reviewer"),
         ),
         migrations.AddField(
-            model_name='run',
-            name='problems',
-            field=models.JSONField(blank=True, default=list, verbose_name='problems'),
+            model_name="run",
+            name="problems",
+            field=models.JSONField(blank=True, default=list, verbose_name="problems"),
         ),
         migrations.AddField(
-            model_name='run',
-            name='requested_format',
-            field=models.CharField(blank=True, max_length=40, verbose_name='format asked for'),
+            model_name="run",
+            name="requested_format",
+            field=models.CharField(blank=True, max_length=40, verbose_name="format asked for"),
         ),
         migrations.AddField(
-            model_name='run',
-            name='withdraw_reason',
-            field=models.TextField(blank=True, verbose_name='withdrawal reason'),
+            model_name="run",
+            name="withdraw_reason",
+            field=models.TextField(blank=True, verbose_name="withdrawal reason"),
         ),
         migrations.AddField(
-            model_name='run',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at'),
+            model_name="run",
+            name="withdrawn_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at"),
         ),
         migrations.AddField(
-            model_name='run',
-            name='withdrawn_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="run",
+            name="withdrawn_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='methodanalyte',
-            name='blank_unit',
-            field=models.CharField(default='ug/L', max_length=8, verbose_name='unit of limits and range'),
+            model_name="methodanalyte",
+            name="blank_unit",
+            field=models.CharField(default="ug/L", max_length=8, verbose_name="unit of limits and range"),
         ),
         migrations.AlterField(
-            model_name='result',
-            name='status',
-            field=models.CharField(choices=[('entered', 'Entered'), ('approved', 'Approved'), ('rejected', 'Rejected (retest)'), ('withdrawn', 'Withdrawn with its run')], default='entered', max_length=10, verbose_name='status'),
+            model_name="result",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("entered", "Entered"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected (retest)"),
+                    ("withdrawn", "Withdrawn with its run"),
+                ],
+                default="entered",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='resultevent',
-            name='action',
-            field=models.CharField(choices=[('enter', 'Entered'), ('approve', 'Approved'), ('reject', 'Rejected, retest requested'), ('dry_basis', 'Dry basis computed'), ('withdraw', 'Withdrawn with its run')], max_length=12, verbose_name='action'),
+            model_name="resultevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("enter", "Entered"),
+                    ("approve", "Approved"),
+                    ("reject", "Rejected, retest requested"),
+                    ("dry_basis", "Dry basis computed"),
+                    ("withdraw", "Withdrawn with its run"),
+                ],
+                max_length=12,
+                verbose_name="action",
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='format',
-            field=models.CharField(blank=True, max_length=40, verbose_name='format'),
+            model_name="run",
+            name="format",
+            field=models.CharField(blank=True, max_length=40, verbose_name="format"),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='qc_status',
-            field=models.CharField(choices=[('pending', 'QC pending'), ('passed', 'QC passed'), ('failed', 'QC failed'), ('overridden', 'QC failed, overridden')], max_length=12, verbose_name='QC'),
+            model_name="run",
+            name="qc_status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "QC pending"),
+                    ("passed", "QC passed"),
+                    ("failed", "QC failed"),
+                    ("overridden", "QC failed, overridden"),
+                ],
+                max_length=12,
+                verbose_name="QC",
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Importing'), ('refused', 'Refused'), ('preview', 'Preview'), ('accepted', 'Accepted'), ('discarded', 'Discarded'), ('withdrawn', 'Withdrawn')], default='preview', max_length=12, verbose_name='status'),
+            model_name="run",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Importing"),
+                    ("refused", "Refused"),
+                    ("preview", "Preview"),
+                    ("accepted", "Accepted"),
+                    ("discarded", "Discarded"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                default="preview",
+                max_length=12,
+                verbose_name="status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['entered', 'approved', 'rejected', 'withdrawn'])), name='result_status_valid'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["entered", "approved", "rejected", "withdrawn"])),
+                name="result_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decided_by__isnull', True), ('status__in', ['entered', 'withdrawn'])), models.Q(models.Q(('status__in', ['entered', 'withdrawn']), _negated=True), ('decided_by__isnull', False)), _connector='OR'), name='result_decision_complete'),
+            model_name="result",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decided_by__isnull", True), ("status__in", ["entered", "withdrawn"])),
+                    models.Q(
+                        models.Q(("status__in", ["entered", "withdrawn"]), _negated=True), ("decided_by__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="result_decision_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='run',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'refused', 'preview', 'accepted', 'discarded', 'withdrawn'])), name='run_status_valid'),
+            model_name="run",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["queued", "refused", "preview", "accepted", "discarded", "withdrawn"])
+                ),
+                name="run_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='run',
-            constraint=models.CheckConstraint(condition=models.Q(('qc_status__in', ['pending', 'passed', 'failed', 'overridden'])), name='run_qc_status_valid'),
+            model_name="run",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("qc_status__in", ["pending", "passed", "failed", "overridden"])),
+                name="run_qc_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='run',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['refused', 'discarded', 'withdrawn']), _negated=True), fields=('sha256',), name='run_file_imported_once'),
+            model_name="run",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["refused", "discarded", "withdrawn"]), _negated=True),
+                fields=("sha256",),
+                name="run_file_imported_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='run',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'withdrawn'), _negated=True), models.Q(('withdraw_reason', ''), _negated=True), _connector='OR'), name='run_withdraw_has_reason'),
+            model_name="run",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "withdrawn"), _negated=True),
+                    models.Q(("withdraw_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="run_withdraw_has_reason",
+            ),
         ),
         migrations.AddField(
-            model_name='readingchoice',
-            name='analyte',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assays.analyte'),
+            model_name="readingchoice",
+            name="analyte",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="assays.analyte"),
         ),
         migrations.AddField(
-            model_name='readingchoice',
-            name='chosen_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="readingchoice",
+            name="chosen_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='readingchoice',
-            name='reading',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assays.reading'),
+            model_name="readingchoice",
+            name="reading",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="assays.reading"),
         ),
         migrations.AddField(
-            model_name='readingchoice',
-            name='run',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='assays.run'),
+            model_name="readingchoice",
+            name="run",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="choices", to="assays.run"
+            ),
         ),
         migrations.AddField(
-            model_name='readingchoice',
-            name='sample',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='samples.sample'),
+            model_name="readingchoice",
+            name="sample",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="samples.sample"),
         ),
         migrations.AddConstraint(
-            model_name='readingchoice',
-            constraint=models.UniqueConstraint(fields=('run', 'sample', 'analyte'), name='reading_choice_unique'),
+            model_name="readingchoice",
+            constraint=models.UniqueConstraint(fields=("run", "sample", "analyte"), name="reading_choice_unique"),
         ),
         migrations.AddConstraint(
-            model_name='readingchoice',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='reading_choice_has_reason'),
+            model_name="readingchoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="reading_choice_has_reason"
+            ),
         ),
     ]
