@@ -10,6 +10,7 @@ from assays.models import (
     PanelEntry,
     QCCheck,
     Reading,
+    ReadingChoice,
     ReferenceMaterial,
     Result,
     ResultEvent,
@@ -33,7 +34,7 @@ class MethodAnalyteInline(admin.TabularInline):
 
 @admin.register(Method)
 class MethodAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "technique", "standard", "imported", "active"]
+    list_display = ["name", "code", "technique", "standard", "imported", "export_basis", "active"]
     list_filter = ["technique", "imported", "active"]
     inlines = [MethodAnalyteInline]
 
@@ -92,9 +93,20 @@ class RunAdmin(ReadOnlyAdmin):
 
 @admin.register(Reading)
 class ReadingAdmin(ReadOnlyAdmin):
-    list_display = ["run", "row", "sample_name", "row_type", "analyte", "qualifier", "value", "unit"]
-    list_filter = ["row_type", "qualifier"]
+    list_display = [
+        "run", "row", "sample_name", "row_type", "analyte", "qualifier", "value", "unit", "basis", "dilution_factor",
+        "chosen",
+    ]  # fmt: skip
+    list_filter = ["row_type", "qualifier", "basis", "chosen", "excluded"]
     search_fields = ["sample_name"]
+
+
+@admin.register(ReadingChoice)
+class ReadingChoiceAdmin(ReadOnlyAdmin):
+    """Technicians' decisions on readings the selection rule could not choose (assays.selection)."""
+
+    list_display = ["run", "sample", "analyte", "reading", "chosen_by", "chosen_at", "reason"]
+    search_fields = ["sample__code", "reason"]
 
 
 class ResultEventInline(admin.TabularInline):

@@ -59,7 +59,7 @@ class AnalyteSerializer(serializers.ModelSerializer):
 class MethodSerializer(serializers.ModelSerializer):
     class Meta:
         model = Method
-        fields = ["id", "code", "name", "technique", "standard", "imported", "active"]
+        fields = ["id", "code", "name", "technique", "standard", "imported", "export_basis", "export_unit", "active"]
 
 
 class MethodAnalyteSerializer(serializers.ModelSerializer):
@@ -68,7 +68,10 @@ class MethodAnalyteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MethodAnalyte
-        fields = ["id", "method", "analyte", "blank_limit", "blank_unit", "rel_uncertainty_pct"]
+        fields = [
+            "id", "method", "analyte", "blank_limit", "blank_unit", "detection_limit", "range_low", "range_high",
+            "check_level", "rel_uncertainty_pct",
+        ]  # fmt: skip
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
