@@ -314,9 +314,9 @@ class _Limits:
     def too_many_rows(self) -> ImportRejected:
         return reject(
             _(
-                "The file has more than %(limit)d rows (reading stopped at row %(rows)d; empty rows and every sheet "
-                "count); at most %(limit)d rows are imported at once. Split the batch into files of at most "
-                "%(limit)d rows, or ask the operator to raise LIMS_IMPORT_MAX_ROWS."
+                "The file has at least %(rows)d rows (empty rows and every sheet count; reading stopped there); the "
+                "limit is %(limit)d rows. Split the batch into files of at most %(limit)d rows, or ask the operator "
+                "to raise LIMS_IMPORT_MAX_ROWS."
             )
             % {"limit": self.max_rows, "rows": self.rows}
         )
@@ -324,8 +324,8 @@ class _Limits:
     def too_many_cells(self) -> ImportRejected:
         return reject(
             _(
-                "The file has more than %(limit)d cells (reading stopped at %(cells)d); at most %(limit)d cells are "
-                "imported at once, %(per_row)d a row on average. Split the batch into smaller files, or ask the "
+                "The file has at least %(cells)d cells (reading stopped there); the limit is %(limit)d cells, "
+                "%(per_row)d a row on average over the row limit. Split the batch into smaller files, or ask the "
                 "operator to raise LIMS_IMPORT_MAX_ROWS."
             )
             % {"limit": self.max_cells, "cells": self.cells, "per_row": CELLS_PER_ROW}
@@ -439,8 +439,8 @@ def _read_delimited(data: bytes, encoding: str, limits: _Limits) -> Table:
     except _RecordTooLong:
         raise reject(
             _(
-                "The row runs on for more than %(limit)d characters: a quote that is never closed does that. "
-                "Close the quote, or export the run again."
+                "The row is longer than %(limit)d characters: no instrument writes such a row (a quote that is "
+                "never closed can make one). Check the file, or export the run again."
             )
             % {"limit": _MAX_RECORD},
             row=number + 1,

@@ -355,3 +355,28 @@ def test_the_dry_run_prints_every_reading_with_the_chosen_one(tmp_path, db, samp
         "detection_limit": None,
     }
     assert body["format"] == "agilent_masshunter" and body["undecided"] == 0
+
+
+# Two-level check standards ----------------------------------------------------------------------
+
+
+def test_a_two_level_ccv_is_checked_against_each_analytes_level(technician, instrument, icpms, sample):
+    # La is a trace element (20 ppb level), Zn a major one (1000 ppb level); Ce has no level set.
+    MethodAnalyte.objects.filter(method=icpms, analyte__symbol="La").update(check_level="low")
+    MethodAnalyte.objects.filter(method=icpms, analyte__symbol="Zn").update(check_level="high")
+    rows = [
+        "CalBlank,La,,ug/L,<,0.01,cal_blank",
+        "CalBlank,Zn,,ug/L,<,0.01,cal_blank",
+        "CalBlank,Ce,,ug/L,<,0.01,cal_blank",
+        "CCV 20 ppb / 1000 ppb,La,20.5,ug/L,,,ccv",
+        "CCV 20 ppb / 1000 ppb,Zn,1012,ug/L,,,ccv",
+        "CCV 20 ppb / 1000 ppb,Ce,20.1,ug/L,,,ccv",
+        f"{sample.code},La,100,ug/L,,,sample",
+    ]
+    run = import_run(technician, instrument, icpms, csv_file(*rows))
+    checks = {c.analyte.symbol: c for c in run.qc_checks.filter(kind="ccv_recovery")}
+    # Each against its own nominal: 20.5/20 and 1012/1000 both within 10 %.
+    assert checks["La"].passed and checks["La"].figures["expected"] == "20"
+    assert checks["Zn"].passed and checks["Zn"].figures["expected"] == "1000"
+    # Without a level the check cannot be made, so it fails and says what to set: never a guess.
+    assert not checks["Ce"].passed
