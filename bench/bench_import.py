@@ -152,12 +152,21 @@ def make_samples(technician):
 
 def floor(data: bytes, run) -> float:
     """The csv module and one bulk insert of as many rows into the readings table, through the same
-    insert path the import uses (COPY on PostgreSQL), so the ratio measures everything the import
-    adds: vendor parsing, censored values, classification, checks, sample matching and QC."""
+    insert path and columns the import uses (COPY on PostgreSQL), so the ratio measures everything the
+    import adds: vendor parsing, censored values, classification, checks, sample matching and QC."""
     from assays.models import Analyte, Reading
+    from assays.services import READING_COLUMNS
     from lims.lib.bulk import bulk_insert
 
-    analyte_id = Analyte.objects.get(symbol="Cu").pk
+    def default(column: str):
+        field = Reading._meta.get_field(column.removesuffix("_id"))
+        return None if field.null else field.get_default()
+
+    template = {column: default(column) for column in READING_COLUMNS}
+    template.update(run_id=run.pk, row=0, row_type="sample", analyte_id=Analyte.objects.get(symbol="Cu").pk)
+    template.update(unit="ppb", basis="solution")
+    before, after = list(READING_COLUMNS).index("value"), list(template.values())
+    head, tail = tuple(after[:before]), tuple(after[before + 1 :])
     started = time.perf_counter()
     rows = csv.reader(io.StringIO(data.decode()))
     next(rows), next(rows)
@@ -165,25 +174,7 @@ def floor(data: bytes, run) -> float:
     for cells in rows:
         for cell in cells[8::2]:
             values.append(Decimal(cell) if cell[0] != "<" else None)
-    bulk_insert(
-        Reading,
-        (
-            "run_id",
-            "row",
-            "column",
-            "sample_name",
-            "row_type",
-            "duplicate_of",
-            "analyte_id",
-            "isotope",
-            "mode",
-            "value",
-            "qualifier",
-            "unit",
-            "rejected",
-        ),
-        ((run.pk, 0, "", "", "sample", "", analyte_id, "", "", v, "", "ppb", False) for v in values),
-    )
+    bulk_insert(Reading, READING_COLUMNS, ((*head, value, *tail) for value in values))
     elapsed = time.perf_counter() - started
     Reading.objects.filter(run=run, column="").delete()
     return elapsed

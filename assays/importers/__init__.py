@@ -102,7 +102,8 @@ def parse(
     default_unit: str | None = None,
 ) -> ParsedRun:
     """Every reading of the export, or ImportRejected with every problem found (row and column each).
-    `default_unit` is the unit the method states for exports without a unit column ("" is none)."""
+    `default_unit` is the unit the method states for exports without a unit column ("" is none). A file over
+    `max_bytes` or `max_rows` (MAX_BYTES, MAX_ROWS when None) is refused as soon as reading gets there."""
     table = read_table(
         data, filename=filename, max_bytes=MAX_BYTES if max_bytes is None else max_bytes, max_rows=max_rows
     )

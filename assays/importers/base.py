@@ -9,6 +9,17 @@ Decisions that hold for every format (the vendor modules document their own):
 
 - Row numbers are 1-based records of the file as a spreadsheet shows it: the line number of a CSV when no cell
   holds a line break, the row number in Excel always (a quoted cell with a line break stays in one row).
+- Reading is bounded, so a worker's memory follows the limits and not the file. A file over `max_bytes` is refused
+  before it is read. Rows are counted as they are read (every sheet, empty rows included) and so are the cells
+  kept: past `max_rows` rows (the setting LIMS_IMPORT_MAX_ROWS) or max(CELLS_PER_ROW x `max_rows`, MIN_MAX_CELLS)
+  cells, reading stops and the file is refused at once, with one problem giving the limit and what to do; the rest
+  is never looked at. A CSV is decoded and split as it is read, over the upload's bytes (never a second copy of
+  the text); a workbook's sheets are read from the zip as a stream of XML, a row at a time, whatever dimension
+  they state. What is held is `Sheet.rows`, a list the vendor readers index: only rows with a non-empty cell,
+  without their trailing empty cells, at most about 140 bytes a row and 64 a cell (each cell's text is an object
+  of its own). At the default limits that is under 100 MB however the file is made; a 100,000-line generic CSV
+  takes 67 MB. A workbook adds openpyxl's shared strings and styles, read whole but bounded by the inflation
+  limit. The readings made from the rows come on top: bench/bench_import_memory.py measures whole parses.
 - A value cell that is empty in a measured analyte's column becomes a reading with qualifier NA and no value:
   the run states that this result is missing, and dropping it would hide a gap in the panel. Lines that are
   entirely empty are skipped.
@@ -37,11 +48,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
+from typing import IO
 
-import openpyxl
 from django.utils.translation import gettext as _
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
@@ -477,11 +489,21 @@ def _read_workbook(data: bytes, *, max_bytes: int, limits: _Limits) -> Table:
         with warnings.catch_warnings():
             # openpyxl warns about Excel extensions it drops (data validation lists); they carry no data.
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            # openpyxl's load_workbook(read_only=True) without its last steps: it also walks every sheet that
+            # states no dimension, to the end, before a row is asked for. Styles are read for the date formats.
+            reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                sheets = [_read_worksheet(workbook, worksheet, limits) for worksheet in workbook.worksheets]
+                reader.read_manifest()
+                reader.read_strings()
+                reader.read_workbook()
+                apply_stylesheet(reader.archive, reader.wb)
+                sheets = []
+                for sheet, relation in reader.parser.find_sheets():
+                    if relation.target in reader.valid_files and "chartsheet" not in relation.Type:
+                        with reader.archive.open(relation.target) as source:
+                            sheets.append(_read_worksheet(source, sheet.name, reader, limits))
             finally:
-                workbook.close()
+                reader.archive.close()
     except ImportRejected:
         raise
     # A malformed workbook can fail anywhere inside openpyxl and lxml, with any exception type; every one of
@@ -496,7 +518,7 @@ _ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
 _CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
 
 
-def _read_worksheet(workbook: openpyxl.Workbook, worksheet: ReadOnlyWorksheet, limits: _Limits) -> Sheet:
+def _read_worksheet(source: IO[bytes], title: str, reader: ExcelReader, limits: _Limits) -> Sheet:
     """The rows of a worksheet, streamed from the zip. The sheet's XML is walked here rather than through
     openpyxl's row iterator, which pads every row to the sheet's stated dimension (A1:XFD1048576 makes each row
     16,384 cells and fills a million rows); each cell is still read by openpyxl (shared strings, dates by their
@@ -505,60 +527,59 @@ def _read_worksheet(workbook: openpyxl.Workbook, worksheet: ReadOnlyWorksheet, l
     # openpyxl's own read-only iterator makes its parser the same way; requirements.txt pins openpyxl.
     parser = WorkSheetParser(
         None,
-        worksheet._shared_strings,
+        reader.shared_strings,
         data_only=False,
-        epoch=workbook.epoch,
-        date_formats=workbook._date_formats,
-        timedelta_formats=workbook._timedelta_formats,
+        epoch=reader.wb.epoch,
+        date_formats=reader.wb._date_formats,
+        timedelta_formats=reader.wb._timedelta_formats,
     )
     rows: list[tuple[int, list[str]]] = []
     number = last = width = seen = 0
     found: list[tuple[int, str]] = []  # (column, text) of the row's non-empty cells
-    with worksheet._get_source() as source:
-        # "end" events only: an element is complete, its children included, when it is handed over.
-        for _event, element in iterparse(source):
-            tag = element.tag
-            if tag == _CELL_TAG:
-                seen += 1
-                if seen > _XLSX_COLUMNS:
-                    raise reject(
-                        _(
-                            "A row of sheet “%(sheet)s” after row %(row)d holds more than %(limit)d cells, more than "
-                            "a spreadsheet row can. Export the run again from the instrument."
-                        )
-                        % {"row": number, "sheet": worksheet.title, "limit": _XLSX_COLUMNS},
+    # "end" events only: an element is complete, its children included, when it is handed over.
+    for _event, element in iterparse(source):
+        tag = element.tag
+        if tag == _CELL_TAG:
+            seen += 1
+            if seen > _XLSX_COLUMNS:
+                raise reject(
+                    _(
+                        "A row of sheet “%(sheet)s” after row %(row)d holds more than %(limit)d cells, more than "
+                        "a spreadsheet row can. Export the run again from the instrument."
                     )
-                cell = parser.parse_cell(element)
-                value = cell["value"]
-                if value is not None and value != "":
-                    text = _cell_text(value)
-                    if text:
-                        column = cell["column"]
-                        found.append((column, text))
-                        width = max(width, column)
-                element.clear()
-            elif tag == _ROW_TAG:
-                number = _row_number(element.get("r"), number)
-                limits.rows += 1
-                if limits.rows > limits.max_rows:
-                    raise limits.too_many_rows()
-                # A row number that goes back is a damaged sheet; openpyxl drops such rows too.
-                if found and number > last:
-                    limits.cells += width
-                    if limits.cells > limits.max_cells:
-                        raise limits.too_many_cells()
-                    cells = [""] * width
-                    for column, text in found:
-                        cells[column - 1] = text
-                    rows.append((number, cells))
-                last = max(last, number)
-                found, width, seen = [], 0, 0
-                parser.col_counter = 0  # cells that state no column count from the row's start
-                # The emptied element stays in the tree (some 80 bytes); the row limit bounds how many do.
-                element.clear()
-            elif tag == _SHEET_DATA_TAG:
-                break
-    return Sheet(worksheet.title, rows)
+                    % {"row": number, "sheet": title, "limit": _XLSX_COLUMNS},
+                )
+            cell = parser.parse_cell(element)
+            value = cell["value"]
+            if value is not None and value != "":
+                text = _cell_text(value)
+                if text:
+                    column = cell["column"]
+                    found.append((column, text))
+                    width = max(width, column)
+            element.clear()
+        elif tag == _ROW_TAG:
+            number = _row_number(element.get("r"), number)
+            limits.rows += 1
+            if limits.rows > limits.max_rows:
+                raise limits.too_many_rows()
+            # A row number that goes back is a damaged sheet; openpyxl drops such rows too.
+            if found and number > last:
+                limits.cells += width
+                if limits.cells > limits.max_cells:
+                    raise limits.too_many_cells()
+                cells = [""] * width
+                for column, text in found:
+                    cells[column - 1] = text
+                rows.append((number, cells))
+            last = max(last, number)
+            found, width, seen = [], 0, 0
+            parser.col_counter = 0  # cells that state no column count from the row's start
+            # The emptied element stays in the tree (some 80 bytes); the row limit bounds how many do.
+            element.clear()
+        elif tag == _SHEET_DATA_TAG:
+            break
+    return Sheet(title, rows)
 
 
 def _row_number(text: str | None, previous: int) -> int:
