@@ -248,8 +248,9 @@ def _rounded_limits(parsed, method: Method | None) -> list:
     (scaled by the row's dilution, since the instrument's figures are dilution-corrected), and the
     reading says so. Without one, a sample's reading refuses the file (a certificate must never
     print "< 0"); a QC row keeps what the print proves, that the limit is below half the last
-    printed digit (<0.000 means below 0.0005), which is what its blank check then uses."""
-    limits = {}
+    printed digit (<0.000 means below 0.0005), which is what its blank check then uses; so does an
+    analyte the method reports on no panel, since it becomes no result."""
+    limits, reported = {}, set()
     if method is not None:
         limits = {
             p.analyte.symbol: p
@@ -257,7 +258,9 @@ def _rounded_limits(parsed, method: Method | None) -> list:
                 "analyte"
             )
         }
-    problems = []
+        reported = set(PanelEntry.objects.filter(method=method).values_list("analyte__symbol", flat=True))
+    problems: dict[str, importers.Problem] = {}
+    counts: dict[str, int] = defaultdict(int)
     for r in parsed.readings:
         if r.qualifier != importers.Qualifier.BELOW_DL or r.detection_limit is None or r.detection_limit != 0:
             continue
@@ -277,7 +280,8 @@ def _rounded_limits(parsed, method: Method | None) -> list:
                 "limit": f"{perf.detection_limit.normalize():f}",
                 "unit": perf.blank_unit,
             } + (_(" (× dilution %(dilution)s)") % {"dilution": f"{dilution.normalize():f}"} if dilution != 1 else "")
-        elif r.row_type not in _SOLID_TYPES:
+        elif r.row_type not in _SOLID_TYPES or (method is not None and r.analyte not in reported):
+            # A QC row, or an analyte this method reports on no panel: it becomes no result.
             places = -r.detection_limit.as_tuple().exponent
             r.detection_limit = Decimal(5).scaleb(-places - 1)
             r.note = _("the instrument printed %(raw)s: the limit is below %(bound)s") % {
@@ -288,18 +292,26 @@ def _rounded_limits(parsed, method: Method | None) -> list:
             r.detection_limit = None
             r.note = _("the instrument printed %(raw)s: the method's detection limit will apply") % {"raw": raw}
         else:
-            problems.append(
-                importers.Problem(
-                    r.row,
-                    r.column,
-                    _(
-                        "“%(raw)s” is a detection limit rounded to zero. Enter the detection limit of %(analyte)s for "
-                        "method %(method)s in the reference data, or export the run with more decimals."
-                    )
-                    % {"raw": raw, "analyte": r.analyte, "method": method.code},
-                )
+            counts[r.column] += 1
+            problems.setdefault(r.column, importers.Problem(r.row, r.column, ""))
+    # One problem per column, at its first row, with how many rows share it.
+    return [
+        importers.Problem(
+            first.row,
+            column,
+            _(
+                "“<0.000” is a detection limit rounded to zero (%(count)d rows of this column from this one). Enter "
+                "the detection limit of %(analyte)s for method %(method)s in the reference data, or export the run "
+                "with more decimals."
             )
-    return problems
+            % {"count": counts[column], "analyte": _analyte_of(parsed, column), "method": method.code},
+        )
+        for column, first in problems.items()
+    ]
+
+
+def _analyte_of(parsed, column: str) -> str:
+    return next(r.analyte for r in parsed.readings if r.column == column)
 
 
 def _zero_notes(parsed) -> None:

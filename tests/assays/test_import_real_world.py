@@ -116,12 +116,14 @@ def test_a_limit_printed_as_zero_takes_the_methods_limit(technician, instrument,
 
 
 def test_a_limit_printed_as_zero_without_a_method_limit_is_refused(technician, instrument, icpms, sample):
-    data = masshunter(f"Sample,{sample.code},10,12.0,<0.000")
+    MethodAnalyte.objects.filter(method=icpms, analyte__symbol="Ce").update(detection_limit=None)
+    data = masshunter(f"Sample,{sample.code},10,12.0,<0.000", f"Sample,{sample.code},100,13.0,<0.000")
     with pytest.raises(ApplicationError) as refused:
         import_run(technician, instrument, icpms, data, filename="zero-limit.csv")
     (problem,) = refused.value.extra["problems"]
     assert (problem["row"], problem["column"]) == (5, "140 Ce [ He ] Conc. [ ppb ]")
-    assert "rounded to zero" in problem["message"] and "icpms-4acid" in problem["message"]
+    # One problem for the column, saying how many rows share it.
+    assert "rounded to zero (2 rows" in problem["message"] and "icpms-4acid" in problem["message"]
     assert not Run.objects.exists()
 
 
