@@ -106,9 +106,28 @@ def choose(
         groups[candidate.sample.upper(), candidate.analyte].append(candidate)
     why: dict[object, str] = {}
     chosen: dict[object, bool] = {}
+    alone = Alone()
     for group in groups.values():
-        _choose_group(group, ranges, convert, why, chosen)
+        if len(group) == 1:
+            (candidate,) = group
+            why[candidate.key] = alone.why(candidate.value, candidate.qualifier)
+            chosen[candidate.key] = True
+        else:
+            _choose_group(group, ranges, convert, why, chosen)
     return why, chosen
+
+
+class Alone:
+    """The verdict on the only reading of a sample and analyte: it is the result whatever it says. Most
+    groups of a batch are such, so the texts are translated once, not once a reading."""
+
+    def __init__(self):
+        self.only = f"{CHOSEN}: " + _("the only reading")
+        self.not_measured = f"{CHOSEN}: " + _("not measured")
+
+    def why(self, value: Decimal | None, qualifier: str) -> str:
+        empty = qualifier == "NA" or (qualifier == "" and value is None)
+        return self.not_measured if empty else self.only
 
 
 def _choose_group(group: Sequence[Candidate], ranges, convert, why: dict, chosen: dict) -> None:
