@@ -22,6 +22,7 @@ Decisions a lab auditor will look for:
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -485,11 +486,11 @@ class QCRow(NamedTuple):
     acquired_at: datetime | None
 
 
-def _reading_records(run, prepared: Prepared, *, analytes, crms, samples) -> tuple[list[tuple], list[QCRow]]:
-    """The rows to insert for the run's readings (tuples in READING_COLUMNS order: a large run is
-    written with one COPY, not 30,000 model instances) and the QC rows among them: every reading
-    that is not a sample's, and the sample readings a duplicate repeats. Rows marked do not use
-    feed no QC."""
+def _reading_records(run, prepared: Prepared, *, analytes, crms, samples, qc_rows: list) -> Iterator[tuple]:
+    """The rows to insert for the run's readings, one at a time (tuples in READING_COLUMNS order: a
+    large run is written with one COPY, not 30,000 model instances, and never held twice in memory),
+    collecting in `qc_rows` those the QC checks need: every reading that is not a sample's, and the
+    sample readings a duplicate repeats. Rows marked do not use feed no QC."""
     parsed = prepared.parsed
     chosen, why = prepared.chosen, prepared.why
     tz = timezone.get_current_timezone()
@@ -501,7 +502,6 @@ def _reading_records(run, prepared: Prepared, *, analytes, crms, samples) -> tup
     # Enum members' .value is a property: a dict lookup is cheaper over 30,000 readings.
     type_text = {member: member.value for member in importers.RowType}
     qualifier_text = {member: member.value for member in importers.Qualifier}
-    records, qc_rows = [], []
     run_id = run.pk
     last_row, sample_id, key = None, None, None
     for index, r in enumerate(parsed.readings):
@@ -521,13 +521,11 @@ def _reading_records(run, prepared: Prepared, *, analytes, crms, samples) -> tup
         at = r.acquired_at
         if at is not None:
             at = moments.get(at) or moments.setdefault(at, timezone.make_aware(at, tz))
-        records.append(
-            (
-                run_id, r.row, r.column[:120], r.sample_name[:120], row_type, sample_id, crm.pk if crm else None,
-                r.duplicate_of[:120], analyte_id, r.isotope[:20], r.mode[:30], r.value, qualifier,
-                r.detection_limit, r.unit, r.dilution_factor, at, r.rejected, r.basis, r.excluded, r.note[:200],
-                chosen.get(index, False), why.get(index, "")[:200],
-            )
+        yield (
+            run_id, r.row, r.column[:120], r.sample_name[:120], row_type, sample_id, crm.pk if crm else None,
+            r.duplicate_of[:120], analyte_id, r.isotope[:20], r.mode[:30], r.value, qualifier,
+            r.detection_limit, r.unit, r.dilution_factor, at, r.rejected, r.basis, r.excluded, r.note[:200],
+            chosen.get(index, False), why.get(index, "")[:200],
         )  # fmt: skip
         if not r.excluded and (key is None or key in duplicated):
             qc_rows.append(
@@ -536,7 +534,6 @@ def _reading_records(run, prepared: Prepared, *, analytes, crms, samples) -> tup
                     r.detection_limit, r.sample_name[:120], r.duplicate_of, crm, at,
                 )
             )  # fmt: skip
-    return records, qc_rows
 
 
 def _file_problems(prepared: Prepared, analytes: dict[str, Analyte], run_fields: dict) -> list:
@@ -587,7 +584,8 @@ def _fill_run(run: Run, prepared: Prepared, *, actor) -> Run:
     if problems:
         raise _reject_file(problems)
     samples, unmatched = _match_samples(prepared.parsed, analytes)
-    records, qc_rows = _reading_records(run, prepared, analytes=analytes, crms=crm_names(), samples=samples)
+    qc_rows: list[QCRow] = []
+    records = _reading_records(run, prepared, analytes=analytes, crms=crm_names(), samples=samples, qc_rows=qc_rows)
     bulk_insert(Reading, READING_COLUMNS, records)
     checks = _qc_checks(run, qc_rows, samples.values())
     QCCheck.objects.bulk_create(checks)
@@ -602,7 +600,12 @@ def _fill_run(run: Run, prepared: Prepared, *, actor) -> Run:
         actor=actor,
         action="run.import",
         obj=run,
-        data={"filename": run.filename, "sha256": run.sha256, "readings": len(records), "qc": run.qc_status},
+        data={
+            "filename": run.filename,
+            "sha256": run.sha256,
+            "readings": len(prepared.parsed.readings),
+            "qc": run.qc_status,
+        },
     )
     return run
 
