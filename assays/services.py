@@ -23,6 +23,7 @@ Decisions a lab auditor will look for:
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -630,16 +631,22 @@ def _check_import_request(*, actor, instrument: Instrument, method: Method, prep
             raise ApplicationError(_("Enter a positive number."), field=name)
 
 
-def _store_file(*, data: bytes, filename: str) -> tuple[str, str]:
-    """(SHA-256, stored name) of an upload not imported yet. Written before any transaction: no
-    file I/O while rows are locked; the caller removes it if its transaction fails."""
+@contextmanager
+def _stored_upload(*, data: bytes, filename: str) -> Iterator[tuple[str, str]]:
+    """(SHA-256, stored name) of an upload not imported yet, for the block that records its run. The
+    file is written before any transaction (no file I/O while rows are locked) and removed when the
+    block fails, so a refusal leaves no orphan file."""
     sha256 = hashlib.sha256(data).hexdigest()
     if Run.objects.filter(sha256=sha256).exclude(status__in=Run.RELEASED).exists():
         raise Conflict(_("This file has been imported already."), field="file")
     name = default_storage.save(
         f"runs/{timezone.localdate():%Y/%m}/{sha256[:16]}-{(filename or 'upload')[-120:]}", ContentFile(data)
     )
-    return sha256, name
+    try:
+        yield sha256, name
+    except BaseException:
+        default_storage.delete(name)
+        raise
 
 
 def _new_run(
@@ -698,18 +705,13 @@ def _import_checked(
     *, actor, data, filename, instrument, method, format, prep_mass_g, prep_volume_ml, ccv_nominal
 ) -> Run:
     prepared = _prepare(data=data, filename=filename, format=format, method=method, instrument=instrument)
-    sha256, stored_name = _store_file(data=data, filename=filename)
-    try:
-        with transaction.atomic():
-            run = _new_run(
-                actor=actor, instrument=instrument, method=method, filename=filename, sha256=sha256,
-                stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
-                ccv_nominal=ccv_nominal,
-            )  # fmt: skip
-            return _fill_run(run, prepared, actor=actor)
-    except BaseException:
-        default_storage.delete(stored_name)
-        raise
+    with _stored_upload(data=data, filename=filename) as (sha256, stored_name), transaction.atomic():
+        run = _new_run(
+            actor=actor, instrument=instrument, method=method, filename=filename, sha256=sha256,
+            stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
+            ccv_nominal=ccv_nominal,
+        )  # fmt: skip
+        return _fill_run(run, prepared, actor=actor)
 
 
 def run_upload(
@@ -736,19 +738,14 @@ def run_upload(
             % {"format": format, "formats": ", ".join(importers.FORMATS)},
             field="format",
         )
-    sha256, stored_name = _store_file(data=data, filename=filename)
-    try:
-        with transaction.atomic():
-            run = _new_run(
-                actor=actor, instrument=instrument, method=method, filename=filename, sha256=sha256,
-                stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
-                ccv_nominal=ccv_nominal,
-            )  # fmt: skip
-            audit_record(actor=actor, action="run.upload", obj=run, data={"filename": run.filename, "sha256": sha256})
-            transaction.on_commit(partial(_dispatch_import, run.pk), robust=True)
-    except BaseException:
-        default_storage.delete(stored_name)
-        raise
+    with _stored_upload(data=data, filename=filename) as (sha256, stored_name), transaction.atomic():
+        run = _new_run(
+            actor=actor, instrument=instrument, method=method, filename=filename, sha256=sha256,
+            stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
+            ccv_nominal=ccv_nominal,
+        )  # fmt: skip
+        audit_record(actor=actor, action="run.upload", obj=run, data={"filename": run.filename, "sha256": sha256})
+        transaction.on_commit(partial(_dispatch_import, run.pk), robust=True)
     return run
 
 

@@ -302,3 +302,15 @@ def test_the_results_page_lists_the_panel_with_the_current_results(client, techn
     assert rows["Au"][3:] == ["—", "missing"]
     assert "The panel is not complete yet." in response.content.decode()
     assert Method.objects.get(code="moisture").name in rows["H2O"][1]
+
+
+def test_an_impossible_content_is_refused_next_to_its_cell(client, technician, sample):
+    client.force_login(technician)
+
+    # 1,200,000 g/t of gold is 120 % of the sample: a unit mistake, never a content.
+    response = post_grid(client, {cell(sample, "Au"): "1200000", cell(sample, "Ag"): "40"})
+
+    assert response.status_code == 400
+    assert "more than the whole sample" in cell_text(response, cell(sample, "Au"))
+    assert "whole sample" not in cell_text(response, cell(sample, "Ag"))
+    assert not Result.objects.exists()
