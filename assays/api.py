@@ -506,7 +506,7 @@ class SampleResultsApi(APIView):
         return Response(
             {
                 "sample": sample.code,
-                "complete": services.panel_complete(sample),
+                "complete": selectors.panel_complete(sample),
                 "results": [
                     {
                         "analyte": row["entry"].analyte.symbol,

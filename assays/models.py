@@ -17,6 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from samples.models import Material, Sample
 
+# The analyte that is a sample's moisture: reported as received, and the figure the dry basis needs.
+MOISTURE = "H2O"
+# Statuses in which a sample may receive results: received with an intact seal, or with its seal problem
+# accepted by the lab manager.
+ANALYSABLE = frozenset({Sample.Status.RECEIVED, Sample.Status.IN_PREPARATION, Sample.Status.IN_ANALYSIS})
+
 
 class Unit(models.TextChoices):
     """Reporting units of solids. Solution units appear only on readings (see assays.units)."""

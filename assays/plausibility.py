@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assays import units
+from assays.models import MOISTURE
 
-MOISTURE = "H2O"
 HUNDRED = Decimal(100)
 
 FLAGS = {

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from assays import selection
 from assays.models import (
+    ANALYSABLE,
     Analyte,
     Instrument,
     Method,
@@ -21,7 +22,6 @@ from assays.models import (
     RowType,
     Run,
 )
-from assays.services import ANALYSABLE
 from lims import permissions
 from lims.models import User
 from samples.models import Sample
@@ -236,3 +236,14 @@ def reference_materials() -> QuerySet:
 
 def panels() -> QuerySet:
     return Panel.objects.select_related("material").prefetch_related("entries__analyte", "entries__method")
+
+
+def panel_complete(sample: Sample) -> bool:
+    """Whether every analyte of the sample's panel has an approved result."""
+    required = set(
+        PanelEntry.objects.filter(panel__material_id=sample.lot.material_id).values_list("analyte_id", flat=True)
+    )
+    approved = set(
+        Result.objects.filter(sample=sample, status=Result.Status.APPROVED).values_list("analyte_id", flat=True)
+    )
+    return bool(required) and required <= approved

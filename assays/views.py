@@ -243,7 +243,7 @@ def result_list(request):
 def sample_results(request, code):
     sample = sample_selectors.sample_get(request.user, code)
     _require_lab(request.user)
-    context = {"sample": sample, "rows": selectors.sample_results(sample), "complete": services.panel_complete(sample)}
+    context = {"sample": sample, "rows": selectors.sample_results(sample), "complete": selectors.panel_complete(sample)}
     return render(request, "assays/sample_results.html", context)
 
 

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_countries import countries
 
+from assays.models import MOISTURE
 from certificates import keys, pdf, tokens
 from certificates import snapshot as snapshots
 from certificates.models import Certificate
@@ -32,7 +33,6 @@ TEMPLATE = "certificates/certificate_pdf.html"
 STYLESHEET = "certificates/certificate.css"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 TOKEN_HEADLINE = ("Cu", "Au", "Ag", "TREO")
-MOISTURE = "H2O"
 # Payable metals and the moisture their dry contents depend on.
 PRINCIPAL = ("Cu", "Au", "Ag", MOISTURE)
 BASIS_NAMES = {"dry": "dry", "as_received": "as received"}

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assays.models import Result
-from assays.services import panel_complete
+from assays.selectors import panel_complete
 from certificates import document, keys, signing, tokens
 from certificates import snapshot as snapshots
 from certificates.models import Certificate, CertificateEvent, SigningKey

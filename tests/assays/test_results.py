@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from assays import services
+from assays import selectors, services
 from assays.models import PanelEntry, Result, ResultEvent
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from samples.models import Sample
@@ -211,7 +211,7 @@ def test_a_complete_approved_panel_reports_the_sample(technician, reviewer, inst
     sample.refresh_from_db()
     assert sample.status == Sample.Status.REPORTED
     assert sample.events.last().action == "report"
-    assert services.panel_complete(sample)
+    assert selectors.panel_complete(sample)
 
 
 def test_an_exporter_cannot_enter_or_approve(exporter, technician, sample):
