@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assays.choices import ExportBasis, Qualifier, RowType
+from lims.lib.numbers import trimmed
 from samples.models import Material, Sample
 
 # The analyte that is a sample's moisture: reported as received, and the figure the dry basis needs.
@@ -36,22 +38,6 @@ class Unit(models.TextChoices):
 class Basis(models.TextChoices):
     DRY = "dry", _("Dry basis")
     AS_RECEIVED = "as_received", _("As received")
-
-
-class ExportBasis(models.TextChoices):
-    """What an instrument's concentration figures are per: a litre of the measured solution (the digest), or
-    a kilogram of the sample (the instrument software already applied weight and volume)."""
-
-    SOLUTION = "solution", _("Solution (per litre of digest)")
-    SOLID = "solid", _("Solid (per sample mass)")
-
-
-class Qualifier(models.TextChoices):
-    NONE = "", _("Measured")
-    BELOW_DL = "<", _("Below detection limit")
-    ABOVE = ">", _("Above")
-    OVER_RANGE = "OR", _("Over range")
-    NOT_REPORTED = "NA", _("Not reported")
 
 
 class Analyte(models.Model):
@@ -377,20 +363,6 @@ class Run(models.Model):
         return self.qc_status in (self.QCStatus.PASSED, self.QCStatus.OVERRIDDEN)
 
 
-class RowType(models.TextChoices):
-    CAL_BLANK = "cal_blank", _("Calibration blank")
-    CAL_STD = "cal_std", _("Calibration standard")
-    ICV = "icv", _("ICV")
-    CCV = "ccv", _("CCV")
-    CCB = "ccb", _("CCB")
-    METHOD_BLANK = "method_blank", _("Method blank")
-    CRM = "crm", _("Reference material")
-    DUPLICATE = "duplicate", _("Duplicate")
-    SPIKE = "spike", _("Spike")
-    SAMPLE = "sample", _("Sample")
-    OTHER = "other", _("Other")
-
-
 class Reading(models.Model):
     """One value as the instrument reported it, with where it came from in the file."""
 
@@ -602,7 +574,7 @@ class Result(models.Model):
         shown = limit if self.qualifier == Qualifier.BELOW_DL else value
         if shown is None:
             return "…"
-        return f"{self.qualifier}{shown.normalize():f} {self.unit}"
+        return f"{self.qualifier}{trimmed(shown)} {self.unit}"
 
     def display_value_as_received(self) -> str:
         return self.display_value(as_received=True)

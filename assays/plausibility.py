@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from assays import units
 from assays.models import MOISTURE
+from lims.lib.numbers import trimmed
 
 HUNDRED = Decimal(100)
 
@@ -51,11 +52,11 @@ def content_problem(symbol: str, value: Decimal | None, unit: str) -> str:
     if percent is None:
         return ""
     if symbol == MOISTURE and not 0 <= percent < HUNDRED:
-        return _("moisture %(value)s %% is not between 0 and 100 %%.") % {"value": f"{percent.normalize():f}"}
+        return _("moisture %(value)s %% is not between 0 and 100 %%.") % {"value": trimmed(percent)}
     if percent > HUNDRED:
         return _("%(symbol)s %(value)s %(unit)s is more than the whole sample (100 %%).") % {
             "symbol": symbol,
-            "value": f"{value.normalize():f}",
+            "value": trimmed(value),
             "unit": unit,
         }
     return ""

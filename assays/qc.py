@@ -24,15 +24,15 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 
 from assays import units
+from assays.choices import Qualifier
 from assays.units import finite_decimal
 from lims.exceptions import ApplicationError
+from lims.lib.numbers import digits
 
-MEASURED = ""
-BELOW_DL = "<"
-ABOVE = ">"
-OVER_RANGE = "OR"
-NOT_REPORTED = "NA"
-QUALIFIERS = (MEASURED, BELOW_DL, ABOVE, OVER_RANGE, NOT_REPORTED)
+# Short names for the qualifiers the checks compare against (assays.choices defines them).
+MEASURED, BELOW_DL, ABOVE = Qualifier.NONE.value, Qualifier.BELOW_DL.value, Qualifier.ABOVE.value
+OVER_RANGE, NOT_REPORTED = Qualifier.OVER_RANGE.value, Qualifier.NOT_REPORTED.value
+QUALIFIERS = tuple(Qualifier.values)
 
 
 class QCError(ApplicationError, ValueError):
@@ -64,9 +64,8 @@ class CheckOutcome:
     message: str = ""
 
 
-def _text(value: Decimal | None) -> str:
-    """A Decimal as plain digits for figures and messages (never exponent notation); "" for none."""
-    return "" if value is None else format(value, "f")
+# A Decimal as plain digits for figures and messages (never exponent notation); "" for none.
+_text = digits
 
 
 def _non_negative(value, name: str) -> Decimal:

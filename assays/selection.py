@@ -35,6 +35,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from lims.lib.numbers import trimmed
+
 CHOSEN = "chosen"
 NOT_CHOSEN = "not chosen"
 UNDECIDED = "undecided"
@@ -217,7 +219,7 @@ def _explain(candidate: Candidate, state: str, picked: Candidate) -> str:
 
 
 def _dilution(candidate: Candidate) -> str:
-    return f"{(candidate.dilution or Decimal(1)).normalize():f}"
+    return trimmed(candidate.dilution or Decimal(1))
 
 
 def is_undecided(choice: str) -> bool:

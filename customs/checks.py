@@ -42,12 +42,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assays import units
+from assays.models import MOISTURE
 from certificates.models import Certificate
 from customs import selectors
 from customs.models import TREO, CitedCertificate, Declaration, DeclaredComponent, Finding, MetalPrice, PayableTerm
 from customs.valuation import Valuation, ValuationError, payable_value
+from lims.lib.numbers import trimmed
 
-MOISTURE = "H2O"
 # Qualifiers under which a certificate states a value (measured, or above the range: a lower bound).
 _VALUED = ("", ">")
 
@@ -65,12 +66,8 @@ class Outcome:
     figures: dict = field(default_factory=dict)
 
 
-def _num(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def _pct(value: Decimal) -> str:
-    return _num(units.round_to(value, 2))
+    return trimmed(units.round_to(value, 2))
 
 
 def reported_value(row: dict) -> Decimal | None:
@@ -245,7 +242,7 @@ def tolerance_pct(symbol: str) -> Decimal:
 def check_content(component: DeclaredComponent, row: dict, number: str, order: int) -> Outcome:
     symbol = component.analyte.symbol
     figures = {
-        "declared": _num(component.content),
+        "declared": trimmed(component.content),
         "declared_unit": component.unit,
         "unit": row["unit"],
         "order": order,
@@ -263,7 +260,7 @@ def check_content(component: DeclaredComponent, row: dict, number: str, order: i
                 "symbol": symbol,
                 "limit": row.get("detection_limit") or "—",
                 "unit": row["unit"],
-                "declared": _num(component.content),
+                "declared": trimmed(component.content),
                 "declared_unit": component.unit,
             },
             number,
@@ -279,17 +276,17 @@ def check_content(component: DeclaredComponent, row: dict, number: str, order: i
     agrees = difference is not None and difference <= tolerance
     figures.update(
         certified=row["value"],
-        declared_in_certified_unit=_num(declared),
+        declared_in_certified_unit=trimmed(declared),
         difference_pct=_pct(difference) if difference is not None else None,
-        tolerance_pct=_num(tolerance),
+        tolerance_pct=trimmed(tolerance),
     )
     values = {
         "symbol": symbol,
-        "declared": _num(declared),
+        "declared": trimmed(declared),
         "certified": row["value"],
         "unit": row["unit"],
         "difference": figures["difference_pct"] or "∞",
-        "tolerance": _num(tolerance),
+        "tolerance": trimmed(tolerance),
     }
     if agrees:
         message = _(
@@ -381,7 +378,7 @@ def check_composition(
                     % {"symbol": symbol, "number": number},
                     number,
                     symbol,
-                    {"declared": _num(component.content), "declared_unit": component.unit, "order": 10_000},
+                    {"declared": trimmed(component.content), "declared_unit": component.unit, "order": 10_000},
                 )
             )
     return outcomes
@@ -435,7 +432,7 @@ def check_value(declaration: Declaration, number: str, snapshot: dict, terms: li
         valuation=valuation.as_json(),
         payable=str(payable),
         payable_currency=valuation.final_currency or declaration.currency,
-        tolerance_pct=_num(tolerance),
+        tolerance_pct=trimmed(tolerance),
     )
     if payable <= 0:
         return Outcome(
@@ -453,7 +450,7 @@ def check_value(declaration: Declaration, number: str, snapshot: dict, terms: li
         "currency": declaration.currency,
         "payable": payable,
         "shortfall": _pct(abs(shortfall)),
-        "tolerance": _num(tolerance),
+        "tolerance": trimmed(tolerance),
     }
     if declared < floor:
         message = _(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assays.models import Analyte, Unit
 from certificates.models import Certificate
+from lims.lib.numbers import trimmed
 from lims.models import Organisation
 from samples.models import Lot, validate_hs_code
 
@@ -345,7 +346,7 @@ class DeclaredComponent(models.Model):
     @property
     def content_text(self) -> str:
         """The content as declared, without the column's trailing zeros."""
-        return f"{self.content.normalize():f}"
+        return trimmed(self.content)
 
 
 class Finding(models.Model):

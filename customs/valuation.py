@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from assays import units
 from customs.models import PayableTerm, PriceUnit
 from lims.exceptions import ApplicationError
+from lims.lib.numbers import trimmed
 
 # Grams in one unit a price is quoted per. A troy ounce is exactly 31.1034768 g, a pound 453.59237 g.
 GRAMS_PER_UNIT: dict[str, Decimal] = {
@@ -116,7 +117,7 @@ class Valuation:
 
 def _num(value: Decimal) -> str:
     """A figure for a description: no trailing zeros, never in exponent form."""
-    return f"{units.round_to(value, 6).normalize():f}"
+    return trimmed(units.round_to(value, 6))
 
 
 def _payable_line(term, content: Decimal, dry_mass_t: Decimal, price) -> Line:

@@ -47,7 +47,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from enum import StrEnum
 from typing import IO
 
 from django.utils.translation import gettext as _
@@ -57,6 +56,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
+
+from assays.choices import ExportBasis, Qualifier, RowType
+from assays.units import SOLID_UNITS, SOLUTION_UNITS, UnitError, is_solution_unit, normalise_unit
 
 MAX_BYTES = 20 * 1024 * 1024
 # The most rows a file may have (all sheets together, empty rows included); the installation's limit is the
@@ -86,23 +88,10 @@ ELEMENTS = frozenset((
 # fmt: on
 _ELEMENT_BY_FOLDED = {symbol.casefold(): symbol for symbol in ELEMENTS}
 
-# Keys are casefolded, which also turns the micro sign (U+00B5) into the Greek mu (U+03BC).
-_UNITS = {
-    "ppt": "ppt",
-    "ppb": "ppb",
-    "ppm": "ppm",
-    "ng/l": "ng/L",
-    "ug/l": "ug/L",
-    "μg/l": "ug/L",
-    "mg/l": "mg/L",
-    "ug/kg": "ug/kg",
-    "μg/kg": "ug/kg",
-    "mg/kg": "mg/kg",
-    "g/t": "g/t",
-    "%": "%",
-    "cps": "cps",
-}
-UNITS = tuple(dict.fromkeys(_UNITS.values()))
+# Units are assays.units' (one normaliser for files and forms), plus the intensity an export may carry in
+# columns that become no result.
+INTENSITY = "cps"
+UNITS = (*SOLUTION_UNITS, *SOLID_UNITS, INTENSITY)
 
 # ASCII digits only: \d would also take other scripts' digits, which Decimal then reads as numbers.
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -132,30 +121,9 @@ _DATE = re.compile(
 )
 
 
-class RowType(StrEnum):
-    CAL_BLANK = "cal_blank"
-    CAL_STD = "cal_std"
-    ICV = "icv"
-    CCV = "ccv"
-    CCB = "ccb"
-    METHOD_BLANK = "method_blank"
-    CRM = "crm"
-    DUPLICATE = "duplicate"
-    SPIKE = "spike"
-    SAMPLE = "sample"
-    OTHER = "other"
-
-
-SOLUTION = "solution"
-SOLID = "solid"
-
-
-class Qualifier(StrEnum):
-    NONE = ""
-    BELOW_DL = "<"
-    ABOVE = ">"
-    OVER_RANGE = "OR"
-    NOT_REPORTED = "NA"
+# Basis of a value, as assays.choices.ExportBasis names it.
+SOLUTION = ExportBasis.SOLUTION.value
+SOLID = ExportBasis.SOLID.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -658,8 +626,14 @@ def element(symbol: str) -> str | None:
 
 
 def unit(text: str) -> str | None:
-    """The canonical unit for `[ ppb ]`, `(mg/L)`, `µg/L`, `Y (ppm)`'s inner part and the like."""
-    return _UNITS.get(text.strip().strip("[]()").replace(" ", "").casefold())
+    """The canonical unit for `[ ppb ]`, `(mg/L)`, `µg/L`, `Y (ppm)`'s inner part and the like; None when
+    assays.units does not know it."""
+    if "".join(text.strip("[]() ").split()).casefold() == INTENSITY:
+        return INTENSITY
+    try:
+        return normalise_unit(text)
+    except UnitError:
+        return None
 
 
 def number(text: str) -> Decimal | None:
@@ -982,14 +956,13 @@ def make_channel(
     return Channel(column, canonical, isotope, mode, canonical_unit, index, basis_of_unit(canonical_unit))
 
 
-# Units that are always a content of the solid; every other unit an instrument prints (ppb, ug/L, mg/L) is a
-# concentration in the measured solution, as ICP software writes it.
-_SOLID_UNITS = frozenset(("mg/kg", "ug/kg", "g/t", "%"))
-
-
 def basis_of_unit(canonical_unit: str) -> str:
-    """The basis a unit states by itself: SOLID for mass fractions of a sample, SOLUTION otherwise."""
-    return SOLID if canonical_unit in _SOLID_UNITS else SOLUTION
+    """The basis a unit states by itself: SOLUTION for concentrations in the measured solution, which
+    includes ppb, ppm and ppt as ICP software writes them (assays.units.is_solution_unit), and
+    intensities; SOLID for mass fractions of a sample (mg/kg, g/t, %)."""
+    if canonical_unit == INTENSITY or is_solution_unit(canonical_unit):
+        return SOLUTION
+    return SOLID
 
 
 @dataclass(frozen=True, slots=True)

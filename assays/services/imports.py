@@ -20,6 +20,7 @@ from assays.models import (
     RowType,
 )
 from lims.exceptions import ApplicationError
+from lims.lib.numbers import trimmed
 
 
 def _problem_list(problems) -> list[dict]:
@@ -231,9 +232,9 @@ def _rounded_limits(parsed, method: Method | None) -> list:
             r.detection_limit = limit * dilution
             r.note = _("the instrument printed %(raw)s; the method's detection limit %(limit)s %(unit)s is used") % {
                 "raw": raw,
-                "limit": f"{perf.detection_limit.normalize():f}",
+                "limit": trimmed(perf.detection_limit),
                 "unit": perf.blank_unit,
-            } + (_(" (× dilution %(dilution)s)") % {"dilution": f"{dilution.normalize():f}"} if dilution != 1 else "")
+            } + (_(" (× dilution %(dilution)s)") % {"dilution": trimmed(dilution)} if dilution != 1 else "")
         elif r.row_type not in SOLID_TYPES or (method is not None and r.analyte not in reported):
             # A QC row, or an analyte this method reports on no panel: it becomes no result.
             places = -r.detection_limit.as_tuple().exponent
