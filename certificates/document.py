@@ -75,7 +75,7 @@ def token_claims(certificate: Certificate) -> dict:
     which no longer scans from a 150 dpi copy at 50 mm; the hash "h" binds the token to the rest.
     """
     _require_issued_fields(certificate)
-    snapshot = certificate.snapshot
+    snapshot = snapshots.read(certificate.snapshot)
     # A stale or hand-edited hash would issue a token that contradicts the attached JSON; the
     # verifier would call the certificate invalid only after it left the laboratory.
     if tokens.snapshot_sha256(snapshot) != certificate.snapshot_sha256:
@@ -110,7 +110,7 @@ def render_certificate(certificate: Certificate, *, token: str) -> bytes:
     Raises pdf.RenderError when a resource cannot be loaded. The PDF's creation date is the issue
     time, so rendering the same certificate twice gives the same metadata.
     """
-    snapshot = certificate.snapshot
+    snapshot = snapshots.read(certificate.snapshot)
     lot, sample = snapshot["lot"], snapshot["sample"]
     title = f"{_title(certificate)} {certificate.number}"
     keywords = [certificate.number, lot["number"], sample["code"], lot["material"], f"HS {lot['hs_code']}"]
@@ -143,7 +143,7 @@ def _title(certificate: Certificate) -> str:
 def _amendment(certificate: Certificate) -> dict | None:
     """What this certificate replaces and why: the frozen snapshot's statement when it has one (the
     signed data), else the row's."""
-    frozen = certificate.snapshot.get("amendment")
+    frozen = snapshots.read(certificate.snapshot)["amendment"]
     if frozen:
         changes = [change for change in frozen.get("changes") or [] if not DERIVED_CHANGE.match(change["field"])]
         return {
@@ -186,7 +186,7 @@ def _stylesheet_url() -> str:
 
 
 def _context(certificate: Certificate, token: str) -> dict:
-    snapshot = certificate.snapshot
+    snapshot = snapshots.read(certificate.snapshot)
     results = snapshot["results"]
     methods = _methods(results)
     issued = timezone.localtime(certificate.issued_at)
@@ -291,7 +291,7 @@ def _align(rows: list[dict], columns: tuple[str, ...]) -> None:
             row[column] += point + FIGURE_SPACE * (widest - decimals)
 
 
-def _methods(results: list[dict]) -> dict[str, dict]:
+def _methods(results: list[snapshots.ResultRow]) -> dict[str, dict]:
     """Each method once, in the order of the results, with the reference printed in the table."""
     methods: dict[str, dict] = {}
     for row in results:
@@ -361,7 +361,7 @@ def _groups(results: list[dict], methods: dict[str, dict], treo: dict) -> list[d
     return groups
 
 
-def _headline(snapshot: dict) -> list[dict]:
+def _headline(snapshot: snapshots.Snapshot) -> list[dict]:
     """The figures a buyer and a customs officer look for first."""
     rows = {row["analyte"]: row for row in snapshot["results"]}
     # TREO is summed from the rare earths' dry contents.

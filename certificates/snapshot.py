@@ -31,6 +31,7 @@ Layout (schema "lims.coa/1"):
 """
 
 from decimal import Decimal
+from typing import TypedDict, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -43,6 +44,163 @@ from samples import chain
 from samples.models import CustodyEvent, Nonconformance, Sample
 
 SCHEMA = "lims.coa/1"
+
+
+# The contract: every consumer (the PDF, the verification page and API, customs cross-checks) reads a
+# stored snapshot through `read()`, typed by these. Values are text (decimals as strings) or None.
+
+
+class Party(TypedDict):
+    name: str
+    address: str
+    country: str
+
+
+class Laboratory(Party):
+    code: str
+
+
+class Customer(Party):
+    registration_number: str
+
+
+class LotPart(TypedDict):
+    number: str
+    material: str
+    material_code: str
+    hs_code: str
+    origin: str
+    wet_mass_t: str
+    dry_mass_t: str | None
+    contract: str
+    export_licence: str
+    destination_country: str
+
+
+class SamplePart(TypedDict):
+    code: str
+    composite: str | None
+    purpose: str
+    mass_g: str
+    seal_number: str
+    condition: str
+    collected_at: str | None
+    collection_location: str
+    sampled_by: str
+    received_at: str | None
+    received_by: str
+
+
+class Sampling(TypedDict):
+    standard: str
+    plan: str
+
+
+class Dates(TypedDict):
+    sampled: str | None
+    received: str | None
+    testing_started: str | None
+    testing_completed: str | None
+    requested: str | None
+
+
+class Moisture(TypedDict):
+    value: str | None
+    unit: str
+    method: str
+
+
+class ResultRow(TypedDict):
+    analyte: str
+    name: str
+    rare_earth: bool
+    method: str
+    method_code: str
+    standard: str
+    unit: str
+    basis: str
+    qualifier: str
+    value: str | None
+    detection_limit: str | None
+    uncertainty: str | None
+    reporting_limit: str
+    approved_by: str
+    approved_at: str | None
+
+
+class Treo(TypedDict):
+    value: str
+    unit: str
+    oxides: dict[str, str]
+    censored: list[str]
+    not_determined: list[str]
+
+
+class RunQC(TypedDict):
+    run: int
+    instrument: str
+    method: str
+    status: str
+    checks: int
+    failed: int
+    override: str | None
+
+
+class QC(TypedDict):
+    runs: list[RunQC]
+    manual: list[str]
+
+
+class Custody(TypedDict):
+    events: int
+    head: str
+    verified: bool
+    steps: list[dict]  # {sequence, action, at, from, to, location, seal, intact}: "from" is a Python keyword
+
+
+class Person(TypedDict):
+    name: str
+    role: str
+
+
+class Amendment(TypedDict, total=False):
+    supersedes: str
+    reason: str
+    changes: list[dict]
+
+
+class Snapshot(TypedDict):
+    schema: str
+    laboratory: Laboratory
+    customer: Customer
+    lot: LotPart
+    sample: SamplePart
+    sampling: Sampling
+    dates: Dates
+    moisture: Moisture
+    results: list[ResultRow]
+    headline: dict[str, list[str]]
+    treo: Treo
+    qc: QC
+    custody: Custody
+    deviations: list[str]
+    approvers: list[Person]
+    authorised_by: Person
+    statement: str
+    amendment: Amendment | None
+
+
+class SchemaError(ValueError):
+    """A stored snapshot of a schema this code does not read."""
+
+
+def read(data: dict) -> Snapshot:
+    """A stored snapshot as the typed contract; SchemaError when its schema is not one this code reads
+    (a newer schema must be read by code that knows it, never guessed at)."""
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if schema != SCHEMA:
+        raise SchemaError(f"snapshot schema {schema!r} is not {SCHEMA!r}")
+    return cast(Snapshot, data)
 HEADLINE = ("Cu", "Au", "Ag")
 STATEMENT = (
     "The results relate only to the item tested, as received by the laboratory under the seal stated. "
@@ -52,7 +210,7 @@ SAMPLING_STANDARD = "ISO 12743:2021"
 ROLE_NAMES = {Role.REVIEWER: "Reviewer", Role.MANAGER: "Laboratory manager", Role.TECHNICIAN: "Technician"}
 
 
-def headline_items(snapshot: dict) -> list[tuple[str, str, str]]:
+def headline_items(snapshot: Snapshot | dict) -> list[tuple[str, str, str]]:
     """(analyte, value, unit) of the headline assays in their order: Cu, Au, Ag, TREO. The order is
     stated here, not taken from the stored dict: PostgreSQL's jsonb does not keep key order."""
     headline = snapshot.get("headline") or {}
@@ -76,11 +234,11 @@ def _role(user: User) -> str:
     return "Administrator" if user.is_superuser else ""
 
 
-def _person(user: User) -> dict:
+def _person(user: User) -> Person:
     return {"name": user.get_full_name() or user.username, "role": _role(user)}
 
 
-def laboratory() -> dict:
+def laboratory() -> Laboratory:
     lab = Organisation.objects.filter(kind=Organisation.Kind.LABORATORY).order_by("pk").first()
     return {
         "name": lab.name if lab else settings.LIMS_LAB_CODE,
@@ -90,7 +248,7 @@ def laboratory() -> dict:
     }
 
 
-def _results(sample: Sample) -> tuple[list[dict], list[Result]]:
+def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
     entries = {e.analyte_id: e for e in PanelEntry.objects.filter(panel__material_id=sample.lot.material_id)}
     results = list(
         Result.objects.filter(sample=sample, status=Result.Status.APPROVED)
@@ -98,7 +256,7 @@ def _results(sample: Sample) -> tuple[list[dict], list[Result]]:
         .order_by("pk")
     )
     results.sort(key=lambda r: (entries[r.analyte_id].position, r.analyte.symbol))
-    rows = []
+    rows: list[ResultRow] = []
     for r in results:
         entry = entries[r.analyte_id]
         rows.append(
@@ -123,7 +281,7 @@ def _results(sample: Sample) -> tuple[list[dict], list[Result]]:
     return rows, results
 
 
-def _treo(rows: list[dict]) -> dict:
+def _treo(rows: list[ResultRow]) -> Treo:
     """Total rare-earth oxides in ppm (dry), from the reported rare-earth results; a censored element
     counts as zero and is named."""
     contents = {}
@@ -142,7 +300,7 @@ def _treo(rows: list[dict]) -> dict:
     }
 
 
-def _qc(results: list[Result]) -> dict:
+def _qc(results: list[Result]) -> QC:
     runs = {r.run for r in results if r.run_id}
     return {
         "runs": [
@@ -161,7 +319,7 @@ def _qc(results: list[Result]) -> dict:
     }
 
 
-def _custody(sample: Sample) -> tuple[dict, CustodyEvent | None]:
+def _custody(sample: Sample) -> tuple[Custody, CustodyEvent | None]:
     events = list(sample.events.select_related("actor").order_by("sequence"))
     report = chain.verify(sample, events)
     steps = [
@@ -194,7 +352,7 @@ def _deviations(sample: Sample, results: list[Result]) -> list[str]:
     return notes
 
 
-def build(*, sample: Sample, authoriser: User, amendment: dict | None = None) -> dict:
+def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = None) -> Snapshot:
     """The snapshot of a sample whose panel is complete and approved."""
     sample = Sample.objects.select_related("lot__exporter", "lot__material", "parent").get(pk=sample.pk)
     lot, exporter = sample.lot, sample.lot.exporter

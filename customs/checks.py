@@ -43,7 +43,9 @@ from django.utils.translation import gettext as _
 
 from assays import units
 from assays.models import MOISTURE
+from certificates import snapshot as snapshots
 from certificates.models import Certificate
+from certificates.snapshot import Snapshot
 from customs import selectors
 from customs.models import TREO, CitedCertificate, Declaration, DeclaredComponent, Finding, MetalPrice, PayableTerm
 from customs.valuation import Valuation, ValuationError, payable_value
@@ -70,7 +72,7 @@ def _pct(value: Decimal) -> str:
     return trimmed(units.round_to(value, 2))
 
 
-def reported_value(row: dict) -> Decimal | None:
+def reported_value(row: snapshots.ResultRow) -> Decimal | None:
     """The value a certificate's result row states, or None when it states none (below detection,
     not reported)."""
     if row.get("qualifier", "") in _VALUED and row.get("value") is not None:
@@ -78,7 +80,7 @@ def reported_value(row: dict) -> Decimal | None:
     return None
 
 
-def certified_contents(snapshot: dict) -> dict[str, tuple[Decimal, str]]:
+def certified_contents(snapshot: Snapshot) -> dict[str, tuple[Decimal, str]]:
     """What the valuation may pay for: every stated content (dry basis) and TREO, when any rare earth
     was quantified."""
     contents = {
@@ -93,7 +95,7 @@ def certified_contents(snapshot: dict) -> dict[str, tuple[Decimal, str]]:
 
 
 def certificate_valuation(
-    snapshot: dict,
+    snapshot: Snapshot,
     *,
     dry_mass_t: Decimal,
     on: date,
@@ -182,7 +184,7 @@ def check_citation(declaration: Declaration, citation: CitedCertificate) -> Outc
 # 2. HS code -----------------------------------------------------------------------------------
 
 
-def check_hs_code(declaration: Declaration, number: str, snapshot: dict) -> Outcome:
+def check_hs_code(declaration: Declaration, number: str, snapshot: Snapshot) -> Outcome:
     certified = snapshot["lot"]["hs_code"]
     declared_digits, certified_digits = re.sub(r"\D", "", declaration.hs_code), re.sub(r"\D", "", certified)
     digits = min(6, len(declared_digits), len(certified_digits))
@@ -198,7 +200,7 @@ def check_hs_code(declaration: Declaration, number: str, snapshot: dict) -> Outc
 # 3. Dry mass ----------------------------------------------------------------------------------
 
 
-def check_dry_mass(declaration: Declaration, number: str, snapshot: dict) -> Outcome:
+def check_dry_mass(declaration: Declaration, number: str, snapshot: Snapshot) -> Outcome:
     declared = declaration.dry_mass_t
     certified_text = snapshot["lot"].get("dry_mass_t")
     figures = {"declared": str(declared), "certified": certified_text}
@@ -302,7 +304,7 @@ def check_content(component: DeclaredComponent, row: dict, number: str, order: i
 
 
 def check_composition(
-    components: list[DeclaredComponent], number: str, snapshot: dict, paid_for: set[str]
+    components: list[DeclaredComponent], number: str, snapshot: Snapshot, paid_for: set[str]
 ) -> list[Outcome]:
     declared = {component.analyte.symbol: component for component in components}
     outcomes: list[Outcome] = []
@@ -387,7 +389,7 @@ def check_composition(
 # 6. Customs value -----------------------------------------------------------------------------
 
 
-def check_value(declaration: Declaration, number: str, snapshot: dict, terms: list[PayableTerm]) -> Outcome:
+def check_value(declaration: Declaration, number: str, snapshot: Snapshot, terms: list[PayableTerm]) -> Outcome:
     declared, on = declaration.value, declaration.declared_on
     prices = selectors.prices_in_effect(on)
     paid_for = {term.commodity for term in terms if term.kind == PayableTerm.Kind.PAYABLE}
@@ -499,7 +501,7 @@ def run(declaration: Declaration) -> list[Outcome]:
     terms = selectors.schedule_for(declaration.lot.contract_reference)
     paid_for = {term.commodity for term in terms if term.kind == PayableTerm.Kind.PAYABLE}
     for certificate in valid:
-        number, snapshot = certificate.number, certificate.snapshot
+        number, snapshot = certificate.number, snapshots.read(certificate.snapshot)
         outcomes.append(check_hs_code(declaration, number, snapshot))
         outcomes.append(check_dry_mass(declaration, number, snapshot))
         outcomes.extend(check_composition(components, number, snapshot, paid_for))

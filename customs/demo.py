@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from assays.models import Analyte
+from certificates import snapshot as snapshots
 from certificates.models import Certificate
 from customs import checks, selectors, services
 from customs.models import Declaration, ExchangeRate, MetalPrice
@@ -109,7 +110,7 @@ def _payable(certificate: Certificate, *, dry_mass_t: Decimal, on: date, currenc
 
 def _full_composition(certificate: Certificate) -> list[services.ComponentSpec]:
     specs = []
-    for row in certificate.snapshot["results"]:
+    for row in snapshots.read(certificate.snapshot)["results"]:
         value = checks.reported_value(row)
         if row["analyte"] == checks.MOISTURE or value is None or value < Decimal(row["reporting_limit"]):
             continue
@@ -176,7 +177,7 @@ def _declarations(context: dict) -> None:
         )
         reason = REJECT_REASON
     else:
-        excess = str(Decimal(certificate.snapshot["lot"]["dry_mass_t"]) + 250)
+        excess = str(Decimal(snapshots.read(certificate.snapshot)["lot"]["dry_mass_t"] or "0") + 250)
         rejected = file(
             104, actor=exporter, dry_mass=excess, currency="USD", share="1.00", components=full,
             cited=[certificate.number],

@@ -309,3 +309,11 @@ def test_the_verification_address_follows_the_public_url(settings):
     # Unset, it is the development server's.
     settings.LIMS_PUBLIC_URL = ""
     assert document.verification_url(NUMBER) == f"http://127.0.0.1:8000/verify/?number={NUMBER}"
+
+
+def test_a_snapshot_of_another_schema_is_never_read_as_this_one():
+    from certificates import snapshot as snapshots
+
+    with pytest.raises(snapshots.SchemaError, match=r"lims\.coa/2"):
+        snapshots.read({"schema": "lims.coa/2", "lot": {}})
+    assert snapshots.read({"schema": "lims.coa/1"})["schema"] == "lims.coa/1"
