@@ -6,7 +6,7 @@ from celery import shared_task
 from assays import services
 
 
-@shared_task(queue="imports", acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_run_file(run_id: int) -> str | None:
     """Parse and store a queued run: the run ends in preview, or refused with its problems."""
     run = services.run_process(run_id=run_id)

@@ -28,7 +28,7 @@ def backoff(retries: int) -> float:
     return base / 2 + random.uniform(0, base / 2)
 
 
-@shared_task(bind=True, queue="pdf", acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def issue_certificate(self, certificate_id: int) -> str | None:
     """Issue one certificate. Idempotent: a second run, or a redelivery after the worker died,
     finishes the same certificate with the same number or does nothing."""

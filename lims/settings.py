@@ -277,7 +277,11 @@ CELERY_BEAT_SCHEDULE = {
     # Certificates whose task was never sent (broker down at commit) or whose worker died.
     "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60},
 }
-CELERY_TASK_ROUTES = {"certificates.tasks.issue_certificate": {"queue": "pdf"}}
+# One queue per workload, set here rather than on the tasks (the task attribute `queue` is deprecated).
+CELERY_TASK_ROUTES = {
+    "certificates.tasks.issue_certificate": {"queue": "pdf"},
+    "assays.tasks.import_run_file": {"queue": "imports"},
+}
 
 LOGGING = {
     "version": 1,

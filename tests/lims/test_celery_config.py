@@ -34,3 +34,11 @@ def test_the_nightly_custody_check_is_scheduled():
     assert entry["task"] == "samples.tasks.custody_verify_all"
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_each_workload_is_routed_to_its_queue():
+    # Routed by the app's configuration: the task attribute `queue` is deprecated in Celery.
+    router = app.amqp.router
+    assert router.route({}, "certificates.tasks.issue_certificate")["queue"].name == "pdf"
+    assert router.route({}, "assays.tasks.import_run_file")["queue"].name == "imports"
+    assert router.route({}, "samples.tasks.custody_verify_all")["queue"].name == "default"
