@@ -16,11 +16,15 @@ from assays.models import (
     ResultEvent,
     Run,
 )
-from lims.admin import ReadOnlyAdmin
+from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+
+# Lab managers keep the laboratory's reference data (lims.permissions); every change is on record.
+REFERENCE = "reference.change"
 
 
 @admin.register(Analyte)
-class AnalyteAdmin(admin.ModelAdmin):
+class AnalyteAdmin(AuditedAdmin):
+    audit_permission = REFERENCE
     list_display = ["symbol", "name", "default_unit", "is_rare_earth", "active"]
     list_filter = ["is_rare_earth", "active"]
     search_fields = ["symbol", "name"]
@@ -33,14 +37,19 @@ class MethodAnalyteInline(admin.TabularInline):
 
 
 @admin.register(Method)
-class MethodAdmin(admin.ModelAdmin):
+class MethodAdmin(AuditedAdmin):
+    """A method with its performance per analyte (blank limits, detection limits, ranges): the QC
+    limits every run is checked against."""
+
+    audit_permission = REFERENCE
     list_display = ["name", "code", "technique", "standard", "imported", "export_basis", "active"]
     list_filter = ["technique", "imported", "active"]
     inlines = [MethodAnalyteInline]
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
+class InstrumentAdmin(AuditedAdmin):
+    audit_permission = REFERENCE
     list_display = ["name", "model", "serial", "calibration_due", "active"]
     list_filter = ["active"]
 
@@ -52,7 +61,8 @@ class PanelEntryInline(admin.TabularInline):
 
 
 @admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
+class PanelAdmin(AuditedAdmin):
+    audit_permission = REFERENCE
     list_display = ["name", "code", "material"]
     inlines = [PanelEntryInline]
 
@@ -64,21 +74,16 @@ class CertifiedValueInline(admin.TabularInline):
 
 
 @admin.register(ReferenceMaterial)
-class ReferenceMaterialAdmin(admin.ModelAdmin):
+class ReferenceMaterialAdmin(AuditedAdmin):
+    audit_permission = REFERENCE
     list_display = ["name", "producer", "matrix", "basis", "active"]
     search_fields = ["name", "aliases"]
     inlines = [CertifiedValueInline]
 
 
-class QCCheckInline(admin.TabularInline):
+class QCCheckInline(ReadOnlyInline):
     model = QCCheck
-    fields = ["kind", "analyte", "subject", "passed", "message"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    readonly_fields = fields = ("kind", "analyte", "subject", "passed", "message")
 
 
 @admin.register(Run)
@@ -109,15 +114,11 @@ class ReadingChoiceAdmin(ReadOnlyAdmin):
     search_fields = ["sample__code", "reason"]
 
 
-class ResultEventInline(admin.TabularInline):
-    model = ResultEvent
-    fields = ["action", "actor", "at", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
+class ResultEventInline(ReadOnlyInline):
+    """Append-only (lims.lib.append_only): shown, never changed."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    model = ResultEvent
+    readonly_fields = fields = ("action", "actor", "at", "reason")
 
 
 @admin.register(Result)

@@ -5,7 +5,10 @@ As in samples.api: one view per operation, reads through selectors (so what a ca
 is 404), one service per write, errors as {"message", "extra"} with a 4xx status.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -35,7 +38,9 @@ from assays.models import (
 from lims import permissions
 from lims.api_views import Pagination, reference_views
 from lims.exceptions import ApplicationError
+from lims.models import User
 from samples import selectors as sample_selectors
+from samples.models import Material, Sample
 
 
 class LabWorkPermission(BasePermission):
@@ -108,7 +113,7 @@ class PanelEntrySerializer(serializers.ModelSerializer):
 
 
 class PanelSerializer(serializers.ModelSerializer):
-    material = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    material: "serializers.SlugRelatedField[Material]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
     entries = PanelEntrySerializer(many=True, read_only=True)
 
     class Meta:
@@ -149,8 +154,10 @@ class PanelListApi(generics.ListAPIView):
 
 
 class QCCheckSerializer(serializers.ModelSerializer):
-    analyte = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
-    reference_material = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    analyte: "serializers.SlugRelatedField[Analyte]" = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+    reference_material: "serializers.SlugRelatedField[ReferenceMaterial]" = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
 
     class Meta:
         model = QCCheck
@@ -158,12 +165,20 @@ class QCCheckSerializer(serializers.ModelSerializer):
 
 
 class RunOutputSerializer(serializers.ModelSerializer):
-    instrument = serializers.SlugRelatedField(slug_field="serial", read_only=True)
-    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    operator = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    override_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    instrument: "serializers.SlugRelatedField[Instrument]" = serializers.SlugRelatedField(
+        slug_field="serial", read_only=True
+    )
+    method: "serializers.SlugRelatedField[Method]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    operator: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    accepted_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    override_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    withdrawn_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Run
@@ -205,7 +220,7 @@ class RunListApi(generics.ListAPIView):
     parser_classes = (MultiPartParser, FormParser)
     serializer_class = RunOutputSerializer
     pagination_class = Pagination
-    filterset_fields = ["status", "qc_status"]
+    filterset_class = selectors.RunFilter
     ordering_fields = ["imported_at"]
 
     class InputSerializer(RunFileInputSerializer):
@@ -245,9 +260,11 @@ class RunDetailApi(APIView):
 
 
 class ReadingSerializer(serializers.ModelSerializer):
-    analyte = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
-    sample = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    reference_material = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    analyte: "serializers.SlugRelatedField[Analyte]" = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+    sample: "serializers.SlugRelatedField[Sample]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reference_material: "serializers.SlugRelatedField[ReferenceMaterial]" = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
 
     class Meta:
         model = Reading
@@ -276,7 +293,7 @@ class ReasonInputSerializer(serializers.Serializer):
 
 class _RunActionApi(APIView):
     permission_classes = (LabWorkPermission,)
-    service = None
+    service: Callable[..., object] | None = None
     takes_reason = False
 
     def get_serializer_class(self):
@@ -288,6 +305,8 @@ class _RunActionApi(APIView):
         serializer = ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         extra = {"reason": serializer.validated_data["reason"]} if self.takes_reason else {}
+        if self.service is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} names no service")
         self.service(actor=request.user, run=run, **extra)
         return Response(RunDetailOutputSerializer(selectors.run_get(request.user, run_pk)).data)
 
@@ -353,7 +372,7 @@ class RunOverrideQCApi(_RunActionApi):
 
 
 class ResultEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ResultEvent
@@ -361,11 +380,15 @@ class ResultEventSerializer(serializers.ModelSerializer):
 
 
 class ResultSerializer(serializers.ModelSerializer):
-    sample = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    analyte = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
-    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    sample: "serializers.SlugRelatedField[Sample]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    analyte: "serializers.SlugRelatedField[Analyte]" = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+    method: "serializers.SlugRelatedField[Method]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    entered_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Result
@@ -391,19 +414,11 @@ class ResultListApi(generics.ListAPIView):
     permission_classes = (LabWorkPermission,)
     serializer_class = ResultSerializer
     pagination_class = Pagination
+    filterset_class = selectors.ResultFilter
     ordering_fields = ["entered_at", "sample__code"]
 
     def get_queryset(self):
-        params = self.request.query_params
-        run = params.get("run")
-        return selectors.result_list(
-            self.request.user,
-            status=params.get("status", ""),
-            sample=params.get("sample", ""),
-            analyte=params.get("analyte", ""),
-            method=params.get("method", ""),
-            run=int(run) if run and run.isdigit() else None,
-        ).order_by("-entered_at", "id")
+        return selectors.result_list(self.request.user).order_by("-entered_at", "id")
 
 
 class ResultDetailApi(APIView):
@@ -416,7 +431,7 @@ class ResultDetailApi(APIView):
 
 class _ResultDecisionApi(APIView):
     permission_classes = (LabWorkPermission,)
-    service = None
+    service: Callable[..., Result] | None = None
 
     def get_serializer_class(self):
         return ReasonInputSerializer
@@ -426,6 +441,8 @@ class _ResultDecisionApi(APIView):
         result = selectors.result_get(request.user, result_pk)
         serializer = self.get_serializer_class()(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if self.service is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} names no service")
         result = self.service(actor=request.user, result=result, **serializer.validated_data)
         return Response(ResultDetailSerializer(result).data)
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import TypedDict
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
@@ -49,7 +50,19 @@ def _esc(text) -> str:
     return escape(_NOT_XML.sub("", str(text)), {'"': "&quot;"})
 
 
-def control_limits(values: Iterable[Decimal]) -> dict:
+class ControlLimits(TypedDict):
+    """What control_limits returns (a plain dict at run time, as templates read it)."""
+
+    n: int
+    mean: Decimal | None
+    sd: Decimal | None
+    warning_low: Decimal | None
+    warning_high: Decimal | None
+    control_low: Decimal | None
+    control_high: Decimal | None
+
+
+def control_limits(values: Iterable[Decimal]) -> ControlLimits:
     """n, mean, sample standard deviation and the ±2 SD (warning) and ±3 SD (control) limits.
 
     Keys: n, mean, sd, warning_low, warning_high, control_low, control_high. With no value the mean
@@ -59,7 +72,7 @@ def control_limits(values: Iterable[Decimal]) -> dict:
     """
     numbers = [finite_decimal(value, "value") for value in values]
     n = len(numbers)
-    limits = {
+    limits: ControlLimits = {
         "n": n,
         "mean": None,
         "sd": None,
@@ -77,13 +90,30 @@ def control_limits(values: Iterable[Decimal]) -> dict:
     variance = (n * sum((x * x for x in numbers), Decimal(0)) - total * total) / (n * (n - 1))
     sd = max(variance, Decimal(0)).sqrt()
     limits.update(
-        sd=sd,
-        warning_low=mean - 2 * sd,
-        warning_high=mean + 2 * sd,
-        control_low=mean - 3 * sd,
-        control_high=mean + 3 * sd,
+        {
+            "sd": sd,
+            "warning_low": mean - 2 * sd,
+            "warning_high": mean + 2 * sd,
+            "control_low": mean - 3 * sd,
+            "control_high": mean + 3 * sd,
+        }
     )
     return limits
+
+
+def _computed(value: Decimal | None) -> Decimal:
+    """A figure of control_limits that two or more values always have (the mean, the SD, a limit)."""
+    if value is None:
+        raise AssertionError("control limits of two or more values have a mean, a standard deviation and limits")
+    return value
+
+
+def _decimal_places(step: Decimal) -> int:
+    """Decimal places of a finite step (0.05 -> 2, 5E+1 -> 0)."""
+    exponent = step.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": NaN or infinity
+        raise TypeError(f"a tick step must be a finite number, not {step}")
+    return max(0, -exponent)
 
 
 def _nice_step(span: Decimal, count: int) -> Decimal:
@@ -224,19 +254,19 @@ def control_chart_svg(
     if len(rows) < 2:
         return _not_enough(len(rows), title, width, height)
     stats = control_limits(value for _when, value, _label in rows)
-    mean, sd = stats["mean"], stats["sd"]
+    mean, sd = _computed(stats["mean"]), _computed(stats["sd"])
 
     left, right, top, bottom = 72, width - 112, 64, height - 46
     values = [value for _when, value, _label in rows]
-    low = min([*values, stats["control_low"]])
-    high = max([*values, stats["control_high"]])
+    low = min([*values, _computed(stats["control_low"])])
+    high = max([*values, _computed(stats["control_high"])])
     # A little air above and below, so no point sits on the frame; equal values get a window.
     pad = (high - low) / 25 if high > low else max(abs(mean) / 20, Decimal(1))
     low, high = low - pad, high + pad
     step = _nice_step(high - low, 6)
     low = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
     high = (high / step).to_integral_value(rounding=ROUND_CEILING) * step
-    decimals = max(0, -step.normalize().as_tuple().exponent)
+    decimals = _decimal_places(step)
 
     def y_of(value: Decimal) -> Decimal:
         return bottom - (value - low) * (bottom - top) / (high - low)
@@ -311,11 +341,11 @@ def control_chart_svg(
     if sd:
         dash = ' stroke-dasharray="6 4"'
         lines = [
-            ("control high", "+3 SD", stats["control_high"], CONTROL_COLOUR, "1.5", ""),
-            ("warning high", "+2 SD", stats["warning_high"], WARNING_COLOUR, "1.5", dash),
+            ("control high", "+3 SD", _computed(stats["control_high"]), CONTROL_COLOUR, "1.5", ""),
+            ("warning high", "+2 SD", _computed(stats["warning_high"]), WARNING_COLOUR, "1.5", dash),
             *lines,
-            ("warning low", "-2 SD", stats["warning_low"], WARNING_COLOUR, "1.5", dash),
-            ("control low", "-3 SD", stats["control_low"], CONTROL_COLOUR, "1.5", ""),
+            ("warning low", "-2 SD", _computed(stats["warning_low"]), WARNING_COLOUR, "1.5", dash),
+            ("control low", "-3 SD", _computed(stats["control_low"]), CONTROL_COLOUR, "1.5", ""),
         ]
     # Top to bottom, so the labels can be spread in order.
     label_ys = _spread([y_of(line[2]) for line in lines], gap=Decimal(13))

@@ -8,15 +8,16 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from assays import importers, selectors
-from assays.models import Qualifier, Result, Run, Unit
+from assays.models import Instrument, Method, Qualifier, Unit
 from assays.services import ManualEntry
-from samples.forms import Form, _with_blank
+from lims.exceptions import ApplicationError
+from lims.forms import Form, ReasonForm, field_of, with_blank
 
 
 class RunUploadForm(Form):
     file = forms.FileField(label=_("Instrument file"), help_text=_("CSV, TXT or XLSX export of the run."))
-    instrument = forms.ModelChoiceField(label=_("Instrument"), queryset=None)
-    method = forms.ModelChoiceField(label=_("Method"), queryset=None)
+    instrument: "forms.ModelChoiceField[Instrument]" = forms.ModelChoiceField(label=_("Instrument"), queryset=None)
+    method: "forms.ModelChoiceField[Method]" = forms.ModelChoiceField(label=_("Method"), queryset=None)
     format = forms.ChoiceField(
         label=_("Format"),
         required=False,
@@ -39,9 +40,11 @@ class RunUploadForm(Form):
     def __init__(self, *args, max_bytes: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_bytes = max_bytes
-        self.fields["instrument"].queryset = selectors.instruments_in_service()
-        self.fields["method"].queryset = selectors.imported_methods()
-        self.fields["format"].choices = _with_blank([(name, name) for name in importers.FORMATS], _("Detect"))
+        field_of(self, "instrument", forms.ModelChoiceField).queryset = selectors.instruments_in_service()
+        field_of(self, "method", forms.ModelChoiceField).queryset = selectors.imported_methods()
+        field_of(self, "format", forms.ChoiceField).choices = with_blank(
+            [(name, name) for name in importers.FORMATS], _("Detect")
+        )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -52,10 +55,6 @@ class RunUploadForm(Form):
                 % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
             )
         return upload
-
-
-class ReasonForm(Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class DecisionForm(ReasonForm):
@@ -76,16 +75,6 @@ class ReadingChoiceForm(Form):
         if reading is None:
             raise forms.ValidationError(_("Choose a reading of this run."))
         return reading
-
-
-class ResultFilterForm(Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Result.Status.choices, _("Any")))
-    sample = forms.CharField(label=_("Sample"), required=False)
-
-
-class RunFilterForm(Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Run.Status.choices, _("Any")))
-    qc_status = forms.ChoiceField(label=_("QC"), required=False, choices=_with_blank(Run.QCStatus.choices, _("Any")))
 
 
 _CELL = re.compile(r"^\s*(<)?\s*([-+]?\d+(?:[.,]\d+)?)\s*$")
@@ -188,3 +177,13 @@ class ManualGridForm(forms.Form):
 
     def unit_fields(self):
         return [self[self.unit_name(a)] for a in self.analytes]
+
+    def show_refusal(self, exc: ApplicationError) -> None:
+        """Put a service's refusal about one sample and analyte next to that cell, others above the grid."""
+        code, symbol = exc.extra.get("sample"), exc.extra.get("analyte")
+        for sample in self.samples:
+            for analyte in self.analytes:
+                if sample.code == code and analyte.symbol == symbol:
+                    self.add_error(self.cell_name(sample, analyte), exc.message)
+                    return
+        self.add_error(None, exc.message)

@@ -16,14 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assays.choices import ExportBasis, Qualifier, RowType
+from lims.lib.append_only import AppendOnlyModel
 from lims.lib.numbers import trimmed
+from lims.lib.transitions import Lifecycle
 from samples.models import Material, Sample
 
 # The analyte that is a sample's moisture: reported as received, and the figure the dry basis needs.
 MOISTURE = "H2O"
 # Statuses in which a sample may receive results: received with an intact seal, or with its seal problem
-# accepted by the lab manager.
-ANALYSABLE = frozenset({Sample.Status.RECEIVED, Sample.Status.IN_PREPARATION, Sample.Status.IN_ANALYSIS})
+# accepted by the lab manager; that is, those its analysis starts from, and in analysis.
+ANALYSABLE = Sample.LIFECYCLE.sources("analyse") | {Sample.Status.IN_ANALYSIS}
 
 
 class Unit(models.TextChoices):
@@ -269,26 +271,91 @@ class CertifiedValue(models.Model):
             raise ValidationError({"convention": _("Say how the uncertainty is stated: 95 % interval, 1 SD or 2 SD.")})
 
 
-class Run(models.Model):
-    """One instrument file. Imported as a preview (readings stored, no results); the technician
-    accepts it, which turns the sample readings into results, or discards it."""
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Importing")
+    REFUSED = "refused", _("Refused")
+    PREVIEW = "preview", _("Preview")
+    ACCEPTED = "accepted", _("Accepted")
+    DISCARDED = "discarded", _("Discarded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Importing")
-        REFUSED = "refused", _("Refused")
-        PREVIEW = "preview", _("Preview")
-        ACCEPTED = "accepted", _("Accepted")
-        DISCARDED = "discarded", _("Discarded")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+class RunQCStatus(models.TextChoices):
+    PENDING = "pending", _("QC pending")
+    PASSED = "passed", _("QC passed")
+    FAILED = "failed", _("QC failed")
+    OVERRIDDEN = "overridden", _("QC failed, overridden")
+
+
+class Run(models.Model):
+    """One instrument file. Queued until the imports worker has read it; then refused with its
+    problems, or in preview (readings stored, no results). The technician accepts it, which turns the
+    sample readings into results, or discards it; an accepted run none of whose results is approved
+    may be withdrawn. The status:
+
+    | action         | from                           | to          |
+    |----------------|--------------------------------|-------------|
+    | (create)       | (new)                          | queued      |
+    | import         | queued                         | preview     |
+    | refuse         | queued                         | refused     |
+    | choose_reading | preview                        | (unchanged) |
+    | accept         | preview                        | accepted    |
+    | discard        | preview                        | discarded   |
+    | withdraw       | accepted                       | withdrawn   |
+    | override_qc    | preview / accepted / withdrawn | (unchanged) |
+
+    The QC verdict (`qc_status`), given when the file is read; a reviewer may override a failure:
+
+    | action   | from    | to              |
+    |----------|---------|-----------------|
+    | (create) | (new)   | pending         |
+    | check    | pending | passed / failed |
+    | override | failed  | overridden      |
+    """
+
+    Status = RunStatus
+    QCStatus = RunQCStatus
+
+    LIFECYCLE = Lifecycle(
+        Status,
+        {
+            "import": ({Status.QUEUED}, Status.PREVIEW),
+            "refuse": ({Status.QUEUED}, Status.REFUSED),
+            "choose_reading": ({Status.PREVIEW}, None),
+            "accept": ({Status.PREVIEW}, Status.ACCEPTED),
+            "discard": ({Status.PREVIEW}, Status.DISCARDED),
+            "withdraw": ({Status.ACCEPTED}, Status.WITHDRAWN),
+            # A discarded run's readings never become results: there is nothing to override.
+            "override_qc": ({Status.PREVIEW, Status.ACCEPTED, Status.WITHDRAWN}, None),
+        },
+        this=_("This run"),
+        labels={
+            "import": _("imported"),
+            "refuse": _("refused"),
+            "choose_reading": _("given a choice of reading"),
+            "accept": _("accepted"),
+            "discard": _("discarded"),
+            "withdraw": _("withdrawn"),
+            "override_qc": _("cleared of its QC failure"),
+        },
+        initial=Status.QUEUED,
+        already=True,
+    )
+    QC_LIFECYCLE = Lifecycle(
+        QCStatus,
+        {
+            "check": ({QCStatus.PENDING}, {QCStatus.PASSED, QCStatus.FAILED}),
+            "override": ({QCStatus.FAILED}, QCStatus.OVERRIDDEN),
+        },
+        field="qc_status",
+        this=_("The QC of this run"),
+        labels={"check": _("checked"), "override": _("overridden")},
+        initial=QCStatus.PENDING,
+        already=True,
+    )
 
     # A run in these statuses no longer holds its file: the same file may be imported again.
     RELEASED = (Status.REFUSED, Status.DISCARDED, Status.WITHDRAWN)
-
-    class QCStatus(models.TextChoices):
-        PENDING = "pending", _("QC pending")
-        PASSED = "passed", _("QC passed")
-        FAILED = "failed", _("QC failed")
-        OVERRIDDEN = "overridden", _("QC failed, overridden")
 
     instrument = models.ForeignKey(Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT)
     method = models.ForeignKey(Method, verbose_name=_("method"), on_delete=models.PROTECT)
@@ -332,11 +399,11 @@ class Run(models.Model):
         ordering = ["-imported_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "refused", "preview", "accepted", "discarded", "withdrawn"]),
+                condition=models.Q(status__in=RunStatus.values),
                 name="run_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(qc_status__in=["pending", "passed", "failed", "overridden"]),
+                condition=models.Q(qc_status__in=RunQCStatus.values),
                 name="run_qc_status_valid",
             ),
             # The same file is imported once; a refused, discarded or withdrawn import does not count.
@@ -459,6 +526,13 @@ class QCCheck(models.Model):
         return f"{self.get_kind_display()} {self.analyte_id} {'ok' if self.passed else 'FAIL'}"
 
 
+class ResultStatus(models.TextChoices):
+    ENTERED = "entered", _("Entered")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected (retest)")
+    WITHDRAWN = "withdrawn", _("Withdrawn with its run")
+
+
 class Result(models.Model):
     """The reportable value for a sample and an analyte.
 
@@ -466,16 +540,32 @@ class Result(models.Model):
     `detection_limit` and `uncertainty` are the same on the entry's basis (dry for everything but
     moisture), filled once the sample's moisture is approved. Censored results keep their qualifier and detection limit with a null value: nothing
     is ever stored as zero. One current result per sample and analyte: a rejected result stays as
-    history and its retest is a new row.
+    history and its retest is a new row. A second person approves or rejects it (four eyes); withdrawing
+    its run withdraws it:
+
+    | action   | from    | to        |
+    |----------|---------|-----------|
+    | (create) | (new)   | entered   |
+    | approve  | entered | approved  |
+    | reject   | entered | rejected  |
+    | withdraw | entered | withdrawn |
     """
 
     EXPORTER_PATH = None  # exporters see results on certificates only
 
-    class Status(models.TextChoices):
-        ENTERED = "entered", _("Entered")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected (retest)")
-        WITHDRAWN = "withdrawn", _("Withdrawn with its run")
+    Status = ResultStatus
+    LIFECYCLE = Lifecycle(
+        Status,
+        {
+            "approve": ({Status.ENTERED}, Status.APPROVED),
+            "reject": ({Status.ENTERED}, Status.REJECTED),
+            "withdraw": ({Status.ENTERED}, Status.WITHDRAWN),
+        },
+        this=_("This result"),
+        labels={"approve": _("approved"), "reject": _("rejected"), "withdraw": _("withdrawn")},
+        initial=Status.ENTERED,
+        already=True,
+    )
 
     class Source(models.TextChoices):
         READING = "reading", _("Instrument run")
@@ -527,7 +617,7 @@ class Result(models.Model):
         ordering = ["sample", "analyte__symbol", "-entered_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["entered", "approved", "rejected", "withdrawn"]),
+                condition=models.Q(status__in=ResultStatus.values),
                 name="result_status_valid",
             ),
             models.UniqueConstraint(
@@ -586,8 +676,9 @@ class Result(models.Model):
         return plausibility.describe(self.flags)
 
 
-class ResultEvent(models.Model):
-    """Every transition of a result: who, when, why. Append-only like custody events."""
+class ResultEvent(AppendOnlyModel):
+    """Every transition of a result: who, when, why. Append-only (lims.lib.append_only), like custody
+    events."""
 
     class Action(models.TextChoices):
         ENTER = "enter", _("Entered")

@@ -177,7 +177,10 @@ _LIMIT_EXTRA_DECIMALS = 2
 
 
 def _decimals(value: Decimal) -> int:
-    return max(0, -value.as_tuple().exponent)
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": NaN or infinity have no decimal places
+        raise TypeError(f"decimal places of a non-finite number ({value}) are undefined")
+    return max(0, -exponent)
 
 
 def _trimmed(value: Decimal, places: int) -> Decimal:
@@ -381,6 +384,7 @@ def duplicate_rpd(
 
     a, b = finite_decimal(a, "a"), finite_decimal(b, "b")
     mean = (a + b) / 2
+    limit: Decimal | None
     if dl is None:
         limit = RPD_LIMIT_WITHOUT_DL_PCT
     else:

@@ -47,9 +47,10 @@ def _solid(reading: QCRow, run: Run, to_unit: str) -> Decimal | None:
 
 def to_solid(value: Decimal, unit: str, *, run: Run, to_unit: str) -> Decimal:
     if units.is_solution_unit(unit):
-        return units.solution_to_solid(
-            value, unit, final_volume_ml=run.prep_volume_ml, sample_mass_g=run.prep_mass_g, to_unit=to_unit
-        )
+        volume, mass = run.prep_volume_ml, run.prep_mass_g
+        if volume is None or mass is None:  # the import refuses a solution file without them
+            raise TypeError(f"run {run.pk} has {unit} readings but no digested mass or final volume")
+        return units.solution_to_solid(value, unit, final_volume_ml=volume, sample_mass_g=mass, to_unit=to_unit)
     return units.convert(value, unit, to_unit)
 
 
@@ -86,10 +87,10 @@ def run_checks(run: Run, readings: list[QCRow], samples) -> list[QCCheck]:
     a blank of an element nobody reports says nothing about the reported ones."""
     reported = _reported_analytes(run, samples)
     performance = {p.analyte_id: p for p in MethodAnalyte.objects.filter(method=run.method)}
-    certified = defaultdict(dict)
+    certified: defaultdict[int, dict[int, CertifiedValue]] = defaultdict(dict)
     crm_ids = {r.crm.pk for r in readings if r.crm}
-    for cv in CertifiedValue.objects.filter(reference_material_id__in=crm_ids):
-        certified[cv.reference_material_id][cv.analyte_id] = cv
+    for value in CertifiedValue.objects.filter(reference_material_id__in=crm_ids):
+        certified[value.reference_material_id][value.analyte_id] = value
     originals = {
         (r.sample_name.upper(), r.analyte_id): r for r in readings if r.row_type == RowType.SAMPLE and not r.rejected
     }
@@ -109,10 +110,10 @@ def run_checks(run: Run, readings: list[QCRow], samples) -> list[QCCheck]:
             continue
         perf = performance.get(r.analyte_id)
         if r.row_type in (RowType.CAL_BLANK, RowType.METHOD_BLANK, RowType.CCB):
-            limit = perf.blank_limit if perf else None
-            if limit is None:
+            if perf is None or perf.blank_limit is None:
                 add(r, qc.missing_limit("blank", r.symbol, run.method.code))
                 continue
+            limit = perf.blank_limit
             measured = r.value
             qualifier, dl = r.qualifier, r.detection_limit
             if r.unit != perf.blank_unit:

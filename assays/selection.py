@@ -83,6 +83,8 @@ def outcome(candidate: Candidate, ranges: Mapping[str, Range], convert: Callable
     limits = ranges.get(candidate.analyte)
     if limits is None or candidate.basis != "solution":
         return _IN
+    if candidate.value is None:  # only "", "<", ">", "OR" and "NA" are known, and each is handled above
+        raise TypeError(f"row {candidate.row}: qualifier {candidate.qualifier!r} without a value cannot be compared")
     measured = candidate.value / (candidate.dilution or 1)
     try:
         low = convert(limits.low, limits.unit, candidate.unit) if limits.low is not None else None

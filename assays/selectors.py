@@ -4,9 +4,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import django_filters
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from assays import selection
 from assays.models import (
@@ -17,23 +19,33 @@ from assays.models import (
     Panel,
     PanelEntry,
     QCCheck,
+    ReadingChoice,
     ReferenceMaterial,
     Result,
     RowType,
     Run,
 )
 from lims import permissions
+from lims.filters import IdFilter, choice_filter
 from lims.models import User
 from samples.models import Sample
 
 
-def run_list(user: User, *, status: str = "", qc_status: str = "") -> QuerySet:
+def run_list(user: User) -> QuerySet:
     runs = permissions.visible(user, Run.objects.all()).select_related("instrument", "method", "operator")
-    if status:
-        runs = runs.filter(status=status)
-    if qc_status:
-        runs = runs.filter(qc_status=qc_status)
-    return runs.annotate(reading_count=Count("readings", distinct=True))
+    # The annotation's GROUP BY drops the model's default order; paginated lists need one.
+    return runs.annotate(reading_count=Count("readings", distinct=True)).order_by(*(Run._meta.ordering or ()))
+
+
+class RunFilter(django_filters.FilterSet):
+    """The filters of run_list(), on the page and in the API."""
+
+    status = choice_filter(Run.Status.choices)
+    qc_status = choice_filter(Run.QCStatus.choices, label=_("QC"))
+
+    class Meta:
+        model = Run
+        fields = ["status", "qc_status"]
 
 
 def run_get(user: User, pk: int) -> Run:
@@ -100,7 +112,10 @@ def run_selection(run: Run, *, page: int | str | None = 1, per_page: int = 10, u
         sample_rows = sample_rows.filter(choice__startswith=selection.UNDECIDED)
     names = list(sample_rows.order_by("sample_name").values_list("sample_name", flat=True).distinct())
     page_obj = Paginator(names, per_page).get_page(page)
-    decisions = {(d.sample_id, d.analyte_id): d for d in run.choices.select_related("chosen_by")}
+    # Keyed as readings look them up: a reading's sample is None where its name matches no sample.
+    decisions: dict[tuple[int | None, int], ReadingChoice] = {
+        (d.sample_id, d.analyte_id): d for d in run.choices.select_related("chosen_by")
+    }
     readings = (
         run.readings.filter(row_type=RowType.SAMPLE, sample_name__in=list(page_obj.object_list))
         .select_related("analyte", "sample")
@@ -125,29 +140,33 @@ def run_qc_checks(run: Run) -> QuerySet:
     return QCCheck.objects.filter(run=run).select_related("analyte", "reference_material").order_by("passed", "kind")
 
 
-def result_list(
-    user: User, *, status: str = "", sample: str = "", analyte: str = "", method: str = "", run: int | None = None
-) -> QuerySet:
-    results = permissions.visible(user, Result.objects.all()).select_related(
+def result_list(user: User) -> QuerySet:
+    return permissions.visible(user, Result.objects.all()).select_related(
         "sample__lot", "analyte", "method", "entered_by", "decided_by", "run"
     )
-    if status:
-        results = results.filter(status=status)
-    if sample:
-        results = results.filter(sample__code__icontains=sample)
-    if analyte:
-        results = results.filter(analyte__symbol=analyte)
-    if method:
-        results = results.filter(method__code=method)
-    if run:
-        results = results.filter(run_id=run)
-    return results
+
+
+class ResultFilter(django_filters.FilterSet):
+    """The filters of result_list(), on the page and in the API."""
+
+    status = choice_filter(Result.Status.choices)
+    sample = django_filters.CharFilter(
+        field_name="sample__code", lookup_expr="icontains", label=_("Sample"), help_text="Part of the sample code."
+    )
+    analyte = django_filters.CharFilter(field_name="analyte__symbol", label=_("Analyte"), help_text="Analyte symbol.")
+    method = django_filters.CharFilter(field_name="method__code", label=_("Method"), help_text="Method code.")
+    run = IdFilter(field_name="run_id", label=_("Run"), help_text="Run id.")
+
+    class Meta:
+        model = Result
+        fields = ["status", "sample", "analyte", "method", "run"]
 
 
 def review_queue(user: User) -> QuerySet:
     """Results awaiting a decision that this user may take: never their own (four eyes)."""
     return (
-        result_list(user, status=Result.Status.ENTERED)
+        result_list(user)
+        .filter(status=Result.Status.ENTERED)
         .exclude(entered_by=user)
         .exclude(run__operator=user)
         .order_by("sample__code", "analyte__symbol")

@@ -1,9 +1,13 @@
 """Web pages of runs, QC and results: upload and preview an instrument run, accept it, enter
 manual results in a grid, review results (four eyes), and control charts of reference materials.
 
-As in samples.views: reads through assays.selectors, writes through one service each, a service's
-refusal shown next to the field it names with its 4xx status, nothing changed by a refusal.
+As every app's pages (lims.web): reads through assays.selectors, writes through one service each, a
+service's refusal shown next to the field it names with its 4xx status, nothing changed by a refusal.
+A refused action of the run's page (accept, discard, withdraw, override) shows that page again, the
+refusal in the action's form.
 """
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,16 +16,21 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assays import charts, forms, selectors, services
 from assays.models import Analyte, PanelEntry, ReferenceMaterial, Result, Run
 from lims import permissions
 from lims.exceptions import ApplicationError
+from lims.forms import Form, ReasonForm
+from lims.web import flash_and_redirect, list_page, page_of, post_data, require, submit
 from samples import selectors as sample_selectors
-from samples.forms import show_refusal
-from samples.views import _data, _filters, _page, _require
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 
 def _require_lab(user) -> None:
@@ -35,121 +44,112 @@ def _require_lab(user) -> None:
 @login_required
 def run_list(request):
     _require_lab(request.user)
-    form = forms.RunFilterForm(request.GET or None)
-    runs = selectors.run_list(request.user, **_filters(form))
-    context = {
-        "form": form,
-        "page_obj": _page(request, runs),
-        "can_import": permissions.can(request.user, "run.import"),
-    }
-    return render(request, "assays/run_list.html", context)
+    return list_page(
+        request, "assays/run_list.html", selectors.RunFilter, selectors.run_list(request.user),
+        context={"can_import": permissions.can(request.user, "run.import")},
+    )  # fmt: skip
 
 
 @login_required
 def run_upload(request):
-    _require(request.user, "run.import")
-    form = forms.RunUploadForm(_data(request), request.FILES or None, max_bytes=settings.LIMS_IMPORT_MAX_BYTES)
-    status, problems = 200, []
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            run = services.run_upload(
-                actor=request.user, data=data["file"].read(), filename=data["file"].name,
-                instrument=data["instrument"], method=data["method"], format=data["format"] or None,
-                prep_mass_g=data["prep_mass_g"], prep_volume_ml=data["prep_volume_ml"],
-                ccv_nominal=data["ccv_nominal"],
-            )  # fmt: skip
-        except ApplicationError as exc:
-            show_refusal(form, exc)
-            problems = exc.extra.get("problems", [])
-            status = exc.status_code
-        else:
-            messages.success(
-                request,
-                _("Run %(run)s is uploaded and being imported; this page shows when its preview is ready.")
-                % {"run": run.pk},
-            )
-            return redirect("run_detail", run_pk=run.pk)
-    elif form.is_bound:
-        status = 400
-    return render(request, "assays/run_upload.html", {"form": form, "problems": problems}, status=status)
+    require(request.user, "run.import")
+    form = forms.RunUploadForm(post_data(request), request.FILES or None, max_bytes=settings.LIMS_IMPORT_MAX_BYTES)
+
+    def upload(data):
+        return services.run_upload(
+            actor=request.user, data=data["file"].read(), filename=data["file"].name,
+            instrument=data["instrument"], method=data["method"], format=data["format"] or None,
+            prep_mass_g=data["prep_mass_g"], prep_volume_ml=data["prep_volume_ml"], ccv_nominal=data["ccv_nominal"],
+        )  # fmt: skip
+
+    def done(run):
+        message = _("Run %(run)s is uploaded and being imported; this page shows when its preview is ready.") % {
+            "run": run.pk
+        }
+        return flash_and_redirect(request, message, "run_detail", run_pk=run.pk)
+
+    return submit(request, form, upload, done=done, template="assays/run_upload.html", context={"form": form})
 
 
 @login_required
 def run_detail(request, run_pk):
     _require_lab(request.user)
     run = selectors.run_get(request.user, run_pk)
+    return render(request, "assays/run_detail.html", _run_page(request, run))
+
+
+def _run_page(request, run: Run, **sent) -> dict:
+    """What the run's page shows; `sent` holds the form of an action as it was sent and refused."""
     undecided_only = request.GET.get("undecided") == "1"
     page_obj, groups = selectors.run_selection(run, page=request.GET.get("page"), undecided_only=undecided_only)
-    context = {
+    return {
         "run": run,
         "preview": selectors.run_preview(run, limit_rows=100),
         "page_obj": page_obj,
         "groups": groups,
         "undecided_only": undecided_only,
-        "undecided": services.run_undecided(run) if run.status == Run.Status.PREVIEW else [],
+        "undecided": services.run_undecided(run) if Run.LIFECYCLE.allows(run, "choose_reading") else [],
         "checks": selectors.run_qc_checks(run),
-        "results": selectors.result_list(request.user, run=run.pk).order_by("sample__code", "analyte__symbol"),
-        "can_accept": run.status == Run.Status.PREVIEW and permissions.can(request.user, "run.accept", run),
-        "can_withdraw": run.status == Run.Status.ACCEPTED
+        "results": selectors.result_list(request.user).filter(run=run).order_by("sample__code", "analyte__symbol"),
+        "can_accept": Run.LIFECYCLE.allows(run, "accept") and permissions.can(request.user, "run.accept", run),
+        "can_withdraw": Run.LIFECYCLE.allows(run, "withdraw")
         and not run.results.filter(status="approved").exists()
         and permissions.can(request.user, "run.withdraw", run),
-        "can_override": run.qc_status == Run.QCStatus.FAILED
-        and run.status != Run.Status.DISCARDED
+        "can_override": Run.QC_LIFECYCLE.allows(run, "override")
+        and Run.LIFECYCLE.allows(run, "override_qc")
         and run.operator_id != request.user.pk
         and permissions.can(request.user, "run.override_qc", run),
-        "reason_form": forms.ReasonForm(),
+        "accept_form": Form(),
+        "discard_form": ReasonForm(),
+        "withdraw_form": ReasonForm(),
+        "override_qc_form": ReasonForm(),
+        **sent,
     }
-    return render(request, "assays/run_detail.html", context)
 
 
-def _run_action(request, run_pk, *, action: str, service, done: str, needs_reason: bool = False):
-    run = selectors.run_get(request.user, run_pk)
-    _require(request.user, action, run)
-    if request.method != "POST":
-        return redirect("run_detail", run_pk=run.pk)
-    form = forms.ReasonForm(request.POST)
-    form.is_valid()
-    kwargs = {"reason": form.cleaned_data.get("reason", "")} if needs_reason else {}
-    try:
-        service(actor=request.user, run=run, **kwargs)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("run_detail", run_pk=run.pk)
-    messages.success(request, done % {"run": run.pk})
-    return redirect("run_detail", run_pk=run.pk)
+def _run_action(action: str, service, done: "StrOrPromise", form_class=ReasonForm):
+    """A button of the run's page: permission `run.<action>`, the service it calls, what the page says
+    once it is done. A refusal shows on the run's page, in the action's form."""
+
+    def view(request, run_pk):
+        run = selectors.run_get(request.user, run_pk)
+        require(request.user, f"run.{action}", run)
+        if request.method != "POST":
+            # The page's own links (pages, "show only those") keep working after a refusal shown here.
+            query = f"?{request.GET.urlencode()}" if request.GET else ""
+            return redirect(reverse("run_detail", kwargs={"run_pk": run.pk}) + query)
+        form = form_class(request.POST)
+        return submit(
+            request, form, lambda data: service(actor=request.user, run=run, **data),
+            done=lambda _: flash_and_redirect(request, done % {"run": run.pk}, "run_detail", run_pk=run.pk),
+            template="assays/run_detail.html", context=lambda: _run_page(request, run, **{f"{action}_form": form}),
+        )  # fmt: skip
+
+    view.__name__ = view.__qualname__ = f"run_{action}"
+    return login_required(view)
 
 
-@login_required
-def run_accept(request, run_pk):
-    return _run_action(
-        request, run_pk, action="run.accept", service=services.run_accept,
-        done=_("Run %(run)s is accepted: its results await review."),
-    )  # fmt: skip
-
-
-@login_required
-def run_discard(request, run_pk):
-    return _run_action(
-        request, run_pk, action="run.discard", service=services.run_discard, done=_("Run %(run)s is discarded."),
-        needs_reason=True,
-    )  # fmt: skip
-
-
-@login_required
-def run_withdraw(request, run_pk):
-    return _run_action(
-        request, run_pk, action="run.withdraw", service=services.run_withdraw,
-        done=_("Run %(run)s is withdrawn: its results are gone from review, and the file may be imported again."),
-        needs_reason=True,
-    )  # fmt: skip
+run_accept = _run_action(
+    "accept", services.run_accept, gettext_lazy("Run %(run)s is accepted: its results await review."), form_class=Form
+)
+run_discard = _run_action("discard", services.run_discard, gettext_lazy("Run %(run)s is discarded."))
+run_withdraw = _run_action(
+    "withdraw",
+    services.run_withdraw,
+    gettext_lazy("Run %(run)s is withdrawn: its results are gone from review, and the file may be imported again."),
+)
+run_override = _run_action(
+    "override_qc",
+    services.run_override_qc,
+    gettext_lazy("The QC failure of run %(run)s is overridden; its results may now be approved."),
+)
 
 
 @login_required
 def run_choose(request, run_pk):
     """The technician's choice of the reading to report where the selection rule cannot choose."""
     run = selectors.run_get(request.user, run_pk)
-    _require(request.user, "run.accept", run)
+    require(request.user, "run.accept", run)
     if request.method != "POST":
         return redirect("run_detail", run_pk=run.pk)
     form = forms.ReadingChoiceForm(request.POST, run=run)
@@ -179,29 +179,21 @@ def generic_csv_format(request):
     return render(request, "assays/generic_csv.html", {"description": generic.__doc__})
 
 
-@login_required
-def run_override(request, run_pk):
-    return _run_action(
-        request, run_pk, action="run.override_qc", service=services.run_override_qc,
-        done=_("The QC failure of run %(run)s is overridden; its results may now be approved."), needs_reason=True,
-    )  # fmt: skip
-
-
 # Results --------------------------------------------------------------------------------------
 
 
 @login_required
 def result_review(request):
     """The reviewer's worklist: results entered by others, with approve and reject."""
-    _require(request.user, "result.approve")
+    require(request.user, "result.approve")
     results = selectors.review_queue(request.user)
-    return render(request, "assays/result_review.html", {"page_obj": _page(request, results)})
+    return render(request, "assays/result_review.html", {"page_obj": page_of(request, results)})
 
 
 @login_required
 def result_decide(request, result_pk):
     result = selectors.result_get(request.user, result_pk)
-    _require(request.user, "result.approve", result)
+    require(request.user, "result.approve", result)
     if request.method != "POST":
         return redirect("result_review")
     form = forms.DecisionForm(request.POST)
@@ -234,9 +226,8 @@ def result_decide(request, result_pk):
 @login_required
 def result_list(request):
     _require_lab(request.user)
-    form = forms.ResultFilterForm(request.GET or None)
-    results = selectors.result_list(request.user, **_filters(form)).order_by("-entered_at")
-    return render(request, "assays/result_list.html", {"form": form, "page_obj": _page(request, results)})
+    results = selectors.result_list(request.user).order_by("-entered_at")
+    return list_page(request, "assays/result_list.html", selectors.ResultFilter, results, fields=["status", "sample"])
 
 
 @login_required
@@ -251,7 +242,7 @@ def sample_results(request, code):
 def result_enter(request):
     """The manual entry grid. GET ?method=<code> picks the method; ?samples=<code,...> narrows the
     rows (default: every sample that may take results and lacks one of the method's analytes)."""
-    _require(request.user, "result.enter")
+    require(request.user, "result.enter")
     methods = selectors.manual_methods()
     method = methods.filter(code=request.GET.get("method")).first()
     if method is None:
@@ -273,34 +264,17 @@ def result_enter(request):
         )
         samples = samples.exclude(pk__in=done)
     units = dict(PanelEntry.objects.filter(method=method).values_list("analyte_id", "unit"))
-    form = forms.ManualGridForm(_data(request), samples=samples[:100], analytes=analytes, units=units)
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                results = services.results_enter(actor=request.user, method=method, entries=form.entries)
-            except ApplicationError as exc:
-                _show_cell_refusal(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(
-                    request, _("%(count)d result(s) entered; they await review.") % {"count": len(results)}
-                )
-                return redirect(f"{request.path}?method={method.code}")
-    context = {"methods": methods, "method": method, "form": form, "analytes": analytes}
-    return render(request, "assays/result_enter.html", context, status=status)
+    form = forms.ManualGridForm(post_data(request), samples=samples[:100], analytes=analytes, units=units)
 
+    def done(results):
+        message = _("%(count)d result(s) entered; they await review.") % {"count": len(results)}
+        return flash_and_redirect(request, message, f"{request.path}?method={method.code}")
 
-def _show_cell_refusal(form, exc: ApplicationError) -> None:
-    """Put a service's refusal about one sample and analyte next to that cell."""
-    code, symbol = exc.extra.get("sample"), exc.extra.get("analyte")
-    for sample in form.samples:
-        for analyte in form.analytes:
-            if sample.code == code and analyte.symbol == symbol:
-                form.add_error(form.cell_name(sample, analyte), exc.message)
-                return
-    form.add_error(None, exc.message)
+    return submit(
+        request, form, lambda data: services.results_enter(actor=request.user, method=method, entries=form.entries),
+        show=form.show_refusal, done=done, template="assays/result_enter.html",
+        context={"methods": methods, "method": method, "form": form, "analytes": analytes},
+    )  # fmt: skip
 
 
 # Control charts -------------------------------------------------------------------------------

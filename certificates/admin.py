@@ -1,18 +1,14 @@
 from django.contrib import admin
 
 from certificates.models import Certificate, CertificateEvent, SigningKey
-from lims.admin import ReadOnlyAdmin
+from lims.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
-class CertificateEventInline(admin.TabularInline):
+class CertificateEventInline(ReadOnlyInline):
+    """Append-only (lims.lib.append_only): shown, never changed."""
+
     model = CertificateEvent
-    fields = ["at", "action", "actor", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    readonly_fields = fields = ("at", "action", "actor", "note")
 
 
 @admin.register(Certificate)

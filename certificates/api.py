@@ -12,13 +12,16 @@ from certificates import selectors, services
 from certificates.models import Certificate
 from lims.api_views import Pagination
 from samples import selectors as sample_selectors
+from samples.models import Sample
 
 
 class CertificateSerializer(serializers.ModelSerializer):
-    sample = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    sample: "serializers.SlugRelatedField[Sample]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
     lot_number = serializers.CharField(source="sample.lot.lot_number")
     exporter = serializers.CharField(source="sample.lot.exporter.name")
-    supersedes = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    supersedes: "serializers.SlugRelatedField[Certificate]" = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
     superseded_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -47,7 +50,7 @@ class CertificateListApi(generics.ListAPIView):
 
     serializer_class = CertificateSerializer
     pagination_class = Pagination
-    filterset_fields = ["status"]
+    filterset_class = selectors.CertificateFilter
     search_fields = ["number", "sample__code", "sample__lot__lot_number"]
     ordering_fields = ["issued_at", "requested_at", "number"]
 

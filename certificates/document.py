@@ -13,8 +13,10 @@ _context(); it formats nothing itself, so what a row says is decided here.
 
 import functools
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -52,7 +54,7 @@ MAX_CHANGES = 12
 RESULT_FIELDS = {"value": "result", "uncertainty": "U (k = 2)", "detection_limit": "detection limit"}
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-WITHDRAWN = {
+WITHDRAWN: dict[str, str] = {
     Certificate.Status.REVOKED: "Revoked: this certificate is no longer valid.",
     Certificate.Status.SUPERSEDED: "Superseded: this certificate has been replaced and is no longer valid.",
 }
@@ -131,6 +133,12 @@ def render_certificate(certificate: Certificate, *, token: str) -> bytes:
     )
 
 
+def _number(certificate: Certificate) -> str:
+    if not certificate.number:
+        raise ValueError("a certificate needs its number before it is rendered")
+    return certificate.number
+
+
 def _require_issued_fields(certificate: Certificate) -> None:
     if not certificate.number or not certificate.issued_at:
         raise ValueError("a certificate needs its number and issue time before it is rendered")
@@ -152,7 +160,7 @@ def _amendment(certificate: Certificate) -> dict | None:
             "changes": [_change(change) for change in changes[:MAX_CHANGES]],
             "more": max(len(changes) - MAX_CHANGES, 0),
         }
-    if certificate.supersedes_id:
+    if certificate.supersedes is not None:
         return {"supersedes": certificate.supersedes.number, "reason": certificate.amendment_reason}
     return None
 
@@ -206,7 +214,8 @@ def _context(certificate: Certificate, token: str) -> dict:
         "destination": _country(snapshot["lot"].get("destination_country")),
         "sample": snapshot["sample"],
         "sampling": snapshot["sampling"],
-        "dates": {name: _when(value) for name, value in snapshot["dates"].items()},
+        # Every date of the snapshot is an ISO time or None (snapshot.Dates).
+        "dates": {name: _when(value) for name, value in cast(dict[str, str | None], snapshot["dates"]).items()},
         "tested": _period(snapshot["dates"].get("testing_started"), snapshot["dates"].get("testing_completed")),
         "moisture": snapshot["moisture"],
         "headline": _headline(snapshot),
@@ -221,7 +230,7 @@ def _context(certificate: Certificate, token: str) -> dict:
         "authorised_by": snapshot["authorised_by"],
         "statement": snapshot["statement"],
         "qr": pdf.qr_data_uri(token),
-        "verify_url": verification_url(certificate.number),
+        "verify_url": verification_url(_number(certificate)),
     }
 
 
@@ -232,7 +241,7 @@ def _country(code: str | None) -> str:
     return f"{name} ({code})" if name else code
 
 
-def _address(party: dict) -> str:
+def _address(party: snapshots.Party) -> str:
     """The address with its country, unless the address already ends with it."""
     address = (party.get("address") or "").strip()
     name = countries.name(party.get("country") or "")
@@ -247,7 +256,10 @@ def _when(text: str | None) -> str:
     if not text:
         return "not recorded"
     moment = datetime.fromisoformat(text)
-    minutes = int(moment.utcoffset().total_seconds()) // 60
+    utc_offset = moment.utcoffset()
+    if utc_offset is None:  # the snapshot writes aware times (timezone.localtime)
+        raise ValueError(f"time {text!r} states no UTC offset")
+    minutes = int(utc_offset.total_seconds()) // 60
     sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
     offset = f"{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
     return f"{moment:%Y-%m-%d %H:%M} UTC{sign}{offset}"
@@ -258,7 +270,7 @@ def _period(start: str | None, end: str | None) -> str:
     return " to ".join(days) if days else "not recorded"
 
 
-def _result(row: dict) -> str:
+def _result(row: snapshots.ResultRow) -> str:
     qualifier = row["qualifier"]
     if qualifier == "<":
         return f"< {row['detection_limit']}"
@@ -314,7 +326,7 @@ def _refs(names: list[str], methods: dict[str, dict]) -> list[str]:
     return [refs.get(name, name) for name in names]
 
 
-def _row(row: dict, methods: dict[str, dict]) -> dict:
+def _row(row: snapshots.ResultRow, methods: dict[str, dict]) -> dict[str, Any]:
     return {
         "label": _label(row["analyte"]),
         "name": row["name"],
@@ -328,10 +340,10 @@ def _row(row: dict, methods: dict[str, dict]) -> dict:
     }
 
 
-def _groups(results: list[dict], methods: dict[str, dict], treo: dict) -> list[dict]:
+def _groups(results: list[snapshots.ResultRow], methods: dict[str, dict], treo: snapshots.Treo) -> list[dict]:
     """The results table's sections, each in panel order: payable metals and moisture, rare earths
     (closed by their oxide total) and the penalty and by-product elements."""
-    sections = {
+    sections: dict[str, tuple[str, list[dict[str, Any]]]] = {
         "principal": ("Payable metals and moisture", []),
         "rare_earth": ("Rare-earth elements", []),
         "other": ("Penalty and by-product elements", []),
@@ -344,7 +356,7 @@ def _groups(results: list[dict], methods: dict[str, dict], treo: dict) -> list[d
         else:
             key = "other"
         sections[key][1].append(_row(row, methods))
-    groups = []
+    groups: list[dict[str, Any]] = []
     for key, (title, rows) in sections.items():
         if not rows:
             continue
@@ -363,10 +375,10 @@ def _groups(results: list[dict], methods: dict[str, dict], treo: dict) -> list[d
 
 def _headline(snapshot: snapshots.Snapshot) -> list[dict]:
     """The figures a buyer and a customs officer look for first."""
-    rows = {row["analyte"]: row for row in snapshot["results"]}
+    rows: dict[str, Mapping[str, Any]] = {row["analyte"]: row for row in snapshot["results"]}
     # TREO is summed from the rare earths' dry contents.
     rows["TREO"] = {"name": "Total rare-earth oxides", "basis": "dry"}
-    items = [
+    items: list[dict[str, str | None]] = [
         {
             "label": _label(symbol),
             "name": rows[symbol]["name"],
@@ -395,7 +407,7 @@ def _label(symbol: str) -> str:
     return symbol.translate(SUBSCRIPTS) if not symbol.isalpha() else symbol
 
 
-def _custody(custody: dict) -> dict:
+def _custody(custody: snapshots.Custody) -> dict:
     return {
         **custody,
         "head_short": (custody.get("head") or "")[:16],

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lims.lib.append_only import AppendOnlyModel
+from lims.lib.transitions import Lifecycle
 from samples.models import Sample
 
 
@@ -38,17 +40,76 @@ class SigningKey(models.Model):
         return f"{self.get_kind_display()} {self.kid}"
 
 
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RENDERING = "rendering", _("Rendering")
+    SIGNING = "signing", _("Signing")
+    ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Failed")
+    REVOKED = "revoked", _("Revoked")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+_S = CertificateStatus
+# The certificates the worker has still to finish (claim, render, sign), in the order it goes.
+IN_PROGRESS = (_S.PENDING, _S.RENDERING, _S.SIGNING)
+# The certificates that were issued: they have a number, a PDF and a QR token, never change, and the
+# public register shows them.
+WAS_ISSUED = (_S.ISSUED, _S.REVOKED, _S.SUPERSEDED)
+
+
 class Certificate(models.Model):
+    """A Certificate of Analysis of one sample. The issue task claims a requested certificate,
+    renders and signs it, and issues it; or fails it with the reason, and a person may retry it:
+
+    | action    | from                          | to          |
+    |-----------|-------------------------------|-------------|
+    | (create)  | (new)                         | pending     |
+    | claim     | pending / rendering / signing | rendering   |
+    | sign      | rendering                     | signing     |
+    | issue     | signing                       | issued      |
+    | fail      | pending / rendering / signing | failed      |
+    | retry     | failed                        | pending     |
+    | amend     | issued                        | (unchanged) |
+    | revoke    | issued                        | revoked     |
+    | supersede | issued                        | superseded  |
+
+    An amendment is a new certificate that supersedes this one when it is issued.
+    """
+
     EXPORTER_PATH = "sample__lot__exporter"
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        RENDERING = "rendering", _("Rendering")
-        SIGNING = "signing", _("Signing")
-        ISSUED = "issued", _("Issued")
-        FAILED = "failed", _("Failed")
-        REVOKED = "revoked", _("Revoked")
-        SUPERSEDED = "superseded", _("Superseded")
+    Status = CertificateStatus
+    LIFECYCLE = Lifecycle(
+        Status,
+        {
+            # Again after a lease ran out: the worker that held the certificate died.
+            "claim": (IN_PROGRESS, Status.RENDERING),
+            "sign": ({Status.RENDERING}, Status.SIGNING),
+            "issue": ({Status.SIGNING}, Status.ISSUED),
+            "fail": (IN_PROGRESS, Status.FAILED),
+            "retry": ({Status.FAILED}, Status.PENDING),
+            "amend": ({Status.ISSUED}, None),
+            "revoke": ({Status.ISSUED}, Status.REVOKED),
+            "supersede": ({Status.ISSUED}, Status.SUPERSEDED),
+        },
+        this=_("This certificate"),
+        labels={
+            "claim": _("taken up by the worker"),
+            "sign": _("signed"),
+            "issue": _("issued"),
+            "fail": _("failed"),
+            "retry": _("retried"),
+            "amend": _("amended"),
+            "revoke": _("revoked"),
+            "supersede": _("superseded"),
+        },
+        initial=Status.PENDING,
+    )
+    IN_PROGRESS = IN_PROGRESS
+    WAS_ISSUED = WAS_ISSUED
+    # Certificates that are, or will be, their sample's current one: a sample has one at a time.
+    LIVE = (*IN_PROGRESS, Status.ISSUED, Status.FAILED)
 
     number = models.CharField(_("number"), max_length=40, unique=True, null=True, blank=True)
     sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="certificates")
@@ -93,14 +154,12 @@ class Certificate(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=["pending", "rendering", "signing", "issued", "failed", "revoked", "superseded"]
-                ),
+                condition=models.Q(status__in=CertificateStatus.values),
                 name="certificate_status_valid",
             ),
             # Issued (and what follows from issued) means a number, a PDF and its hash.
             models.CheckConstraint(
-                condition=~models.Q(status__in=["issued", "revoked", "superseded"])
+                condition=~models.Q(status__in=list(WAS_ISSUED))
                 | (
                     models.Q(number__isnull=False, issued_at__isnull=False)
                     & ~models.Q(pdf="")
@@ -124,7 +183,7 @@ class Certificate(models.Model):
             # The sweep looks for certificates a worker never picked up or dropped.
             models.Index(
                 fields=["dispatched_at"],
-                condition=models.Q(status__in=["pending", "rendering", "signing"]),
+                condition=models.Q(status__in=list(IN_PROGRESS)),
                 name="certificate_unfinished_idx",
             )
         ]
@@ -145,9 +204,7 @@ class Certificate(models.Model):
         if self.pk is not None and touches_frozen:
             stored = (
                 type(self)
-                .objects.filter(
-                    pk=self.pk, status__in=[self.Status.ISSUED, self.Status.REVOKED, self.Status.SUPERSEDED]
-                )
+                .objects.filter(pk=self.pk, status__in=self.WAS_ISSUED)
                 .values(*[name.removesuffix("_id") if name == "sample_id" else name for name in self.FROZEN_FIELDS])
                 .first()
             )
@@ -163,7 +220,7 @@ class Certificate(models.Model):
 
     @property
     def in_progress(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RENDERING, self.Status.SIGNING)
+        return self.status in self.IN_PROGRESS
 
     @property
     def is_current(self) -> bool:
@@ -171,12 +228,13 @@ class Certificate(models.Model):
 
     @property
     def was_issued(self) -> bool:
-        return self.status in (self.Status.ISSUED, self.Status.REVOKED, self.Status.SUPERSEDED)
+        return self.status in self.WAS_ISSUED
 
 
-class CertificateEvent(models.Model):
+class CertificateEvent(AppendOnlyModel):
     """What happened to a certificate, in order: requested, claimed, rendered, signed, issued,
-    failed, retried, revoked, superseded. The progress page reads it; nothing edits it."""
+    failed, retried, revoked, superseded. The progress page reads it; append-only
+    (lims.lib.append_only), like custody events."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("at"), default=timezone.now)

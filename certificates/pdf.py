@@ -13,6 +13,7 @@ which render_pdf turns into RenderError so ordinary error handling (and Celery) 
 WeasyPrint is imported on first use, not with this module: the import takes ~0.6 s.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,7 +36,7 @@ class Attachment:
     relationship: str  # PDF/A-3 AFRelationship: Data, Source, Alternative, Supplement or Unspecified
 
 
-def certificate_attachments(*, snapshot: dict, token: str) -> list[Attachment]:
+def certificate_attachments(*, snapshot: Mapping[str, object], token: str) -> list[Attachment]:
     """The two files every certificate carries, under the names the verifier looks for. The snapshot
     is attached as canonical JSON, so its SHA-256 is the one in the token."""
     return [

@@ -1,28 +1,35 @@
 """Reads of certificates for pages and API views, scoped by lims.permissions."""
 
+import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from certificates.models import Certificate
 from lims import permissions
+from lims.filters import ContainsFilter, choice_filter
 from lims.models import User
 from samples.models import Sample
 
 # The order a person follows a certificate through, for the progress bar.
-PROGRESS = ("pending", "rendering", "signing", "issued")
+PROGRESS = (*Certificate.IN_PROGRESS, Certificate.Status.ISSUED)
 
 
-def certificate_list(user: User, *, status: str = "", q: str = "") -> QuerySet:
+def certificate_list(user: User) -> QuerySet:
     certificates = permissions.visible(user, Certificate.objects.all()).select_related(
         "sample__lot__exporter", "supersedes"
     )
-    if status:
-        certificates = certificates.filter(status=status)
-    if q:
-        certificates = certificates.filter(number__icontains=q) | certificates.filter(
-            sample__lot__lot_number__icontains=q
-        )
     return certificates.defer("snapshot")
+
+
+class CertificateFilter(django_filters.FilterSet):
+    """The filters of certificate_list(), on the page and in the API."""
+
+    q = ContainsFilter("number", "sample__lot__lot_number", help_text="Certificate or lot number.")
+    status = choice_filter(Certificate.Status.choices)
+
+    class Meta:
+        model = Certificate
+        fields = ["q", "status"]
 
 
 def certificate_get(user: User, pk: int) -> Certificate:
@@ -34,11 +41,9 @@ def certificate_get(user: User, pk: int) -> Certificate:
 
 def certifiable_samples(user: User) -> QuerySet:
     """Reported samples with no live certificate: what a lab manager may request a certificate for."""
-    from certificates.services import LIVE
-
     return (
         permissions.visible(user, Sample.objects.filter(status=Sample.Status.REPORTED))
-        .exclude(certificates__status__in=LIVE)
+        .exclude(certificates__status__in=Certificate.LIVE)
         .select_related("lot__exporter", "lot__material")
         .order_by("code")
     )

@@ -41,7 +41,7 @@ from certificates import document, keys, signing, tokens
 from certificates import snapshot as snapshots
 from certificates.models import Certificate, CertificateEvent, SigningKey
 from lims import permissions
-from lims.audit import audit_record
+from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict
 from lims.models import Sequence, User
 from samples import chain
@@ -53,15 +53,15 @@ S = Certificate.Status
 LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 # A pending certificate not picked up within this time is sent again by the sweep.
 REDISPATCH_AFTER = timedelta(minutes=2)
-# Certificates that are (or will be) the sample's current one: a second request is refused.
-LIVE = (S.PENDING, S.RENDERING, S.SIGNING, S.ISSUED, S.FAILED)
 
 
-def _public_status_changed(*numbers: str) -> None:
-    """The verification portal keeps a certificate's state for a moment; tell it after commit."""
+def _public_status_changed(*numbers: str | None) -> None:
+    """The verification portal keeps a certificate's state for a moment; tell it after commit. A
+    certificate without a number yet is not in the register: nothing to forget."""
     from certificates.verification import forget_register_state
 
-    transaction.on_commit(partial(forget_register_state, *numbers), robust=True)
+    known = [number for number in numbers if number]
+    transaction.on_commit(partial(forget_register_state, *known), robust=True)
 
 
 def _event(certificate: Certificate, action: str, actor: User | None = None, note: str = "") -> None:
@@ -116,13 +116,15 @@ def _check_certifiable(sample: Sample) -> None:
 
 
 def _create(*, actor: User, sample: Sample, supersedes: Certificate | None = None, reason: str = "") -> Certificate:
-    amendment = None
+    amendment: snapshots.Amendment | None = None
     if supersedes is not None:
+        if supersedes.number is None:
+            raise ValueError(f"certificate {supersedes.pk} has no number: only an issued certificate is amended")
         amendment = {"supersedes": supersedes.number, "reason": reason}
     snapshot = snapshots.build(sample=sample, authoriser=actor, amendment=amendment)
-    if supersedes is not None:
-        changes = snapshots.differences(supersedes.snapshot, snapshot)
-        snapshot["amendment"]["changes"] = changes
+    if amendment is not None and supersedes is not None:
+        # The differences need both snapshots, so they join the amendment once the new one is built.
+        amendment["changes"] = snapshots.differences(supersedes.snapshot, dict(snapshot))
     certificate = Certificate.objects.create(
         sample=sample,
         snapshot=snapshot,
@@ -141,7 +143,7 @@ def certificate_request(*, actor: User, sample: Sample) -> Certificate:
     """Ask for the certificate of a reported sample. The snapshot is frozen now; the worker issues it."""
     permissions.require(actor, "certificate.request", sample)
     sample = Sample.objects.select_for_update(of=("self",)).select_related("lot").get(pk=sample.pk)
-    existing = sample.certificates.filter(status__in=LIVE).first()
+    existing = sample.certificates.filter(status__in=Certificate.LIVE).first()
     if existing is not None:
         raise Conflict(
             _("%(code)s already has certificate %(number)s (%(status)s); amend it instead of requesting another.")
@@ -150,7 +152,7 @@ def certificate_request(*, actor: User, sample: Sample) -> Certificate:
         )
     _check_certifiable(sample)
     certificate = _create(actor=actor, sample=sample)
-    audit_record(actor=actor, action="certificate.request", obj=certificate, data={"sample": sample.code})
+    audit_record(actor=actor, action=AuditAction.CERTIFICATE_REQUEST, obj=certificate, data={"sample": sample.code})
     return certificate
 
 
@@ -164,14 +166,15 @@ def certificate_amend(*, actor: User, certificate: Certificate, reason: str) -> 
     if not reason:
         raise ApplicationError(_("Say what changed and why."), field="reason")
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if certificate.status != S.ISSUED:
-        raise Conflict(_("Only an issued certificate can be amended."))
+    Certificate.LIFECYCLE.require_transition(certificate, "amend")
     if Certificate.objects.filter(supersedes=certificate).exists():
         raise Conflict(_("An amendment of %(number)s is already under way.") % {"number": certificate.number})
     sample = Sample.objects.select_for_update(of=("self",)).get(pk=certificate.sample_id)
     _check_certifiable(sample)
     amendment = _create(actor=actor, sample=sample, supersedes=certificate, reason=reason)
-    audit_record(actor=actor, action="certificate.amend", obj=amendment, data={"supersedes": certificate.number})
+    audit_record(
+        actor=actor, action=AuditAction.CERTIFICATE_AMEND, obj=amendment, data={"supersedes": certificate.number}
+    )
     return amendment
 
 
@@ -183,17 +186,12 @@ def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) ->
     if not reason:
         raise ApplicationError(_("Give the reason for the revocation; inspectors will read it."), field="reason")
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if certificate.status != S.ISSUED:
-        raise Conflict(
-            _("Only an issued certificate can be revoked; this one is %(status)s.")
-            % {"status": certificate.get_status_display().lower()}
-        )
-    certificate.status = S.REVOKED
+    certificate.status = Certificate.LIFECYCLE.require_transition(certificate, "revoke")
     certificate.revoked_at, certificate.revoked_by, certificate.revocation_reason = timezone.now(), actor, reason
     certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
     _event(certificate, "revoked", actor, reason)
     _public_status_changed(certificate.number)
-    audit_record(actor=actor, action="certificate.revoke", obj=certificate, data={"reason": reason})
+    audit_record(actor=actor, action=AuditAction.CERTIFICATE_REVOKE, obj=certificate, data={"reason": reason})
     return certificate
 
 
@@ -202,9 +200,8 @@ def certificate_retry(*, actor: User, certificate: Certificate) -> Certificate:
     """Send a failed certificate back to the worker; it keeps its number if it had one."""
     permissions.require(actor, "certificate.retry", certificate)
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if certificate.status != S.FAILED:
-        raise Conflict(_("Only a failed certificate can be retried."))
-    certificate.status, certificate.failure, certificate.claimed_by = S.PENDING, "", ""
+    certificate.status = Certificate.LIFECYCLE.require_transition(certificate, "retry")
+    certificate.failure, certificate.claimed_by = "", ""
     certificate.save(update_fields=["status", "failure", "claimed_by"])
     _event(certificate, "retried", actor)
     _dispatch_on_commit(certificate)
@@ -224,7 +221,7 @@ def _next_number(issued_at) -> str:
 def _claim(certificate_id: int, claim: str) -> Certificate | None:
     """Take the certificate for this attempt, or None when there is nothing to do."""
     certificate = Certificate.objects.select_for_update().filter(pk=certificate_id).first()
-    if certificate is None or not certificate.in_progress:
+    if certificate is None or not Certificate.LIFECYCLE.allows(certificate, "claim"):
         return None  # issued, revoked, superseded, failed (a person retries) or gone
     now = timezone.now()
     held = certificate.status in (S.RENDERING, S.SIGNING) and certificate.claimed_by != claim
@@ -233,7 +230,8 @@ def _claim(certificate_id: int, claim: str) -> Certificate | None:
     if certificate.number is None:
         certificate.issued_at = now
         certificate.number = _next_number(now)
-    certificate.status, certificate.claimed_by, certificate.claimed_at = S.RENDERING, claim, now
+    certificate.status = Certificate.LIFECYCLE.require_transition(certificate, "claim")
+    certificate.claimed_by, certificate.claimed_at = claim, now
     certificate.attempts += 1
     certificate.save(update_fields=["status", "number", "issued_at", "claimed_by", "claimed_at", "attempts"])
     _event(certificate, "rendering", note=f"attempt {certificate.attempts}")
@@ -241,11 +239,12 @@ def _claim(certificate_id: int, claim: str) -> Certificate | None:
 
 
 @transaction.atomic
-def _move_on(certificate: Certificate, claim: str, status: str) -> bool:
-    """Record the next step of this attempt, if the certificate is still its own."""
-    moved = Certificate.objects.filter(pk=certificate.pk, claimed_by=claim, status__in=[S.RENDERING, S.SIGNING]).update(
-        status=status
-    )
+def _move_on(certificate: Certificate, claim: str, action: str) -> bool:
+    """Take the next step of this attempt, if the certificate is still its own and at that step."""
+    (status,) = Certificate.LIFECYCLE.targets(action)
+    moved = Certificate.objects.filter(
+        pk=certificate.pk, claimed_by=claim, status__in=Certificate.LIFECYCLE.sources(action)
+    ).update(status=status)
     if moved:
         _event(certificate, status)
     return bool(moved)
@@ -270,7 +269,7 @@ def _finish(
     certificate: Certificate, claim: str, *, name: str, pdf_sha256: str, token: str, token_kid: str
 ) -> Certificate | None:
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if locked.claimed_by != claim or locked.status not in (S.RENDERING, S.SIGNING):
+    if locked.claimed_by != claim or not Certificate.LIFECYCLE.allows(locked, "issue"):
         return None
     material = keys.load_signing_material()
     _record_key(
@@ -280,20 +279,24 @@ def _finish(
         material.certificate.subject.rfc4514_string(),
     )
     _record_key(token_kid, SigningKey.Kind.TOKEN, _pem(keys.load_token_key().key.public_key()))
-    locked.status = S.ISSUED
+    locked.status = Certificate.LIFECYCLE.require_transition(locked, "issue")
     locked.pdf.name, locked.pdf_sha256, locked.qr_token = name, pdf_sha256, token
     locked.signing_kid, locked.token_kid, locked.failure = material.kid, token_kid, ""
     locked.save(update_fields=["status", "pdf", "pdf_sha256", "qr_token", "signing_kid", "token_kid", "failure"])
-    _event(locked, "issued", note=locked.number)
-    _public_status_changed(locked.number, locked.supersedes.number if locked.supersedes_id else "")
+    _event(locked, "issued", note=locked.number or "")
+    _public_status_changed(locked.number, locked.supersedes.number if locked.supersedes is not None else "")
     if locked.supersedes_id:
         old = Certificate.objects.select_for_update().get(pk=locked.supersedes_id)
-        if old.status == S.ISSUED:
-            old.status, old.superseded_at = S.SUPERSEDED, timezone.now()
+        if Certificate.LIFECYCLE.allows(old, "supersede"):
+            old.status = Certificate.LIFECYCLE.require_transition(old, "supersede")
+            old.superseded_at = timezone.now()
             old.save(update_fields=["status", "superseded_at"])
-            _event(old, "superseded", note=locked.number)
+            _event(old, "superseded", note=locked.number or "")
     audit_record(
-        actor=None, action="certificate.issue", obj=locked, data={"number": locked.number, "sha256": pdf_sha256}
+        actor=None,
+        action=AuditAction.CERTIFICATE_ISSUE,
+        obj=locked,
+        data={"number": locked.number, "sha256": pdf_sha256},
     )
     return locked
 
@@ -302,9 +305,10 @@ def certificate_fail(*, certificate_id: int, claim: str, reason: str) -> None:
     """Record that issuing failed for a reason a retry will not cure; a person may retry later."""
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
-        if certificate.claimed_by != claim or not certificate.in_progress:
+        if certificate.claimed_by != claim or not Certificate.LIFECYCLE.allows(certificate, "fail"):
             return
-        certificate.status, certificate.failure = S.FAILED, reason[:2000]
+        certificate.status = Certificate.LIFECYCLE.require_transition(certificate, "fail")
+        certificate.failure = reason[:2000]
         certificate.save(update_fields=["status", "failure"])
         _event(certificate, "failed", note=reason[:2000])
     logger.error("certificate %s failed: %s", certificate_id, reason)
@@ -321,9 +325,9 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
     token_key = keys.load_token_key()
     token = tokens.encode_token(document.token_claims(certificate), key=token_key.key, kid=token_key.kid)
     pdf = document.render_certificate(certificate, token=token)
-    if not _move_on(certificate, claim, S.SIGNING):
+    if not _move_on(certificate, claim, "sign"):
         return None
-    lab = certificate.snapshot["laboratory"]
+    lab = snapshots.read(certificate.snapshot)["laboratory"]
     signed = signing.sign_pdf(
         pdf,
         reason=_("Certificate of Analysis %(number)s") % {"number": certificate.number},

@@ -30,6 +30,7 @@ Layout (schema "lims.coa/1"):
     amendment   {supersedes, reason} or null
 """
 
+from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict, cast
 
@@ -201,6 +202,8 @@ def read(data: dict) -> Snapshot:
     if schema != SCHEMA:
         raise SchemaError(f"snapshot schema {schema!r} is not {SCHEMA!r}")
     return cast(Snapshot, data)
+
+
 HEADLINE = ("Cu", "Au", "Ag")
 STATEMENT = (
     "The results relate only to the item tested, as received by the laboratory under the seal stated. "
@@ -232,6 +235,20 @@ def _role(user: User) -> str:
         if user.has_role(role):
             return ROLE_NAMES[role]
     return "Administrator" if user.is_superuser else ""
+
+
+def _approver(result: Result) -> User:
+    """Who approved a result: an approved result always records it."""
+    if result.decided_by is None:
+        raise ValueError(f"approved result {result.pk} records no approver")
+    return result.decided_by
+
+
+def _approved_at(result: Result) -> datetime:
+    """When a result was approved: an approved result always records it."""
+    if result.decided_at is None:
+        raise ValueError(f"approved result {result.pk} records no approval time")
+    return result.decided_at
 
 
 def _person(user: User) -> Person:
@@ -274,7 +291,7 @@ def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
                 "detection_limit": _text(r.detection_limit, entry.decimals + 1),
                 "uncertainty": _text(r.uncertainty, entry.decimals),
                 "reporting_limit": str(entry.reporting_limit.normalize()),
-                "approved_by": r.decided_by.get_full_name() or r.decided_by.username,
+                "approved_by": _approver(r).get_full_name() or _approver(r).username,
                 "approved_at": _time(r.decided_at),
             }
         )
@@ -301,7 +318,7 @@ def _treo(rows: list[ResultRow]) -> Treo:
 
 
 def _qc(results: list[Result]) -> QC:
-    runs = {r.run for r in results if r.run_id}
+    runs = {r.run for r in results if r.run is not None}
     return {
         "runs": [
             {
@@ -344,7 +361,7 @@ def _deviations(sample: Sample, results: list[Result]) -> list[str]:
         f"Seal: {nc.get_kind_display()} at reception; accepted by {nc.resolved_by} ({nc.resolution})."
         for nc in sample.nonconformances.filter(status=Nonconformance.Status.ACCEPTED).select_related("resolved_by")
     ]
-    for run in sorted({r.run for r in results if r.run_id and r.run.override_reason}, key=lambda run: run.pk):
+    for run in sorted({r.run for r in results if r.run is not None and r.run.override_reason}, key=lambda run: run.pk):
         notes.append(f"QC of run {run.pk} failed and was overridden by {run.override_by}: {run.override_reason}")
     for r in results:
         if r.negative:
@@ -361,10 +378,14 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
     custody, receipt = _custody(sample)
     first_event = sample.events.order_by("sequence").select_related("actor").first()
     tested = [r.entered_at for r in results]
-    dry_mass = units.dry_mass(lot.wet_mass_t, moisture.value_as_received) if moisture else None
+    dry_mass: Decimal | None = None
+    if moisture is not None:
+        if moisture.value_as_received is None:
+            raise TypeError(f"the approved moisture of {sample.code} has no value as received: no dry mass")
+        dry_mass = units.dry_mass(lot.wet_mass_t, moisture.value_as_received)
     headline = {row["analyte"]: [row["value"] or f"<{row['detection_limit']}", row["unit"]] for row in rows}
     treo = _treo(rows)
-    approvers = {r.decided_by_id: r.decided_by for r in results}
+    approvers = {r.decided_by_id: _approver(r) for r in results}
     return {
         "schema": SCHEMA,
         "laboratory": laboratory(),
@@ -409,7 +430,7 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
             "sampled": _time(sample.collected_at),
             "received": _time(receipt.occurred_at) if receipt else None,
             "testing_started": _time(min(tested)) if tested else None,
-            "testing_completed": _time(max(r.decided_at for r in results)) if results else None,
+            "testing_completed": _time(max(_approved_at(r) for r in results)) if results else None,
             "requested": _time(timezone.now()),
         },
         "moisture": {
@@ -451,7 +472,8 @@ def _flatten(value, path: str, out: dict) -> None:
 def differences(old: dict, new: dict) -> list[dict]:
     """What an amendment changes: every stated value that differs, as {field, old, new}, in the
     order of the new snapshot. The amendment states these beside its reason (ISO/IEC 17025 7.8.8)."""
-    before, after = {}, {}
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
     _flatten(old, "", before)
     _flatten(new, "", after)
     fields = [f for f in after if f not in _NOT_CONTENT] + [

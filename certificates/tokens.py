@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import zlib
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -41,7 +42,7 @@ __all__ = ["canonical_json", "decode_token", "encode_token", "sign_revocation_li
 _COSE_SIGN1_TAG = 18
 
 
-def snapshot_sha256(snapshot: dict) -> str:
+def snapshot_sha256(snapshot: Mapping[str, object]) -> str:
     """Hex SHA-256 of canonical_json(snapshot): what the token's "h" claim carries (as bytes) and the
     exact bytes attached to the PDF hash to."""
     return hashlib.sha256(canonical_json(snapshot)).hexdigest()

@@ -42,37 +42,33 @@ By file (the upload), the cases:
    decides, and the verdict says the file is not the registered copy.
 """
 
-import base64
 import functools
 import hashlib
 import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from certificates import keys, tokens, verifier
-from certificates.models import Certificate, SigningKey
+from certificates import verifier
+from certificates.models import Certificate
+from certificates.publication import token_keys, trust_roots
 from certificates.snapshot import headline_items
 
 S = Certificate.Status
-# What the register shows; a certificate under way or failed is nobody's business outside the lab.
-PUBLIC_STATUSES = (S.ISSUED, S.REVOKED, S.SUPERSEDED)
+# What the register shows: what was issued. A certificate under way or failed is nobody's business
+# outside the lab.
+PUBLIC_STATUSES = Certificate.WAS_ISSUED
 NUMBER_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
 # A genuine token has about 400 characters; the forms refuse anything much longer.
 MAX_TOKEN_CHARS = 2000
-REVOCATION_LIST_MAX_AGE = 60  # seconds a signed revocation list is served from the cache
-_REVOCATION_CACHE_KEY = "verify:revocations:{kid}"
 STATEMENT_CACHE_SECONDS = 3600
 _STATEMENT_CACHE_KEY = "verify:statement:{number}:{sha256}:{language}"
 
@@ -118,10 +114,6 @@ _LOT_FIELDS = ("number", "material", "hs_code", "dry_mass_t")
 _RESULT_FIELDS = ("analyte", "name", "value", "qualifier", "detection_limit", "unit", "basis", "uncertainty", "method")
 
 
-class VerificationUnavailable(Exception):
-    """The laboratory's keys are not configured here: nothing can be verified by signature."""
-
-
 @dataclass(frozen=True)
 class Check:
     """A verdict of the portal, with what the certificate states when the register knows it."""
@@ -147,7 +139,7 @@ class Check:
         return self.verdict == AUTHENTIC
 
 
-def normalise_number(text: str) -> str:
+def normalise_number(text: str | None) -> str:
     """A number as people type it: any case, with stray spaces."""
     return "".join((text or "").split()).upper()
 
@@ -254,14 +246,21 @@ def check_number(number: str) -> Check:
     return _unknown(number) if row is None else _from_register(row)
 
 
+def _column(name: str) -> str:
+    """The quoted column of the certificate's field `name`."""
+    field = Certificate._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ImproperlyConfigured(f"Certificate.{name} is not a column of the register")
+    return connection.ops.quote_name(field.column)
+
+
 @functools.cache
 def _state_sql() -> str:
-    meta = Certificate._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in _REGISTER_FIELDS)
+    columns = ", ".join(_column(name) for name in _REGISTER_FIELDS)
     statuses = ", ".join(f"'{status}'" for status in PUBLIC_STATUSES)
-    number = connection.ops.quote_name(meta.get_field("number").column)
-    status = connection.ops.quote_name(meta.get_field("status").column)
-    table = connection.ops.quote_name(meta.db_table)
+    number = _column("number")
+    status = _column("status")
+    table = connection.ops.quote_name(Certificate._meta.db_table)
     return f"SELECT {columns} FROM {table} WHERE {number} = %s AND {status} IN ({statuses})"  # noqa: S608 - quoted names
 
 
@@ -301,99 +300,6 @@ def answer_cache_key(number: str, state: str, *variant: str) -> str:
     `variant`: the language and host it was written for."""
     digest = hashlib.sha256("\x1f".join((number, state, *variant)).encode()).hexdigest()
     return f"verify:answer:{digest}"
-
-
-# Keys --------------------------------------------------------------------------------------------
-
-
-def token_keys() -> dict[str, Ed25519PublicKey]:
-    """Every QR-token public key of the laboratory: the configured and published ones (certificates.keys)
-    and those on record in the SigningKey table, so that a token signed with a retired key still
-    verifies after its file is gone. A record whose key id does not match its key is ignored."""
-    found = {}
-    for kid, pem in SigningKey.objects.filter(kind=SigningKey.Kind.TOKEN).values_list("kid", "public_pem"):
-        try:
-            public_key = serialization.load_pem_public_key(pem.encode())
-        except ValueError:
-            continue
-        if isinstance(public_key, Ed25519PublicKey) and verifier.key_id(public_key) == kid:
-            found[kid] = public_key
-    try:
-        found.update(keys.published_token_keys())
-    except keys.KeyConfigurationError as exc:
-        if not found:
-            raise VerificationUnavailable(str(exc)) from exc
-    return found
-
-
-def trust_roots() -> list[x509.Certificate]:
-    try:
-        return keys.trust_roots()
-    except keys.KeyConfigurationError as exc:
-        raise VerificationUnavailable(str(exc)) from exc
-
-
-def trust_roots_pem() -> bytes:
-    """root.pem of the offline kit: every trust root, current and retired."""
-    return b"".join(root.public_bytes(serialization.Encoding.PEM) for root in trust_roots())
-
-
-def token_keys_document() -> dict[str, str]:
-    """token-keys.json of the offline kit: {key id: base64 raw Ed25519 public key}, as
-    keys.export_public_material writes it, with the retired keys on record."""
-    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    return {kid: base64.b64encode(key.public_bytes(*raw)).decode() for kid, key in sorted(token_keys().items())}
-
-
-def signing_key_pem(kid: str) -> str | None:
-    """The recorded public material of one key (a PDF signing certificate or a token key), by key id."""
-    return SigningKey.objects.filter(kid=kid).values_list("public_pem", flat=True).first()
-
-
-def published_signing_keys() -> list[dict]:
-    return list(SigningKey.objects.order_by("kind", "-first_used_at").values("kid", "kind", "subject"))
-
-
-def verifier_source() -> bytes:
-    """The standalone verifier, served as it is: the offline kit's only program."""
-    return Path(verifier.__file__).read_bytes()
-
-
-def revocation_list() -> dict:
-    """The signed list of revoked and superseded certificate numbers (verifier.load_revocation_list
-    accepts it), built from the register and served from the cache for REVOCATION_LIST_MAX_AGE
-    seconds: a revocation reaches the list within that time. Signing needs the token key's private
-    half in the web process."""
-    try:
-        token_key = keys.load_token_key()
-    except keys.KeyConfigurationError as exc:
-        raise VerificationUnavailable(str(exc)) from exc
-    cache_key = _REVOCATION_CACHE_KEY.format(kid=token_key.kid)
-    signed = cache.get(cache_key)
-    if signed is None:
-        signed = tokens.sign_revocation_list(revocation_payload(), token_key.key, token_key.kid)
-        cache.set(cache_key, signed, REVOCATION_LIST_MAX_AGE)
-    return signed
-
-
-def revocation_payload() -> dict:
-    def iso(moment):
-        return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
-
-    revoked = Certificate.objects.filter(status=S.REVOKED).order_by("number")
-    superseded = Certificate.objects.filter(status=S.SUPERSEDED).order_by("number")
-    return {
-        "issuer": settings.LIMS_LAB_CODE,
-        "issued_at": iso(timezone.now()),
-        "revoked": [
-            {"number": number, "at": iso(at), "reason": reason}
-            for number, at, reason in revoked.values_list("number", "revoked_at", "revocation_reason")
-        ],
-        "superseded": [
-            {"number": number, "by": by or "", "at": iso(at)}
-            for number, at, by in superseded.values_list("number", "superseded_at", "superseded_by__number")
-        ],
-    }
 
 
 # Tokens ------------------------------------------------------------------------------------------
@@ -452,6 +358,8 @@ def check_file(data: bytes) -> Check:
         }
         message = messages.get(verdict.status, _("The file is not a signed certificate of this laboratory."))
         return Check(verdict.status, message, evidence=evidence)
+    if verdict.number is None:  # the verifier reads the number off the token of an authentic document
+        raise ValueError("the verifier found the document authentic without a certificate number")
     row = _register(number=verdict.number)
     if row is None:
         return _unknown(verdict.number)

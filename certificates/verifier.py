@@ -40,6 +40,7 @@ document does not hold together (a token that belongs to another certificate).
 import argparse
 import base64
 import binascii
+import enum
 import hashlib
 import io
 import json
@@ -354,7 +355,9 @@ def _check_signature(signature, trust_roots: list) -> tuple[tuple[str, str] | No
     if not (status.intact and status.valid):
         return ("altered", "the document was changed after it was signed (the signature does not match)"), details
     if not status.trusted:
-        indication = status.trust_problem_indic.name if status.trust_problem_indic else "untrusted"
+        # pyHanko types it as the AdESSubIndic base; every concrete sub-indication is an Enum member.
+        problem = status.trust_problem_indic
+        indication = problem.name if isinstance(problem, enum.Enum) else "untrusted"
         message = f"not issued by this laboratory: the signing certificate does not chain to its root ({indication})"
         return ("not_ours", message), details
     if (

@@ -32,7 +32,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from certificates import verification
+from certificates import publication, verification
 from lims.exceptions import ApplicationError
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -53,7 +53,8 @@ class VerifyRateThrottle(BaseThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         if not rate:
             return True
-        number, period = rate.split("/")
+        # The stubs type the rates as numbers; REST framework's are text such as "60/min".
+        number, period = rate.split("/")  # type: ignore[union-attr]
         limit, seconds = int(number), _PERIODS[period[0]]
         now = time.time()
         key = f"throttle:{self.scope}:{self.get_ident(request)}:{int(now // seconds)}"
@@ -276,7 +277,7 @@ class VerifyTokenApi(PublicApi):
         data = serializer.validated_data
         try:
             check = verification.check_token(data["token"], expected_number=data.get("number", ""))
-        except verification.VerificationUnavailable as exc:
+        except publication.VerificationUnavailable as exc:
             raise Unavailable(
                 _("Verification by QR code is not available: the laboratory's keys are missing.")
             ) from exc
@@ -307,6 +308,6 @@ class VerifyUploadApi(PublicApi):
             raise ApplicationError(not_a_pdf_message(), field="file")
         try:
             check = verification.check_file(data)
-        except verification.VerificationUnavailable as exc:
+        except publication.VerificationUnavailable as exc:
             raise Unavailable(_("Verification of files is not available: the laboratory's keys are missing.")) from exc
         return self.answer(check)

@@ -16,12 +16,13 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import verification
+from certificates import publication, verification
 from certificates.verify_api import (
     VerifyRateThrottle,
     body_too_large,
@@ -29,7 +30,7 @@ from certificates.verify_api import (
     too_many_requests_message,
     upload_limit_message,
 )
-from samples.forms import Form
+from lims.forms import Form
 
 TEMPLATE = "verify/verify.html"
 PEM = "application/x-pem-file"
@@ -97,7 +98,7 @@ def _page(request, *, check=None, status=200, refusal="", **forms_given):
 
 @functools.cache
 def _verifier_sha256() -> str:
-    return hashlib.sha256(verification.verifier_source()).hexdigest()
+    return hashlib.sha256(publication.verifier_source()).hexdigest()
 
 
 def rate_limited(*, page: bool):
@@ -155,7 +156,7 @@ def verify_token(request):
         return _page(request, status=400, token_form=form)
     try:
         check = verification.check_token(form.cleaned_data["token"], expected_number=form.cleaned_data["number"])
-    except verification.VerificationUnavailable:
+    except publication.VerificationUnavailable:
         return _unavailable(request, token_form=form)
     return _page(request, check=check, token_form=form)
 
@@ -173,14 +174,14 @@ def verify_upload(request):
         return _page(request, status=413 if form.has_error("file", "too_large") else 400, upload_form=form)
     try:
         check = verification.check_file(form.cleaned_data["file"])
-    except verification.VerificationUnavailable:
+    except publication.VerificationUnavailable:
         return _unavailable(request, upload_form=form)
     return _page(request, check=check)
 
 
 def _refused_upload(message: str) -> UploadForm:
     """An upload form showing `message` next to the file field, for a body refused unread."""
-    form = UploadForm(data={}, files={})
+    form = UploadForm(data={}, files=MultiValueDict())
     form.full_clean()
     form.errors["file"] = form.error_class([message])
     return form
@@ -198,7 +199,7 @@ def _published(view):
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except verification.VerificationUnavailable:
+        except publication.VerificationUnavailable:
             message = _("The laboratory's keys are not configured on this server.")
             return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
 
@@ -214,18 +215,18 @@ def _download(content: bytes | str, content_type: str, filename: str, *, max_age
 
 @_published
 def root_pem(request):
-    return _download(verification.trust_roots_pem(), PEM, "root.pem")
+    return _download(publication.trust_roots_pem(), PEM, "root.pem")
 
 
 @_published
 def token_keys_json(request):
-    body = json.dumps(verification.token_keys_document(), indent=2) + "\n"
+    body = json.dumps(publication.token_keys_document(), indent=2) + "\n"
     return _download(body, "application/json", "token-keys.json")
 
 
 @_published
 def signing_key_pem(request, kid):
-    pem = verification.signing_key_pem(kid)
+    pem = publication.signing_key_pem(kid)
     if pem is None:
         raise Http404
     return _download(pem, PEM, f"{kid}.pem")
@@ -234,17 +235,17 @@ def signing_key_pem(request, kid):
 @_published
 def signing_keys_json(request):
     """Which keys the laboratory has signed with: key id, kind and subject; each PEM at keys/<kid>.pem."""
-    return JsonResponse({"keys": verification.published_signing_keys()}, json_dumps_params={"indent": 2})
+    return JsonResponse({"keys": publication.published_signing_keys()}, json_dumps_params={"indent": 2})
 
 
 @_published
 def revocations_json(request):
-    body = json.dumps(verification.revocation_list(), indent=2, ensure_ascii=False) + "\n"
-    return _download(body, "application/json", "revocations.json", max_age=verification.REVOCATION_LIST_MAX_AGE)
+    body = json.dumps(publication.revocation_list(), indent=2, ensure_ascii=False) + "\n"
+    return _download(body, "application/json", "revocations.json", max_age=publication.REVOCATION_LIST_MAX_AGE)
 
 
 @_published
 def verifier_py(request):
-    response = _download(verification.verifier_source(), "text/x-python; charset=utf-8", "verifier.py")
+    response = _download(publication.verifier_source(), "text/x-python; charset=utf-8", "verifier.py")
     response["Content-Disposition"] = 'attachment; filename="verifier.py"'
     return response

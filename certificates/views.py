@@ -1,73 +1,79 @@
 """Web pages of certificates: the list, the request, the progress page that updates by itself,
 the download, revocation, amendment and retry. Exporters see and download only their own
-organisation's certificates (lims.permissions.visible via certificates.selectors)."""
+organisation's certificates (lims.permissions.visible via certificates.selectors). A refused action
+(revoke, amend, retry) shows the certificate's page again, the refusal in the action's form, with its
+4xx status (lims.web.submit)."""
 
-from django.contrib import messages
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from certificates import forms, selectors, services
+from certificates.models import Certificate
 from certificates.snapshot import headline_items
+from certificates.snapshot import read as read_snapshot
 from lims import permissions
-from lims.exceptions import ApplicationError
-from samples.forms import show_refusal
-from samples.views import _data, _filters, _page, _require
+from lims.forms import Form, ReasonForm
+from lims.web import flash_and_redirect, list_page, post_data, require, submit
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 
 @login_required
 def certificate_list(request):
-    form = forms.CertificateFilterForm(request.GET or None)
-    certificates = selectors.certificate_list(request.user, **_filters(form))
-    context = {
-        "form": form,
-        "page_obj": _page(request, certificates),
-        "can_request": permissions.can(request.user, "certificate.request"),
-    }
-    return render(request, "certificates/certificate_list.html", context)
+    return list_page(
+        request, "certificates/certificate_list.html", selectors.CertificateFilter,
+        selectors.certificate_list(request.user),
+        context={"can_request": permissions.can(request.user, "certificate.request")},
+    )  # fmt: skip
 
 
 @login_required
 def certificate_request(request):
-    _require(request.user, "certificate.request")
+    require(request.user, "certificate.request")
     samples = selectors.certifiable_samples(request.user)
     initial = {"sample": request.GET.get("sample")} if request.GET.get("sample") else None
-    form = forms.RequestForm(_data(request), samples=samples, initial=initial)
-    status = 200
-    if form.is_valid():
-        try:
-            certificate = services.certificate_request(actor=request.user, sample=form.cleaned_data["sample"])
-        except ApplicationError as exc:
-            show_refusal(form, exc)
-            status = exc.status_code
-        else:
-            messages.success(request, _("The certificate is requested; a worker renders and signs it now."))
-            return redirect("certificate_detail", cert_pk=certificate.pk)
-    elif form.is_bound:
-        status = 400
-    return render(request, "certificates/certificate_request.html", {"form": form}, status=status)
+    form = forms.RequestForm(post_data(request), samples=samples, initial=initial)
+    done = _("The certificate is requested; a worker renders and signs it now.")
+    return submit(
+        request, form, lambda data: services.certificate_request(actor=request.user, **data),
+        done=lambda certificate: flash_and_redirect(request, done, "certificate_detail", cert_pk=certificate.pk),
+        template="certificates/certificate_request.html", context={"form": form},
+    )  # fmt: skip
 
 
 @login_required
 def certificate_detail(request, cert_pk):
     certificate = selectors.certificate_get(request.user, cert_pk)
+    return render(request, "certificates/certificate_detail.html", _certificate_page(request, certificate))
+
+
+def _certificate_page(request, certificate, **sent) -> dict:
+    """What the certificate's page shows; `sent` holds the form of an action as it was sent and refused."""
     user = request.user
-    context = {
+    return {
         "certificate": certificate,
         "progress": selectors.progress(certificate),
-        "headline": headline_items(certificate.snapshot),
+        "headline": headline_items(read_snapshot(certificate.snapshot)),
         "events": certificate.events.select_related("actor"),
         "superseded_by": getattr(certificate, "superseded_by", None),
-        "can_revoke": certificate.status == "issued" and permissions.can(user, "certificate.revoke", certificate),
-        "can_amend": certificate.status == "issued" and permissions.can(user, "certificate.amend", certificate),
-        "can_retry": certificate.status == "failed" and permissions.can(user, "certificate.retry", certificate),
-        "reason_form": forms.ReasonForm(),
+        "can_revoke": Certificate.LIFECYCLE.allows(certificate, "revoke")
+        and permissions.can(user, "certificate.revoke", certificate),
+        "can_amend": Certificate.LIFECYCLE.allows(certificate, "amend")
+        and permissions.can(user, "certificate.amend", certificate),
+        "can_retry": Certificate.LIFECYCLE.allows(certificate, "retry")
+        and permissions.can(user, "certificate.retry", certificate),
+        "revoke_form": ReasonForm(),
         "amend_form": forms.AmendForm(),
+        "retry_form": Form(),
         "is_staff_view": permissions.sees_lab_work(user),
+        **sent,
     }
-    return render(request, "certificates/certificate_detail.html", context)
 
 
 @login_required
@@ -81,49 +87,41 @@ def certificate_pdf(request, cert_pk):
     certificate = selectors.certificate_get(request.user, cert_pk)
     if not certificate.was_issued:
         raise Http404
-    response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
-    return response
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{certificate.number}.pdf",
+        content_type="application/pdf",
+    )
 
 
-def _action(request, cert_pk, *, action: str, form_class, call, done: str):
-    certificate = selectors.certificate_get(request.user, cert_pk)
-    _require(request.user, action, certificate)
-    form = form_class(request.POST)
-    form.is_valid()
-    try:
-        result = call(certificate, form.cleaned_data)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("certificate_detail", cert_pk=certificate.pk)
-    messages.success(request, done)
-    return redirect("certificate_detail", cert_pk=result.pk)
+def _certificate_action(action: str, service, done: "StrOrPromise", form_class=ReasonForm):
+    """A button of the certificate's page: permission `certificate.<action>`, the service it calls,
+    what the page says once it is done. A refusal shows on the certificate's page, in the action's form."""
+
+    def view(request, cert_pk):
+        certificate = selectors.certificate_get(request.user, cert_pk)
+        require(request.user, f"certificate.{action}", certificate)
+        form = form_class(request.POST)
+        return submit(
+            request, form, lambda data: service(actor=request.user, certificate=certificate, **data),
+            # An amendment is a new certificate: the page to go to is the one the service answers.
+            done=lambda result: flash_and_redirect(request, done, "certificate_detail", cert_pk=result.pk),
+            template="certificates/certificate_detail.html",
+            context=lambda: _certificate_page(request, certificate, **{f"{action}_form": form}),
+        )  # fmt: skip
+
+    view.__name__ = view.__qualname__ = f"certificate_{action}"
+    return login_required(require_POST(view))
 
 
-@login_required
-@require_POST
-def certificate_revoke(request, cert_pk):
-    return _action(
-        request, cert_pk, action="certificate.revoke", form_class=forms.ReasonForm, done=_("The certificate is revoked."),
-        call=lambda c, data: services.certificate_revoke(actor=request.user, certificate=c, reason=data["reason"]),
-    )  # fmt: skip
-
-
-@login_required
-@require_POST
-def certificate_amend(request, cert_pk):
-    return _action(
-        request, cert_pk, action="certificate.amend", form_class=forms.AmendForm,
-        done=_("The amendment is requested; the old certificate is superseded once it is issued."),
-        call=lambda c, data: services.certificate_amend(actor=request.user, certificate=c, reason=data["reason"]),
-    )  # fmt: skip
-
-
-@login_required
-@require_POST
-def certificate_retry(request, cert_pk):
-    return _action(
-        request, cert_pk, action="certificate.retry", form_class=forms.ReasonForm,
-        done=_("The certificate is sent to the worker again."),
-        call=lambda c, data: services.certificate_retry(actor=request.user, certificate=c),
-    )  # fmt: skip
+certificate_revoke = _certificate_action("revoke", services.certificate_revoke, _("The certificate is revoked."))
+certificate_amend = _certificate_action(
+    "amend",
+    services.certificate_amend,
+    _("The amendment is requested; the old certificate is superseded once it is issued."),
+    form_class=forms.AmendForm,
+)
+certificate_retry = _certificate_action(
+    "retry", services.certificate_retry, _("The certificate is sent to the worker again."), form_class=Form
+)

@@ -1,6 +1,5 @@
 from django.contrib import admin
 
-from customs import services
 from customs.models import (
     CitedCertificate,
     Declaration,
@@ -10,37 +9,22 @@ from customs.models import (
     MetalPrice,
     PayableTerm,
 )
-from lims import permissions
-from lims.admin import ReadOnlyAdmin
+from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class DeclaredComponentInline(_ReadOnlyInline):
+class DeclaredComponentInline(ReadOnlyInline):
     model = DeclaredComponent
-    fields = ["analyte", "content", "unit"]
-    readonly_fields = fields
+    readonly_fields = fields = ("analyte", "content", "unit")
 
 
-class CitedCertificateInline(_ReadOnlyInline):
+class CitedCertificateInline(ReadOnlyInline):
     model = CitedCertificate
-    fields = ["number", "certificate"]
-    readonly_fields = fields
+    readonly_fields = fields = ("number", "certificate")
 
 
-class FindingInline(_ReadOnlyInline):
+class FindingInline(ReadOnlyInline):
     model = Finding
-    fields = ["severity", "rule", "certificate_number", "analyte", "message"]
-    readonly_fields = fields
+    readonly_fields = fields = ("severity", "rule", "certificate_number", "analyte", "message")
 
 
 @admin.register(Declaration)
@@ -54,22 +38,14 @@ class DeclarationAdmin(ReadOnlyAdmin):
     inlines = [DeclaredComponentInline, CitedCertificateInline, FindingInline]
 
 
-class CustomsReferenceAdmin(admin.ModelAdmin):
-    """Reference data of valuation: changed by those lims.permissions allows, through the service,
-    so every change has its audit record."""
+class CustomsReferenceAdmin(AuditedAdmin):
+    """Reference data of valuation: changed by those lims.permissions allows, every change on
+    record. Never deleted: a price that was in effect stays on record; a term is retired with `active`."""
 
-    def has_add_permission(self, request):
-        return permissions.can(request.user, "customs_reference.change") and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return permissions.can(request.user, "customs_reference.change") and super().has_change_permission(request, obj)
+    audit_permission = "customs_reference.change"
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.changed_data} if change else form.cleaned_data
-        services.customs_reference_save(actor=request.user, instance=obj, fields=fields)
 
 
 @admin.register(MetalPrice)

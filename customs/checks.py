@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.utils import timezone
@@ -68,6 +69,17 @@ class Outcome:
     figures: dict = field(default_factory=dict)
 
 
+class UndeclaredElement(TypedDict):
+    """An element a certificate reports above its reporting limit that the declaration leaves out."""
+
+    analyte: str
+    value: str | None
+    unit: str
+    reporting_limit: str
+    rare_earth: bool
+    order: int
+
+
 def _pct(value: Decimal) -> str:
     return trimmed(units.round_to(value, 2))
 
@@ -75,8 +87,9 @@ def _pct(value: Decimal) -> str:
 def reported_value(row: snapshots.ResultRow) -> Decimal | None:
     """The value a certificate's result row states, or None when it states none (below detection,
     not reported)."""
-    if row.get("qualifier", "") in _VALUED and row.get("value") is not None:
-        return Decimal(row["value"])
+    value = row.get("value")
+    if row.get("qualifier", "") in _VALUED and value is not None:
+        return Decimal(value)
     return None
 
 
@@ -241,7 +254,7 @@ def tolerance_pct(symbol: str) -> Decimal:
     return Decimal(table.get(symbol, table["*"]))
 
 
-def check_content(component: DeclaredComponent, row: dict, number: str, order: int) -> Outcome:
+def check_content(component: DeclaredComponent, row: snapshots.ResultRow, number: str, order: int) -> Outcome:
     symbol = component.analyte.symbol
     figures = {
         "declared": trimmed(component.content),
@@ -308,7 +321,8 @@ def check_composition(
 ) -> list[Outcome]:
     declared = {component.analyte.symbol: component for component in components}
     outcomes: list[Outcome] = []
-    must, should = [], []
+    must: list[UndeclaredElement] = []
+    should: list[UndeclaredElement] = []
     reported: set[str] = set()
     for order, row in enumerate(snapshot.get("results", [])):
         symbol = row["analyte"]
@@ -321,7 +335,7 @@ def check_composition(
         value = reported_value(row)
         if value is None or value < Decimal(row["reporting_limit"]):
             continue
-        element = {
+        element: UndeclaredElement = {
             "analyte": symbol,
             "value": row["value"],
             "unit": row["unit"],
@@ -331,7 +345,7 @@ def check_composition(
         }
         (must if element["rare_earth"] or symbol in paid_for else should).append(element)
 
-    def listing(elements) -> str:
+    def listing(elements: list[UndeclaredElement]) -> str:
         return ", ".join(f"{e['analyte']} {e['value']} {e['unit']}" for e in elements)
 
     if must:
@@ -393,7 +407,7 @@ def check_value(declaration: Declaration, number: str, snapshot: Snapshot, terms
     declared, on = declaration.value, declaration.declared_on
     prices = selectors.prices_in_effect(on)
     paid_for = {term.commodity for term in terms if term.kind == PayableTerm.Kind.PAYABLE}
-    figures = {
+    figures: dict[str, object] = {
         "declared": str(declared),
         "currency": declaration.currency,
         "declared_on": on.isoformat(),
@@ -487,6 +501,8 @@ def run(declaration: Declaration) -> list[Outcome]:
         outcome = check_citation(declaration, citation)
         outcomes.append(outcome)
         if outcome.severity != BLOCKING:
+            if citation.certificate is None:  # check_citation blocks a citation of no certificate
+                raise AssertionError(f"citation {citation.number} passed without a certificate")
             valid.append(citation.certificate)
     if not valid:
         outcomes.append(
@@ -502,6 +518,8 @@ def run(declaration: Declaration) -> list[Outcome]:
     paid_for = {term.commodity for term in terms if term.kind == PayableTerm.Kind.PAYABLE}
     for certificate in valid:
         number, snapshot = certificate.number, snapshots.read(certificate.snapshot)
+        if number is None:  # check_citation passes only issued certificates, and issuing numbers them
+            raise AssertionError(f"certificate {certificate.pk} is in force without a number")
         outcomes.append(check_hs_code(declaration, number, snapshot))
         outcomes.append(check_dry_mass(declaration, number, snapshot))
         outcomes.extend(check_composition(components, number, snapshot, paid_for))

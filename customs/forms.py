@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from assays.models import Analyte, Unit
 from customs import selectors
 from customs.checks import MOISTURE
-from customs.models import Declaration
 from customs.services import ComponentSpec
 from lims.exceptions import ApplicationError
-from lims.models import User
-from samples.forms import Form, _with_blank
+from lims.forms import AcceptOrRejectForm, Form, RowsFormSet, field_of, with_blank
+from lims.models import Organisation, User
 
 # The components every copper-concentrate declaration names, offered in the first rows.
 DEFAULT_COMPONENTS = ["Cu", "Au", "Ag"]
@@ -23,25 +22,19 @@ DEFAULT_COMPONENTS = ["Cu", "Au", "Ag"]
 COMPONENT_ROWS = 24
 
 
-class DeclarationFilterForm(Form):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Declaration number, declarant or lot number."))
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_with_blank(Declaration.Status.choices, _("Any"))
-    )
-
-
 class LotChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.lot_number} ({obj.exporter})"
 
 
-class CertificateNumbersField(forms.CharField):
-    """Box 44 of the declaration: one certificate number per line."""
+class CertificateNumbersField(forms.Field):
+    """Box 44 of the declaration: one certificate number per line. Its value is the list of numbers
+    (not text: hence no CharField)."""
 
     widget = forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"})
 
     def to_python(self, value) -> list[str]:
-        text = super().to_python(value)
+        text = "" if value in self.empty_values else str(value)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def validate(self, value):
@@ -62,7 +55,9 @@ class DeclarationForm(Form):
     )
     declarant = forms.CharField(label=_("Declarant"), max_length=200)
     lot = LotChoiceField(label=_("Lot"), queryset=None, help_text=_("A declaration covers one lot."))
-    customs_office = forms.ModelChoiceField(label=_("Customs office"), queryset=None)
+    customs_office: "forms.ModelChoiceField[Organisation]" = forms.ModelChoiceField(
+        label=_("Customs office"), queryset=None
+    )
     hs_code = forms.CharField(label=_("HS code"), max_length=16, initial="2603.00")
     declared_on = forms.DateField(label=_("Declaration date"), widget=forms.DateInput(attrs={"type": "date"}))
     dry_mass_t = forms.DecimalField(
@@ -76,14 +71,15 @@ class DeclarationForm(Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lot"].queryset = selectors.lots_to_declare(user)
+        field_of(self, "lot", forms.ModelChoiceField).queryset = selectors.lots_to_declare(user)
         offices = selectors.customs_offices()
-        self.fields["customs_office"].queryset = offices
+        customs_office = field_of(self, "customs_office", forms.ModelChoiceField)
+        customs_office.queryset = offices
         self.fields["declared_on"].initial = timezone.localdate
-        if user.organisation_id:
+        if user.organisation is not None:
             self.fields["declarant"].initial = user.organisation.name
         if len(offices) == 1:
-            self.fields["customs_office"].initial = offices[0]
+            customs_office.initial = offices[0]
 
     def clean_currency(self):
         return self.cleaned_data["currency"].upper()
@@ -99,7 +95,7 @@ class ComponentForm(Form):
         label=_("Element"), queryset=Analyte.objects.filter(active=True).exclude(symbol=MOISTURE).order_by("symbol")
     )
     content = forms.DecimalField(label=_("Content"), max_digits=20, decimal_places=8, min_value=Decimal(0))
-    unit = forms.ChoiceField(label=_("Unit"), choices=_with_blank(Unit.choices, "---------"))
+    unit = forms.ChoiceField(label=_("Unit"), choices=with_blank(Unit.choices, "---------"))
 
     def has_changed(self):
         """A row counts once a content is typed, or another element than the one offered is chosen;
@@ -111,7 +107,7 @@ class ComponentForm(Form):
         return bool(chosen) and str(chosen) != str(getattr(offered, "pk", ""))
 
 
-class BaseComponentFormSet(forms.BaseFormSet):
+class BaseComponentFormSet(RowsFormSet):
     def get_form_kwargs(self, index):
         # The first rows come with the usual components and their units; untouched, they are skipped.
         kwargs = super().get_form_kwargs(index)
@@ -150,16 +146,7 @@ class BaseComponentFormSet(forms.BaseFormSet):
 ComponentFormSet = forms.formset_factory(ComponentForm, formset=BaseComponentFormSet, extra=COMPONENT_ROWS)
 
 
-class DecisionForm(Form):
-    accept = forms.TypedChoiceField(
-        label=_("Decision"),
-        choices=[("accept", _("Accept the declaration")), ("reject", _("Reject the declaration"))],
-        coerce=lambda value: value == "accept",
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
-        help_text=_("Goes on record with the declaration and in the audit trail."),
-    )
+class DecisionForm(AcceptOrRejectForm):
+    accept_label = _("Accept the declaration")
+    reject_label = _("Reject the declaration")
+    reason_help = _("Goes on record with the declaration and in the audit trail.")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from assays.models import Analyte, Unit
 from certificates.models import Certificate
 from lims.lib.numbers import trimmed
+from lims.lib.transitions import Lifecycle
 from lims.models import Organisation
 from samples.models import Lot, validate_hs_code
 
@@ -206,18 +207,43 @@ class ExchangeRate(models.Model):
         return f"1 {self.price_currency} = {self.rate} {self.currency} ({self.effective_date})"
 
 
+class DeclarationStatus(models.TextChoices):
+    FLAGGED = "flagged", _("Flagged for review")
+    CLEARED = "cleared", _("Checked, no blocking finding")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
 class Declaration(models.Model):
-    """A customs declaration of one lot, as filed, with the outcome of its checks."""
+    """A customs declaration of one lot, as filed, with the outcome of its checks. It is filed
+    flagged (failing closed until its checks have run); checking flags or clears it, as the findings
+    say; an inspector checks it again, accepts or rejects it:
+
+    | action   | from              | to                |
+    |----------|-------------------|-------------------|
+    | (create) | (new)             | flagged           |
+    | check    | flagged / cleared | flagged / cleared |
+    | accept   | flagged / cleared | accepted          |
+    | reject   | flagged / cleared | rejected          |
+    """
 
     EXPORTER_PATH = "exporter"
     # Between the exporter and customs: the laboratory certifies without seeing declared values.
     VISIBLE_TO_LAB = False
 
-    class Status(models.TextChoices):
-        FLAGGED = "flagged", _("Flagged for review")
-        CLEARED = "cleared", _("Checked, no blocking finding")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+    Status = DeclarationStatus
+    LIFECYCLE = Lifecycle(
+        Status,
+        {
+            "check": ({Status.FLAGGED, Status.CLEARED}, {Status.FLAGGED, Status.CLEARED}),
+            "accept": ({Status.FLAGGED, Status.CLEARED}, Status.ACCEPTED),
+            "reject": ({Status.FLAGGED, Status.CLEARED}, Status.REJECTED),
+        },
+        this=_("This declaration"),
+        name=lambda declaration: _("Declaration %(number)s") % {"number": declaration.number},
+        labels={"check": _("checked again"), "accept": _("accepted"), "reject": _("rejected")},
+        initial=Status.FLAGGED,
+    )
 
     number = models.CharField(_("declaration number"), max_length=40, unique=True)
     declarant = models.CharField(_("declarant"), max_length=200)
@@ -268,7 +294,7 @@ class Declaration(models.Model):
         ordering = ["-filed_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["flagged", "cleared", "accepted", "rejected"]),
+                condition=models.Q(status__in=DeclarationStatus.values),
                 name="declaration_status_valid",
             ),
             # An inspector's decision says who, when and why; an undecided declaration has none.

@@ -6,16 +6,18 @@ exporter is entitled to know the prices and terms its declaration is measured ag
 from dataclasses import dataclass, field
 from datetime import date
 
+import django_filters
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from customs.models import Declaration, ExchangeRate, Finding, MetalPrice, PayableTerm
 from lims import permissions
+from lims.filters import ContainsFilter, choice_filter
 from lims.models import Organisation, User
 from samples.models import Lot
 
-SEVERITY_ORDER = {Finding.Severity.BLOCKING: 0, Finding.Severity.WARNING: 1, Finding.Severity.INFO: 2}
+SEVERITY_ORDER: dict[str, int] = {Finding.Severity.BLOCKING: 0, Finding.Severity.WARNING: 1, Finding.Severity.INFO: 2}
 
 
 # Reference data -------------------------------------------------------------------------------
@@ -53,25 +55,32 @@ def rate_in_effect(*, currency: str, price_currency: str, on: date) -> ExchangeR
 # Declarations ---------------------------------------------------------------------------------
 
 
-def declaration_list(user: User, *, status: str = "", q: str = "") -> QuerySet:
+def declaration_list(user: User) -> QuerySet:
     declarations = (
         permissions.visible(user, Declaration.objects.all())
         .select_related("exporter", "lot", "customs_office", "filed_by")
         .annotate(blocking=Count("findings", filter=Q(findings__severity=Finding.Severity.BLOCKING)))
     )
-    if status:
-        declarations = declarations.filter(status=status)
-    if q:
-        declarations = declarations.filter(
-            Q(number__icontains=q) | Q(declarant__icontains=q) | Q(lot__lot_number__icontains=q)
-        )
     # The annotation's GROUP BY drops the model's default order; paginated lists need one.
-    return declarations.order_by(*Declaration._meta.ordering)
+    return declarations.order_by(*(Declaration._meta.ordering or ()))
+
+
+class DeclarationFilter(django_filters.FilterSet):
+    """The filters of declaration_list(), on the page and in the API."""
+
+    q = ContainsFilter(
+        "number", "declarant", "lot__lot_number", help_text="Declaration number, declarant or lot number."
+    )
+    status = choice_filter(Declaration.Status.choices)
+
+    class Meta:
+        model = Declaration
+        fields = ["q", "status"]
 
 
 def review_queue(user: User) -> QuerySet:
     """Flagged declarations, the longest waiting first."""
-    return declaration_list(user, status=Declaration.Status.FLAGGED).order_by("filed_at", "id")
+    return declaration_list(user).filter(status=Declaration.Status.FLAGGED).order_by("filed_at", "id")
 
 
 def declaration_get(user: User, pk: int) -> Declaration:

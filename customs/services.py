@@ -1,6 +1,7 @@
-"""Every write to declarations and to the reference data of valuation goes through a function here
-(conventions of samples.services: keyword-only arguments with the acting user, one transaction,
-permission and state checks, an audit record, ApplicationError on refusal with nothing changed).
+"""Every write to declarations goes through a function here (conventions of samples.services:
+keyword-only arguments with the acting user, one transaction, permission and state checks, an audit
+record, ApplicationError on refusal with nothing changed). The reference data of valuation is written
+through lims.services.reference_save, from the admin and the API.
 
 Who does what (lims/permissions.py):
 - an exporter user, or a customs broker of the exporter organisation, files declarations for the
@@ -17,7 +18,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,20 +28,12 @@ from customs import checks
 from customs.models import CitedCertificate, Declaration, DeclaredComponent, Finding
 from lims import permissions
 from lims import services as lims_services
-from lims.audit import audit_record
-from lims.exceptions import ApplicationError, Conflict
+from lims.audit import AuditAction, audit_record
+from lims.exceptions import ApplicationError
 from lims.models import Organisation, User
 from samples.models import Lot
 
 S = Declaration.Status
-
-# What may happen to a declaration: action -> (statuses it may start from, status it leads to).
-# Checking leads to flagged or cleared, as the findings say. A pair not in the table is refused.
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "recheck": (frozenset({S.FLAGGED, S.CLEARED}), None),
-    "accept": (frozenset({S.FLAGGED, S.CLEARED}), S.ACCEPTED),
-    "reject": (frozenset({S.FLAGGED, S.CLEARED}), S.REJECTED),
-}
 
 
 @dataclass(frozen=True)
@@ -49,20 +41,6 @@ class ComponentSpec:
     analyte: Analyte
     content: Decimal
     unit: str
-
-
-def _check_transition(declaration: Declaration, action: str) -> str | None:
-    allowed_from, status_after = TRANSITIONS[action]
-    if declaration.status not in allowed_from:
-        raise Conflict(
-            _("Declaration %(number)s is %(status)s; it cannot be %(action)s.")
-            % {
-                "number": declaration.number,
-                "status": declaration.get_status_display().lower(),
-                "action": {"recheck": _("checked again"), "accept": _("accepted"), "reject": _("rejected")}[action],
-            }
-        )
-    return status_after
 
 
 def _components(components: list[ComponentSpec]) -> list[ComponentSpec]:
@@ -133,7 +111,9 @@ def _apply_checks(declaration: Declaration) -> list[Finding]:
         for position, outcome in enumerate(checks.run(declaration))
     )
     blocking = any(finding.severity == Finding.Severity.BLOCKING for finding in findings)
-    declaration.status = S.FLAGGED if blocking else S.CLEARED
+    declaration.status = Declaration.LIFECYCLE.require_transition(
+        declaration, "check", to=S.FLAGGED if blocking else S.CLEARED
+    )
     declaration.checked_at = timezone.now()
     declaration.save(update_fields=["status", "checked_at"])
     return findings
@@ -214,7 +194,7 @@ def declaration_file(
     findings = _apply_checks(declaration)
     audit_record(
         actor=actor,
-        action="declaration.file",
+        action=AuditAction.DECLARATION_FILE,
         obj=declaration,
         data={"number": declaration.number, "status": declaration.status, "findings": _summary(findings)},
     )
@@ -232,12 +212,12 @@ def declaration_recheck(*, actor: User, declaration: Declaration, note: str = ""
     the audit record keeps the outcome before and after, and the inspector's note."""
     permissions.require(actor, "declaration.recheck", declaration)
     declaration = _locked(declaration)
-    _check_transition(declaration, "recheck")
+    Declaration.LIFECYCLE.require(declaration, "check")
     before = declaration.status
     findings = _apply_checks(declaration)
     audit_record(
         actor=actor,
-        action="declaration.recheck",
+        action=AuditAction.DECLARATION_RECHECK,
         obj=declaration,
         data={
             "status_before": before,
@@ -255,7 +235,7 @@ def declaration_decide(*, actor: User, declaration: Declaration, accept: bool, r
     permissions.require(actor, "declaration.decide", declaration)
     declaration = _locked(declaration)
     action = "accept" if accept else "reject"
-    status_after = _check_transition(declaration, action)
+    status_after = Declaration.LIFECYCLE.require_transition(declaration, action)
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Give the reason for the decision; it goes on record."), field="reason")
@@ -267,7 +247,7 @@ def declaration_decide(*, actor: User, declaration: Declaration, accept: bool, r
     declaration.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit_record(
         actor=actor,
-        action=f"declaration.{action}",
+        action=AuditAction.DECLARATION_ACCEPT if accept else AuditAction.DECLARATION_REJECT,
         obj=declaration,
         data={
             "number": declaration.number,
@@ -277,11 +257,3 @@ def declaration_decide(*, actor: User, declaration: Declaration, accept: bool, r
         },
     )
     return declaration
-
-
-def customs_reference_save(*, actor: User, instance: Model, fields: dict) -> Model:
-    """Create or change a metal price, payable term or exchange rate, validated as the admin would.
-    No deletion: a price that was in effect stays on record; a term is retired with `active`."""
-    return lims_services.reference_save(
-        actor=actor, permission="customs_reference.change", instance=instance, fields=fields
-    )

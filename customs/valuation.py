@@ -29,7 +29,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from assays import units
-from customs.models import PayableTerm, PriceUnit
+from customs.models import MetalPrice, PayableTerm, PriceUnit
 from lims.exceptions import ApplicationError
 from lims.lib.numbers import trimmed
 
@@ -177,7 +177,11 @@ def _penalty_line(term, content: Decimal, dry_mass_t: Decimal) -> Line:
 
 
 def payable_value(
-    *, contents: Mapping[str, tuple[Decimal, str]], dry_mass_t: Decimal, prices: Mapping[str, object], terms: Iterable
+    *,
+    contents: Mapping[str, tuple[Decimal, str]],
+    dry_mass_t: Decimal,
+    prices: Mapping[str, MetalPrice],
+    terms: Iterable,
 ) -> Valuation:
     """The value of `dry_mass_t` dry tonnes of the certified composition.
 

@@ -2,8 +2,8 @@
 (declared and certified side by side, and the valuation's working), the inspectors' queue, and the
 review page where an inspector accepts or rejects.
 
-As in samples.views: reads through customs.selectors (another organisation's declaration is 404),
-writes through one service each, a refusal shown next to the field it names with its 4xx status.
+As every app's pages (lims.web): reads through customs.selectors (another organisation's declaration
+is 404), writes through one service each, a refusal shown next to the field it names with its 4xx status.
 """
 
 from django.contrib import messages
@@ -14,61 +14,41 @@ from django.utils.translation import gettext as _
 from customs import forms, selectors, services
 from customs.models import Declaration
 from lims import permissions
-from lims.exceptions import ApplicationError
-from samples.forms import show_refusal
-from samples.views import _data, _filters, _page, _require
+from lims.forms import Form
+from lims.web import flash_and_redirect, list_page, page_of, post_data, require, submit
 
 
-def _flash_outcome(request, declaration: Declaration) -> None:
+def _checked(request, declaration: Declaration):
+    """Say what the checks found, on the declaration's page."""
     if declaration.status == Declaration.Status.FLAGGED:
-        messages.warning(
-            request,
-            _("Declaration %(number)s is flagged for review by a customs inspector: see the blocking findings.")
-            % {"number": declaration.number},
-        )
+        message = _(
+            "Declaration %(number)s is flagged for review by a customs inspector: see the blocking findings."
+        ) % {"number": declaration.number}
+        level = messages.WARNING
     else:
-        messages.success(
-            request, _("Declaration %(number)s is checked: no blocking finding.") % {"number": declaration.number}
-        )
+        message = _("Declaration %(number)s is checked: no blocking finding.") % {"number": declaration.number}
+        level = messages.SUCCESS
+    return flash_and_redirect(request, message, "declaration_detail", declaration_pk=declaration.pk, level=level)
 
 
 @login_required
 def declaration_list(request):
-    form = forms.DeclarationFilterForm(request.GET or None)
-    declarations = selectors.declaration_list(request.user, **_filters(form))
-    context = {
-        "form": form,
-        "page_obj": _page(request, declarations),
-        "can_file": permissions.can(request.user, "declaration.file"),
-    }
-    return render(request, "customs/declaration_list.html", context)
+    return list_page(
+        request, "customs/declaration_list.html", selectors.DeclarationFilter, selectors.declaration_list(request.user),
+        context={"can_file": permissions.can(request.user, "declaration.file")},
+    )  # fmt: skip
 
 
 @login_required
 def declaration_create(request):
-    _require(request.user, "declaration.file")
-    form = forms.DeclarationForm(_data(request), user=request.user)
-    formset = forms.ComponentFormSet(_data(request), prefix="components")
-    status = 200
-    if form.is_bound:
-        status = 400
-        # Both are validated, so every mistake shows at once.
-        if all([form.is_valid(), formset.is_valid()]):
-            try:
-                declaration = services.declaration_file(
-                    actor=request.user, components=formset.specs(), **form.cleaned_data
-                )
-            except ApplicationError as exc:
-                if exc.field == "components":
-                    formset.show_refusal(exc)
-                else:
-                    show_refusal(form, exc)
-                status = exc.status_code
-            else:
-                _flash_outcome(request, declaration)
-                return redirect("declaration_detail", declaration_pk=declaration.pk)
-    context = {"form": form, "formset": formset}
-    return render(request, "customs/declaration_form.html", context, status=status)
+    require(request.user, "declaration.file")
+    form = forms.DeclarationForm(post_data(request), user=request.user)
+    formset = forms.ComponentFormSet(post_data(request), prefix="components")
+    return submit(
+        request, form, lambda data: services.declaration_file(actor=request.user, components=formset.specs(), **data),
+        formset=formset, done=lambda declaration: _checked(request, declaration),
+        template="customs/declaration_form.html", context={"form": form, "formset": formset},
+    )  # fmt: skip
 
 
 def _declaration_context(request, declaration: Declaration) -> dict:
@@ -78,8 +58,10 @@ def _declaration_context(request, declaration: Declaration) -> dict:
         "citations": declaration.citations.all(),
         "findings": selectors.declaration_findings(declaration),
         "comparisons": selectors.declaration_comparison(declaration),
-        "can_decide": not declaration.decided and permissions.can(request.user, "declaration.decide", declaration),
-        "can_recheck": not declaration.decided and permissions.can(request.user, "declaration.recheck", declaration),
+        "can_decide": Declaration.LIFECYCLE.allows(declaration, "accept")
+        and permissions.can(request.user, "declaration.decide", declaration),
+        "can_recheck": Declaration.LIFECYCLE.allows(declaration, "check")
+        and permissions.can(request.user, "declaration.recheck", declaration),
     }
 
 
@@ -92,48 +74,40 @@ def declaration_detail(request, declaration_pk):
 @login_required
 def declaration_queue(request):
     """The inspectors' worklist: flagged declarations, the longest waiting first."""
-    _require(request.user, "declaration.decide")
+    require(request.user, "declaration.decide")
     declarations = selectors.review_queue(request.user)
-    return render(request, "customs/declaration_queue.html", {"page_obj": _page(request, declarations)})
+    return render(request, "customs/declaration_queue.html", {"page_obj": page_of(request, declarations)})
 
 
 @login_required
 def declaration_review(request, declaration_pk):
     declaration = selectors.declaration_get(request.user, declaration_pk)
-    _require(request.user, "declaration.decide", declaration)
-    form = forms.DecisionForm(_data(request))
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                declaration = services.declaration_decide(
-                    actor=request.user, declaration=declaration, **form.cleaned_data
-                )
-            except ApplicationError as exc:
-                show_refusal(form, exc)
-                status = exc.status_code
-            else:
-                messages.success(
-                    request,
-                    _("Declaration %(number)s: %(status)s.")
-                    % {"number": declaration.number, "status": declaration.get_status_display().lower()},
-                )
-                return redirect("declaration_detail", declaration_pk=declaration.pk)
-    context = {**_declaration_context(request, declaration), "form": form}
-    return render(request, "customs/declaration_review.html", context, status=status)
+    require(request.user, "declaration.decide", declaration)
+    form = forms.DecisionForm(post_data(request))
+
+    def done(declaration):
+        message = _("Declaration %(number)s: %(status)s.") % {
+            "number": declaration.number,
+            "status": declaration.get_status_display().lower(),
+        }
+        return flash_and_redirect(request, message, "declaration_detail", declaration_pk=declaration.pk)
+
+    return submit(
+        request, form, lambda data: services.declaration_decide(actor=request.user, declaration=declaration, **data),
+        done=done, template="customs/declaration_review.html",
+        context=lambda: {**_declaration_context(request, declaration), "form": form},
+    )  # fmt: skip
 
 
 @login_required
 def declaration_recheck(request, declaration_pk):
     declaration = selectors.declaration_get(request.user, declaration_pk)
-    _require(request.user, "declaration.recheck", declaration)
+    require(request.user, "declaration.recheck", declaration)
     if request.method != "POST":
         return redirect("declaration_detail", declaration_pk=declaration.pk)
-    try:
-        declaration = services.declaration_recheck(actor=request.user, declaration=declaration)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        _flash_outcome(request, declaration)
-    return redirect("declaration_detail", declaration_pk=declaration.pk)
+    form = Form(request.POST)
+    return submit(
+        request, form, lambda data: services.declaration_recheck(actor=request.user, declaration=declaration, **data),
+        done=lambda declaration: _checked(request, declaration), template="customs/declaration_detail.html",
+        context=lambda: {**_declaration_context(request, declaration), "recheck_form": form},
+    )  # fmt: skip

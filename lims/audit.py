@@ -1,12 +1,17 @@
 from django.db import models
 
-from lims.models import AuditEvent, User
+from lims.models import AuditAction, AuditEvent, User
+
+__all__ = ["AuditAction", "audit_record"]
 
 
 def audit_record(
-    *, actor: User | None, action: str, obj: models.Model | None = None, data: dict | None = None
+    *, actor: User | None, action: AuditAction, obj: models.Model | None = None, data: dict | None = None
 ) -> AuditEvent:
-    """Record a write. `obj` is None for actions on no single object (a nightly check, say)."""
+    """Record a write. `obj` is None for actions on no single object (a nightly check, say).
+    `action` is a member of AuditAction, never a string: the enum is the whole vocabulary."""
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit_record takes an AuditAction, not {action!r}")
     return AuditEvent.objects.create(
         actor=actor,
         action=action,

@@ -66,8 +66,51 @@ class User(AbstractUser):
 
     def party_label(self) -> str:
         """How this person is named in a custody record: name and organisation, frozen at the time."""
-        org = f" ({self.organisation.name})" if self.organisation_id else ""
+        org = f" ({self.organisation.name})" if self.organisation is not None else ""
         return f"{self}{org}"
+
+
+class AuditAction(models.TextChoices):
+    """Every action an audit record may name, as Zulip's AuditLogEventType: a new write adds its
+    member here, so the list is the whole vocabulary an assessor reads (lims.audit.audit_record
+    refuses anything else). Values are `<subject>.<verb>`; a subject's actions sit together."""
+
+    # Accounts and organisations (lims.admin)
+    ACCOUNT_CREATE = "account.create", _("Account created")
+    ACCOUNT_CHANGE = "account.change", _("Account changed")
+    ACCOUNT_DELETE = "account.delete", _("Account deleted")
+    # Lots and custody (samples)
+    LOT_REGISTER = "lot.register", _("Lot registered")
+    LOT_CHANGE = "lot.change", _("Lot changed")
+    LOT_CLOSE = "lot.close", _("Lot closed")
+    CUSTODY_VERIFY_ALL = "custody.verify_all", _("Every custody chain verified")
+    # Reference data of the laboratory: methods, QC limits, instruments, panels, reference materials,
+    # analytes, materials (assays, samples)
+    REFERENCE_CREATE = "reference.create", _("Reference data created")
+    REFERENCE_CHANGE = "reference.change", _("Reference data changed")
+    REFERENCE_DELETE = "reference.delete", _("Reference data deleted")
+    # Runs and results (assays)
+    RUN_UPLOAD = "run.upload", _("Run file uploaded")
+    RUN_IMPORT = "run.import", _("Run imported")
+    RUN_REFUSE = "run.refuse", _("Run file refused")
+    RUN_CHOOSE_READING = "run.choose_reading", _("Reading chosen")
+    RUN_OVERRIDE_QC = "run.override_qc", _("Run QC overridden")
+    RUN_ACCEPT = "run.accept", _("Run accepted")
+    RUN_DISCARD = "run.discard", _("Run discarded")
+    RUN_WITHDRAW = "run.withdraw", _("Run withdrawn")
+    RESULT_ENTER = "result.enter", _("Results entered")
+    # Certificates
+    CERTIFICATE_REQUEST = "certificate.request", _("Certificate requested")
+    CERTIFICATE_ISSUE = "certificate.issue", _("Certificate issued")
+    CERTIFICATE_REVOKE = "certificate.revoke", _("Certificate revoked")
+    CERTIFICATE_AMEND = "certificate.amend", _("Certificate amended")
+    # Customs: declarations and the reference data of valuation
+    DECLARATION_FILE = "declaration.file", _("Declaration filed")
+    DECLARATION_RECHECK = "declaration.recheck", _("Declaration checked again")
+    DECLARATION_ACCEPT = "declaration.accept", _("Declaration accepted")
+    DECLARATION_REJECT = "declaration.reject", _("Declaration rejected")
+    CUSTOMS_REFERENCE_CREATE = "customs_reference.create", _("Valuation reference data created")
+    CUSTOMS_REFERENCE_CHANGE = "customs_reference.change", _("Valuation reference data changed")
 
 
 class AuditEvent(models.Model):
@@ -76,7 +119,7 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, related_name="+")
-    action = models.CharField(_("action"), max_length=60)
+    action = models.CharField(_("action"), max_length=60, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=60)
     object_id = models.CharField(_("object id"), max_length=60)
     data = models.JSONField(_("data"), default=dict, blank=True)

@@ -28,6 +28,8 @@ from lims.roles import EXPORTER_ROLES, LAB_ROLES, Role
 ACTIONS: dict[str, frozenset[Role]] = {
     "lot.register": frozenset({Role.EXPORTER, Role.SAMPLER, Role.MANAGER}),
     "lot.change": frozenset({Role.EXPORTER, Role.SAMPLER, Role.MANAGER}),
+    # The laboratory decides when a lot's composition is settled (samples.services.lot_close).
+    "lot.close": frozenset({Role.MANAGER}),
     "sample.collect": frozenset({Role.SAMPLER, Role.MANAGER}),
     "sample.split": frozenset({Role.SAMPLER, Role.MANAGER}),
     "sample.seal": frozenset({Role.SAMPLER, Role.TECHNICIAN, Role.MANAGER}),
@@ -48,6 +50,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "result.approve": frozenset({Role.REVIEWER, Role.MANAGER}),
     "result.reject": frozenset({Role.REVIEWER, Role.MANAGER}),
     "reference.change": frozenset({Role.MANAGER}),
+    # Organisations and accounts (their roles are groups): administrators only, who pass every check.
+    "account.change": frozenset(),
     "certificate.request": frozenset({Role.MANAGER}),
     "certificate.amend": frozenset({Role.MANAGER}),
     "certificate.revoke": frozenset({Role.MANAGER}),
@@ -62,7 +66,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
 
 # Roles that only count for a member of an organisation of the matching kind: a "technician" of an
 # exporter organisation is no technician.
-_ROLE_ORG_KIND = dict.fromkeys(LAB_ROLES, Organisation.Kind.LABORATORY) | {
+_ROLE_ORG_KIND: dict[str, str] = {
+    **dict.fromkeys(LAB_ROLES, Organisation.Kind.LABORATORY),
     Role.EXPORTER: Organisation.Kind.EXPORTER,
     Role.BROKER: Organisation.Kind.EXPORTER,
     Role.INSPECTOR: Organisation.Kind.CUSTOMS,
@@ -77,7 +82,7 @@ def effective_roles(user: User) -> frozenset[str]:
     """The user's roles that hold for the kind of organisation they belong to."""
     if not (user.is_authenticated and user.is_active):
         return frozenset()
-    kind = user.organisation.kind if user.organisation_id else None
+    kind = user.organisation.kind if user.organisation is not None else None
     return frozenset(role for role in user.roles if _ROLE_ORG_KIND.get(role, kind) == kind and kind is not None)
 
 
@@ -140,7 +145,7 @@ def exporter_choices(user: User) -> QuerySet:
     exporters = Organisation.objects.filter(kind=Organisation.Kind.EXPORTER)
     if is_admin(user) or is_lab_staff(user):
         return exporters
-    if Role.EXPORTER in effective_roles(user):
+    if Role.EXPORTER in effective_roles(user) and user.organisation_id is not None:
         return exporters.filter(pk=user.organisation_id)
     return exporters.none()
 

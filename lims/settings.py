@@ -9,6 +9,7 @@ import re
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -172,7 +173,7 @@ LIMS_CUSTOMS_CONTENT_TOLERANCE_PCT = {"Cu": Decimal(5), "Au": Decimal(10), "Ag":
 LIMS_CUSTOMS_VALUE_TOLERANCE_PCT = Decimal(5)
 
 # REST framework: session auth for the browser, token auth for scripts; one error shape.
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
@@ -235,6 +236,7 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = redis_url("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int | bool]
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -1,18 +1,22 @@
 from django.contrib import admin
 
-from lims.admin import ReadOnlyAdmin, ScopedAdmin
+from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin
 from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(AuditedAdmin):
+    audit_permission = "reference.change"
     list_display = ["name", "code", "hs_heading", "active"]
     list_filter = ["active"]
 
 
 @admin.register(Lot)
-class LotAdmin(ScopedAdmin):
-    """Lots are registered through the services; the admin may correct descriptive fields only."""
+class LotAdmin(AuditedAdmin, ScopedAdmin):
+    """Lots are registered through the services; the admin may correct descriptive fields only, of
+    the lots its user may change (an exporter's own), each correction on record."""
+
+    audit_permission = "lot.change"
 
     list_display = ["lot_number", "exporter", "material", "hs_code", "wet_mass_t", "status", "registered_at"]
     list_filter = ["status", "material", "exporter"]
@@ -26,18 +30,18 @@ class LotAdmin(ScopedAdmin):
         return False
 
 
-class CustodyEventInline(admin.TabularInline):
+class CustodyEventInline(ReadOnlyInline):
     model = CustodyEvent
-    fields = ["sequence", "action", "actor", "from_party", "to_party", "occurred_at", "seal_number_seen", "seal_intact"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    readonly_fields = fields = (
+        "sequence",
+        "action",
+        "actor",
+        "from_party",
+        "to_party",
+        "occurred_at",
+        "seal_number_seen",
+        "seal_intact",
+    )
 
 
 @admin.register(Sample)

@@ -5,8 +5,10 @@ other organisations are 404) and calls one service, which checks permission and 
 events are read-only here: every change goes through an action endpoint that appends one.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -18,7 +20,6 @@ from lims import permissions
 from lims.api_views import OrganisationOutputSerializer, Pagination, UserOutputSerializer
 from lims.models import Organisation, User
 from samples import selectors, services
-from samples.filters import LotFilter, NonconformanceFilter, SampleFilter
 from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample
 
 # Serializers shared by several operations -------------------------------------------------------
@@ -57,7 +58,11 @@ class LotOutputSerializer(serializers.ModelSerializer):
 
 class SampleOutputSerializer(serializers.ModelSerializer):
     lot_number = serializers.CharField(source="lot.lot_number")
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # REST framework's metaclass takes declared fields off the class, so this field does not replace
+    # Field.parent (the serializer a field belongs to) as the stubs believe.
+    parent: "serializers.SlugRelatedField[Sample]" = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
     current_custodian = UserOutputSerializer(
         allow_null=True, help_text="Null while the sample travels with an outside carrier."
     )
@@ -88,7 +93,7 @@ class SampleDetailOutputSerializer(SampleOutputSerializer):
         fields = [*SampleOutputSerializer.Meta.fields, "exporter", "custody_length", "actions"]
 
     def get_actions(self, sample) -> list[str]:
-        return selectors.sample_actions_now(self.context["request"].user, sample)
+        return selectors.sample_actions(self.context["request"].user, sample)
 
 
 class SampleSplitOutputSerializer(serializers.Serializer):
@@ -97,10 +102,14 @@ class SampleSplitOutputSerializer(serializers.Serializer):
 
 
 class NonconformanceOutputSerializer(serializers.ModelSerializer):
-    sample = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    sample: "serializers.SlugRelatedField[Sample]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sample_status = serializers.CharField(source="sample.status")
-    raised_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    raised_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    resolved_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Nonconformance
@@ -183,7 +192,7 @@ class LotListApi(generics.ListAPIView):
 
     serializer_class = OutputSerializer
     pagination_class = Pagination
-    filterset_class = LotFilter
+    filterset_class = selectors.LotFilter
     search_fields = ["lot_number", "contract_reference", "export_licence_number", "origin"]
     ordering_fields = ["registered_at", "lot_number", "wet_mass_t", "status", "sample_count"]
     # Needed: Django drops Meta.ordering from the grouped query that counts samples.
@@ -218,7 +227,7 @@ class SampleListApi(generics.ListAPIView):
 
     serializer_class = SampleOutputSerializer
     pagination_class = Pagination
-    filterset_class = SampleFilter
+    filterset_class = selectors.SampleFilter
     search_fields = ["code", "seal_number", "lot__lot_number"]
     ordering_fields = ["code", "collected_at", "status", "mass_g"]
 
@@ -335,7 +344,7 @@ class SampleStepApi(APIView):
     A subclass names its service and, when the step needs more than where/when/note, its input."""
 
     InputSerializer = StepInputSerializer
-    service = None
+    service: Callable[..., Sample] | None = None
 
     def get_serializer_class(self):
         # drf-spectacular documents the subclass's input from here.
@@ -346,6 +355,8 @@ class SampleStepApi(APIView):
         sample = selectors.sample_get(request.user, code)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if self.service is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} names no service")
         sample = self.service(actor=request.user, sample=sample, **serializer.validated_data)
         return Response(SampleDetailOutputSerializer(sample, context={"request": request}).data)
 
@@ -422,7 +433,7 @@ class SampleDisposeApi(SampleStepApi):
 class NonconformanceListApi(generics.ListAPIView):
     serializer_class = NonconformanceOutputSerializer
     pagination_class = Pagination
-    filterset_class = NonconformanceFilter
+    filterset_class = selectors.NonconformanceFilter
     search_fields = ["sample__code", "description"]
     ordering_fields = ["raised_at", "status"]
 

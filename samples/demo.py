@@ -24,11 +24,11 @@ def seed(context: dict) -> None:
     orgs, users = context["orgs"], context["users"]
     sampler, technician, _manager = users["sampler"], users["technician"], users["manager"]
     copper = Material.objects.get(code="copper-concentrate")
-    lots = {}
+    lots: dict[str, tuple[Lot, bool]] = {}
     for index, (exporter_key, number, origin, mass, destination) in enumerate(LOTS, start=1):
         lot = Lot.objects.filter(exporter=orgs[exporter_key], lot_number=number).first()
         created = lot is None
-        if created:
+        if lot is None:
             lot = services.lot_register(
                 actor=users[exporter_key],
                 exporter=orgs[exporter_key],

@@ -1,4 +1,4 @@
-"""Forms of the web pages. They parse and describe input; the services decide whether it is
+"""Forms of the samples pages. They parse and describe input; the services decide whether it is
 acceptable. A form's cleaned_data carries exactly the keyword arguments of the service it feeds.
 """
 
@@ -8,29 +8,16 @@ from django_countries import countries
 
 from lims import permissions
 from lims.exceptions import ApplicationError
-from lims.models import User
+from lims.forms import AcceptOrRejectForm, Form, RowsFormSet, field_of, with_blank
+from lims.models import Organisation, User
 from samples import selectors
-from samples.models import Lot, Material, Nonconformance, Sample, validate_seal_number
+from samples.models import Material, Sample, validate_seal_number
 from samples.services import PURPOSE_LETTER, SplitSpec
 
 # The purposes a split may have: every purpose but "composite".
 SPLIT_PURPOSES = [(value, label) for value, label in Sample.Purpose.choices if value in PURPOSE_LETTER]
 # The splits a sampler usually makes at the loading point, offered in the first rows.
 DEFAULT_SPLIT_PURPOSES = [Sample.Purpose.LABORATORY, Sample.Purpose.EXPORTER, Sample.Purpose.ARCHIVE]
-
-
-def show_refusal(form: forms.Form, exc: ApplicationError) -> None:
-    """Show a service's refusal next to the field it names, or above the form."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _with_blank(choices, blank_label) -> list:
-    return [("", blank_label), *choices]
-
-
-class Form(forms.Form):
-    error_css_class = "has-error"
-    required_css_class = "required"
 
 
 class SealNumberField(forms.CharField):
@@ -60,25 +47,8 @@ class LocalDateTimeField(forms.DateTimeField):
 # Lots -----------------------------------------------------------------------------------------
 
 
-class LotFilterForm(Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Lot.Status.choices, _("Any")))
-    material = forms.ChoiceField(label=_("Material"), required=False)
-    exporter = forms.TypedChoiceField(label=_("Exporter"), required=False, coerce=int, empty_value=None)
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["material"].choices = _with_blank(Material.objects.values_list("code", "name"), _("Any"))
-        if permissions.is_lab_staff(user) or permissions.is_admin(user):
-            exporters = permissions.exporter_choices(user).values_list("pk", "name")
-            self.fields["exporter"].choices = _with_blank(exporters, _("Any"))
-        else:
-            # Exporters see their own lots only; the filter would have one choice.
-            del self.fields["exporter"]
-
-
 class LotForm(Form):
-    exporter = forms.ModelChoiceField(label=_("Exporter"), queryset=None)
+    exporter: "forms.ModelChoiceField[Organisation]" = forms.ModelChoiceField(label=_("Exporter"), queryset=None)
     lot_number = forms.CharField(label=_("Lot number"), max_length=40)
     material = forms.ModelChoiceField(label=_("Material"), queryset=Material.objects.filter(active=True))
     hs_code = forms.CharField(
@@ -86,30 +56,22 @@ class LotForm(Form):
     )
     origin = forms.CharField(label=_("Origin"), max_length=200, help_text=_("Mine or plant the material comes from."))
     wet_mass_t = forms.DecimalField(label=_("Wet mass (t)"), max_digits=12, decimal_places=3, min_value=0.001)
-    destination_country = forms.ChoiceField(label=_("Destination country"), choices=_with_blank(countries, "---------"))
+    destination_country = forms.ChoiceField(label=_("Destination country"), choices=with_blank(countries, "---------"))
     contract_reference = forms.CharField(label=_("Contract reference"), max_length=80, required=False)
     export_licence_number = forms.CharField(label=_("Export licence number"), max_length=80, required=False)
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         exporters = permissions.exporter_choices(user)
-        self.fields["exporter"].queryset = exporters
+        exporter = field_of(self, "exporter", forms.ModelChoiceField)
+        exporter.queryset = exporters
         if len(exporters) == 1:
             # An exporter registers for its own organisation: nothing to choose.
-            self.fields["exporter"].initial = exporters[0]
-            self.fields["exporter"].empty_label = None
+            exporter.initial = exporters[0]
+            exporter.empty_label = None
 
 
 # Samples --------------------------------------------------------------------------------------
-
-
-class SampleFilterForm(Form):
-    q = forms.CharField(label=_("Search"), required=False, help_text=_("Sample code, seal number or lot number."))
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Sample.Status.choices, _("Any")))
-    purpose = forms.ChoiceField(
-        label=_("Purpose"), required=False, choices=_with_blank(Sample.Purpose.choices, _("Any"))
-    )
-    mine = forms.BooleanField(label=_("In my custody"), required=False)
 
 
 class CompositeForm(Form):
@@ -124,12 +86,12 @@ class CompositeForm(Form):
 
 
 class SplitForm(Form):
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=_with_blank(SPLIT_PURPOSES, "---------"))
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=with_blank(SPLIT_PURPOSES, "---------"))
     mass_g = forms.DecimalField(label=_("Mass (g)"), max_digits=10, decimal_places=1, min_value=0.1)
     seal_number = SealNumberField(label=_("Seal number"), validators=[validate_seal_number])
 
 
-class BaseSplitFormSet(forms.BaseFormSet):
+class BaseSplitFormSet(RowsFormSet):
     def get_form_kwargs(self, index):
         # Every row is optional (a row left as offered is skipped); the first ones come with the
         # usual purposes filled in.
@@ -202,7 +164,7 @@ class HandOverForm(CustodyStepForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["to_user"].queryset = selectors.receivers(user)
+        field_of(self, "to_user", forms.ModelChoiceField).queryset = selectors.receivers(user)
 
 
 class ReceiveForm(CustodyStepForm):
@@ -224,25 +186,7 @@ class DisposeForm(CustodyStepForm):
 # Nonconformances ------------------------------------------------------------------------------
 
 
-class NonconformanceFilterForm(Form):
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_with_blank(Nonconformance.Status.choices, _("Any"))
-    )
-
-
-class ResolveForm(Form):
-    accept = forms.TypedChoiceField(
-        label=_("Decision"),
-        choices=[
-            ("accept", _("Accept the sample for testing despite the problem")),
-            ("reject", _("Reject the sample")),
-        ],
-        coerce=lambda value: value == "accept",
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
-        help_text=_("Goes on record and, for an accepted sample, on its certificate."),
-    )
+class ResolveForm(AcceptOrRejectForm):
+    accept_label = _("Accept the sample for testing despite the problem")
+    reject_label = _("Reject the sample")
+    reason_help = _("Goes on record and, for an accepted sample, on its certificate.")

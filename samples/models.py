@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from lims.lib.append_only import AppendOnlyModel
+from lims.lib.transitions import Lifecycle
 from lims.models import Organisation
 
 HS_CODE_RE = re.compile(r"^[0-9]{4}(\.[0-9]{2}(\.[0-9]{1,4}){0,2})?$")
@@ -52,13 +54,38 @@ class Material(models.Model):
         return self.name
 
 
+class LotStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    SAMPLING = "sampling", _("Sampling")
+    CLOSED = "closed", _("Closed")
+
+
 class Lot(models.Model):
+    """A consignment of one material an exporter registers for certification. Samples are taken from
+    it until the laboratory closes it (samples.services.lot_close says when it may).
+
+    | action   | from                  | to         |
+    |----------|-----------------------|------------|
+    | (create) | (new)                 | registered |
+    | collect  | registered / sampling | sampling   |
+    | close    | sampling              | closed     |
+    """
+
     EXPORTER_PATH = "exporter"
 
-    class Status(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
-        SAMPLING = "sampling", _("Sampling")
-        CLOSED = "closed", _("Closed")
+    Status = LotStatus
+    LIFECYCLE = Lifecycle(
+        Status,
+        {
+            "collect": ({Status.REGISTERED, Status.SAMPLING}, Status.SAMPLING),
+            "close": ({Status.SAMPLING}, Status.CLOSED),
+        },
+        this=_("This lot"),
+        name=lambda lot: _("Lot %(number)s") % {"number": lot.lot_number},
+        labels={"collect": _("sampled"), "close": _("closed")},
+        initial=Status.REGISTERED,
+        already=True,
+    )
 
     exporter = models.ForeignKey(
         Organisation,
@@ -89,9 +116,7 @@ class Lot(models.Model):
         ordering = ["-registered_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["exporter", "lot_number"], name="lot_number_unique_per_exporter"),
-            models.CheckConstraint(
-                condition=models.Q(status__in=["registered", "sampling", "closed"]), name="lot_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=LotStatus.values), name="lot_status_valid"),
             models.CheckConstraint(condition=models.Q(wet_mass_t__gt=0), name="lot_wet_mass_positive"),
         ]
 
@@ -138,11 +163,77 @@ class SampleStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class CustodyAction(models.TextChoices):
+    COLLECT = "collect", _("Collected")
+    SPLIT = "split", _("Split")
+    SEAL = "seal", _("Sealed")
+    HAND_OVER = "hand_over", _("Handed over")
+    RECEIVE = "receive", _("Received")
+    HOLD = "hold", _("Put on hold")
+    RELEASE = "release", _("Released from hold")
+    REJECT = "reject", _("Rejected")
+    PREPARE = "prepare", _("Preparation started")
+    ANALYSE = "analyse", _("Analysis started")
+    REPORT = "report", _("Results reported")
+    STORE = "store", _("Stored in archive")
+    DISPOSE = "dispose", _("Disposed")
+
+
 class Sample(models.Model):
+    """A portion of a lot, tracked from collection to disposal by its chain of custody: each
+    custody event (CustodyEvent.Action) moves the sample along this table.
+
+    | action    | from                                               | to             |
+    |-----------|----------------------------------------------------|----------------|
+    | collect   | (new)                                              | collected      |
+    | split     | collected                                          | split          |
+    | seal      | collected                                          | sealed         |
+    | hand_over | sealed / in_transit / received                     | in_transit     |
+    | receive   | in_transit                                         | received       |
+    | hold      | in_transit                                         | on_hold        |
+    | release   | on_hold                                            | received       |
+    | reject    | on_hold                                            | rejected       |
+    | prepare   | received                                           | in_preparation |
+    | analyse   | received / in_preparation                          | in_analysis    |
+    | report    | in_analysis                                        | reported       |
+    | store     | received / in_preparation / in_analysis / reported | archived       |
+    | dispose   | archived / rejected                                | disposed       |
+    """
+
     EXPORTER_PATH = "lot__exporter"
 
     Purpose = SamplePurpose
     Status = SampleStatus
+
+    # COLLECT starts a chain, from the empty status of a sample whose first event is being written.
+    LIFECYCLE = Lifecycle(
+        Status,
+        {
+            CustodyAction.COLLECT: ({""}, Status.COLLECTED),
+            CustodyAction.SPLIT: ({Status.COLLECTED}, Status.SPLIT),
+            CustodyAction.SEAL: ({Status.COLLECTED}, Status.SEALED),
+            CustodyAction.HAND_OVER: ({Status.SEALED, Status.IN_TRANSIT, Status.RECEIVED}, Status.IN_TRANSIT),
+            CustodyAction.RECEIVE: ({Status.IN_TRANSIT}, Status.RECEIVED),
+            CustodyAction.HOLD: ({Status.IN_TRANSIT}, Status.ON_HOLD),
+            CustodyAction.RELEASE: ({Status.ON_HOLD}, Status.RECEIVED),
+            CustodyAction.REJECT: ({Status.ON_HOLD}, Status.REJECTED),
+            CustodyAction.PREPARE: ({Status.RECEIVED}, Status.IN_PREPARATION),
+            # The assays app moves a sample on when its first result is entered and when its panel is
+            # complete with approved results.
+            CustodyAction.ANALYSE: ({Status.RECEIVED, Status.IN_PREPARATION}, Status.IN_ANALYSIS),
+            CustodyAction.REPORT: ({Status.IN_ANALYSIS}, Status.REPORTED),
+            CustodyAction.STORE: (
+                {Status.RECEIVED, Status.IN_PREPARATION, Status.IN_ANALYSIS, Status.REPORTED},
+                Status.ARCHIVED,
+            ),
+            CustodyAction.DISPOSE: ({Status.ARCHIVED, Status.REJECTED}, Status.DISPOSED),
+        },
+        this=_("This sample"),
+        name=lambda sample: _("Sample %(code)s") % {"code": sample.code},
+        labels=dict(CustodyAction.choices),
+        initial="",
+        unborn=_("not yet collected"),
+    )
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="samples")
@@ -178,7 +269,7 @@ class Sample(models.Model):
         constraints = [
             # Empty only inside the transaction that creates the sample and its first event.
             models.CheckConstraint(
-                condition=models.Q(status__in=["", *(s.value for s in SampleStatus)]), name="sample_status_valid"
+                condition=models.Q(status__in=["", *SampleStatus.values]), name="sample_status_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(purpose__in=[p.value for p in SamplePurpose]), name="sample_purpose_valid"
@@ -210,38 +301,14 @@ class Seal(models.Model):
         return self.number
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("Custody events are append-only and cannot be updated.")
-
-    def delete(self):
-        raise PermissionError("Custody events are append-only and cannot be deleted.")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise PermissionError("Custody events are append-only and cannot be updated.")
-
-
-class CustodyEvent(models.Model):
-    """One link of a sample's chain of custody. Append-only: the ORM refuses updates and deletes,
-    the admin and API are read-only, and on PostgreSQL a trigger refuses UPDATE and DELETE.
-    `hash` is the SHA-256 of the canonical content, which includes `prev_hash` (samples/chain.py)."""
+class CustodyEvent(AppendOnlyModel):
+    """One link of a sample's chain of custody. Append-only (lims.lib.append_only): the ORM refuses
+    updates and deletes, the admin and API are read-only, and on PostgreSQL a trigger refuses UPDATE
+    and DELETE. `hash` is the SHA-256 of the canonical content, which includes `prev_hash` (samples/chain.py)."""
 
     EXPORTER_PATH = "sample__lot__exporter"
 
-    class Action(models.TextChoices):
-        COLLECT = "collect", _("Collected")
-        SPLIT = "split", _("Split")
-        SEAL = "seal", _("Sealed")
-        HAND_OVER = "hand_over", _("Handed over")
-        RECEIVE = "receive", _("Received")
-        HOLD = "hold", _("Put on hold")
-        RELEASE = "release", _("Released from hold")
-        REJECT = "reject", _("Rejected")
-        PREPARE = "prepare", _("Preparation started")
-        ANALYSE = "analyse", _("Analysis started")
-        REPORT = "report", _("Results reported")
-        STORE = "store", _("Stored in archive")
-        DISPOSE = "dispose", _("Disposed")
+    Action = CustodyAction
 
     sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="events")
     sequence = models.PositiveIntegerField(_("sequence"))
@@ -262,8 +329,6 @@ class CustodyEvent(models.Model):
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("custody event")
         verbose_name_plural = _("custody events")
@@ -276,18 +341,22 @@ class CustodyEvent(models.Model):
     def __str__(self):
         return f"{self.sample_id}#{self.sequence} {self.action}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("Custody events are append-only and cannot be updated.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Custody events are append-only and cannot be deleted.")
+class NonconformanceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Nonconformance(models.Model):
     """A problem found at reception (seal broken or not the one applied). The sample stays on hold
-    until a lab manager accepts it with a reason or rejects it."""
+    until a lab manager accepts it with a reason or rejects it.
+
+    | action   | from  | to                  |
+    |----------|-------|---------------------|
+    | (create) | (new) | open                |
+    | resolve  | open  | accepted / rejected |
+    """
 
     EXPORTER_PATH = "sample__lot__exporter"
 
@@ -295,10 +364,17 @@ class Nonconformance(models.Model):
         SEAL_BROKEN = "seal_broken", _("Seal broken")
         SEAL_MISMATCH = "seal_mismatch", _("Seal number does not match")
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+    Status = NonconformanceStatus
+
+    # Resolving accepts the sample for testing or rejects it, as the lab manager decides.
+    LIFECYCLE = Lifecycle(
+        Status,
+        {"resolve": ({Status.OPEN}, {Status.ACCEPTED, Status.REJECTED})},
+        this=_("This nonconformance"),
+        labels={"resolve": _("resolved")},
+        initial=Status.OPEN,
+        already=True,
+    )
 
     sample = models.ForeignKey(
         Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="nonconformances"
@@ -319,9 +395,7 @@ class Nonconformance(models.Model):
         verbose_name_plural = _("nonconformances")
         ordering = ["-raised_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=["open", "accepted", "rejected"]), name="nc_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=NonconformanceStatus.values), name="nc_status_valid"),
             # An open nonconformance has no resolution; a closed one has who, when and why.
             models.CheckConstraint(
                 condition=models.Q(status="open", resolved_at__isnull=True)

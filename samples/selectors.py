@@ -3,15 +3,21 @@ view cannot forget to scope its rows."""
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, QuerySet
+import django_filters
+from django import forms
+from django.db.models import Count, F, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from lims import permissions
 from lims.exceptions import NotPermitted
+from lims.filters import ContainsFilter, IdFilter, choice_filter
+from lims.forms import with_blank
 from lims.models import User
-from samples import chain, services
+from samples import chain
 from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample
-from samples.services import TRANSITIONS
+
+Action = CustodyEvent.Action
 
 
 def material_list() -> QuerySet:
@@ -19,24 +25,37 @@ def material_list() -> QuerySet:
     return Material.objects.all()
 
 
-def lot_list(user: User, *, q: str = "", status: str = "", material: str = "", exporter: int | None = None) -> QuerySet:
+def lot_list(user: User) -> QuerySet:
     lots = permissions.visible(user, Lot.objects.all()).select_related("exporter", "material")
-    if q:
-        lots = lots.filter(
-            Q(lot_number__icontains=q)
-            | Q(contract_reference__icontains=q)
-            | Q(export_licence_number__icontains=q)
-            | Q(origin__icontains=q)
-        )
-    if status:
-        lots = lots.filter(status=status)
-    if material:
-        lots = lots.filter(material__code=material)
-    if exporter:
-        lots = lots.filter(exporter_id=exporter)
-    # Meta.ordering does not apply to a GROUP BY query; pages need a stable order.
     # The annotation's GROUP BY drops the model's default order; paginated lists need one.
-    return lots.annotate(sample_count=Count("samples")).order_by(*Lot._meta.ordering).order_by("-registered_at", "-id")
+    return lots.annotate(sample_count=Count("samples")).order_by(*(Lot._meta.ordering or ()))
+
+
+class LotFilter(django_filters.FilterSet):
+    """The filters of lot_list(), on the page and in the API."""
+
+    q = ContainsFilter("lot_number", "contract_reference", "export_licence_number", "origin")
+    status = choice_filter(Lot.Status.choices)
+    material = django_filters.CharFilter(
+        field_name="material__code",
+        label=_("Material"),
+        help_text="Material code.",
+        # Django 5 widgets take callable choices (read when the form is shown); the stubs do not say so.
+        widget=forms.Select(choices=lambda: with_blank(Material.objects.values_list("code", "name"), _("Any"))),  # type: ignore[arg-type]
+    )
+    exporter = IdFilter(field_name="exporter_id", label=_("Exporter"), help_text="Exporter organisation id.")
+
+    class Meta:
+        model = Lot
+        fields = ["q", "status", "material", "exporter"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        # The page offers the exporters the user may see; read only when the page is drawn.
+        self.filters["exporter"].field.widget = forms.Select(
+            choices=lambda: with_blank(permissions.exporter_choices(user).values_list("pk", "name"), _("Any"))
+        )
 
 
 def lot_get(user: User, pk: int) -> Lot:
@@ -44,36 +63,38 @@ def lot_get(user: User, pk: int) -> Lot:
     return get_object_or_404(permissions.visible(user, Lot.objects.select_related("exporter", "material")), pk=pk)
 
 
-def sample_list(
-    user: User,
-    *,
-    q: str = "",
-    status: str = "",
-    purpose: str = "",
-    lot: int | None = None,
-    custodian: User | None = None,
-) -> QuerySet:
-    samples = permissions.visible(user, Sample.objects.all()).select_related(
+def sample_list(user: User) -> QuerySet:
+    return permissions.visible(user, Sample.objects.all()).select_related(
         "lot__exporter", "current_custodian__organisation", "parent"
     )
-    if q:
-        samples = samples.filter(Q(code__icontains=q) | Q(seal_number__icontains=q) | Q(lot__lot_number__icontains=q))
-    if status:
-        samples = samples.filter(status=status)
-    if purpose:
-        samples = samples.filter(purpose=purpose)
-    if lot:
-        samples = samples.filter(lot_id=lot)
-    if custodian is not None:
-        samples = samples.filter(current_custodian=custodian)
-    return samples
+
+
+class SampleFilter(django_filters.FilterSet):
+    """The filters of sample_list(), on the page and in the API."""
+
+    q = ContainsFilter("code", "seal_number", "lot__lot_number", help_text="Sample code, seal number or lot number.")
+    status = choice_filter(Sample.Status.choices)
+    purpose = choice_filter(Sample.Purpose.choices, label=_("Purpose"))
+    lot = IdFilter(field_name="lot_id", help_text="Lot id.")
+    custodian = django_filters.ChoiceFilter(
+        choices=[("me", "me")], method="filter_custodian", help_text="`me`: samples in the caller's custody."
+    )
+    # The page's checkbox for custodian=me.
+    mine = django_filters.BooleanFilter(label=_("In my custody"), method="filter_custodian", widget=forms.CheckboxInput)
+
+    class Meta:
+        model = Sample
+        fields = ["q", "status", "purpose", "lot", "custodian", "mine"]
+
+    def filter_custodian(self, queryset, name, value):
+        return queryset.filter(current_custodian=self.request.user) if value else queryset
 
 
 def lot_sample_tree(user: User, lot: Lot) -> list[tuple[Sample, int]]:
     """The lot's samples in the order they were taken, each followed by its splits, with its depth
     in the tree (0 for a composite)."""
     children: dict[int | None, list[Sample]] = defaultdict(list)
-    for sample in sample_list(user, lot=lot.pk).order_by("collected_at", "pk"):
+    for sample in sample_list(user).filter(lot=lot).order_by("collected_at", "pk"):
         children[sample.parent_id].append(sample)
     tree: list[tuple[Sample, int]] = []
 
@@ -93,20 +114,14 @@ def sample_get(user: User, code: str) -> Sample:
     return get_object_or_404(samples, code=code)
 
 
-# The custody actions a person starts (hold, release and reject follow from receive and resolve).
-USER_ACTIONS = (
-    CustodyEvent.Action.SPLIT,
-    CustodyEvent.Action.SEAL,
-    CustodyEvent.Action.HAND_OVER,
-    CustodyEvent.Action.RECEIVE,
-    CustodyEvent.Action.PREPARE,
-    CustodyEvent.Action.STORE,
-    CustodyEvent.Action.DISPOSE,
-)
+# Custody actions no person starts: they follow from another step (collect registers a sample, hold
+# from a failed seal check, release and reject from resolving its nonconformance, analyse and report
+# from results).
+FOLLOW_ON = frozenset({Action.COLLECT, Action.HOLD, Action.RELEASE, Action.REJECT, Action.ANALYSE, Action.REPORT})
 
 
 def _holds_for_action(user: User, sample: Sample, action: str) -> bool:
-    if action == CustodyEvent.Action.RECEIVE:
+    if action == Action.RECEIVE:
         # Mirrors services.sample_receive: the addressee's organisation (or anyone, from a carrier).
         addressee = sample.current_custodian
         return addressee is None or addressee.organisation_id == user.organisation_id or permissions.is_admin(user)
@@ -117,38 +132,17 @@ def _holds_for_action(user: User, sample: Sample, action: str) -> bool:
     return True
 
 
-def sample_actions_now(user: User, sample: Sample) -> list[str]:
-    """The custody actions `user` may take on `sample` now, as the API reports them: allowed from
-    its status by the transition table, held by the user's organisation (for receive: addressed to
-    it), and permitted to the user's roles. Unlike sample_actions below, it checks custody and
-    includes split, so it predicts the services' answer exactly."""
-    return [
-        action.value
-        for action in USER_ACTIONS
-        if sample.status in TRANSITIONS[action][0]
-        and _holds_for_action(user, sample, action)
-        and permissions.can(user, f"sample.{action.value}", sample)
-    ]
-
-
-# The custody steps a person takes on a sample through a form, and the permission each needs.
-CUSTODY_STEPS = {
-    CustodyEvent.Action.SEAL: "sample.seal",
-    CustodyEvent.Action.HAND_OVER: "sample.hand_over",
-    CustodyEvent.Action.RECEIVE: "sample.receive",
-    CustodyEvent.Action.PREPARE: "sample.prepare",
-    CustodyEvent.Action.STORE: "sample.store",
-    CustodyEvent.Action.DISPOSE: "sample.dispose",
-}
-
-
 def sample_actions(user: User, sample: Sample) -> list[str]:
-    """The custody steps the sample's status allows and the user's role permits, to choose which
-    buttons a page shows. The service checks again (custody included) when the step is taken."""
+    """The custody actions `user` may take on `sample` now, as pages and the API offer them: allowed
+    from its status by its lifecycle, started by a person, permitted to the user's roles
+    (`sample.<action>`), and held by the user's organisation (for receive: addressed to it). It
+    predicts the services' answer; they check again when the action is taken."""
     return [
-        action
-        for action, permission in CUSTODY_STEPS.items()
-        if sample.status in services.TRANSITIONS[action][0] and permissions.can(user, permission, sample)
+        str(action)
+        for action in Sample.LIFECYCLE.actions(sample)
+        if action not in FOLLOW_ON
+        and permissions.can(user, f"sample.{action}", sample)
+        and _holds_for_action(user, sample, action)
     ]
 
 
@@ -158,16 +152,25 @@ def sample_timeline(sample: Sample) -> tuple[list[CustodyEvent], chain.ChainRepo
     return events, chain.verify(sample, events)
 
 
-def nonconformance_list(user: User, *, status: str = "") -> QuerySet:
-    items = permissions.visible(user, Nonconformance.objects.all()).select_related(
+def nonconformance_list(user: User) -> QuerySet:
+    return permissions.visible(user, Nonconformance.objects.all()).select_related(
         "sample__lot", "raised_by", "resolved_by"
     )
-    return items.filter(status=status) if status else items
 
 
-def nonconformance_worklist(user: User, *, status: str = "") -> QuerySet:
+def nonconformance_worklist(user: User) -> QuerySet:
     """Open nonconformances first (they hold samples back), then the most recently resolved."""
-    return nonconformance_list(user, status=status).order_by(F("resolved_at").desc(nulls_first=True), "-raised_at")
+    return nonconformance_list(user).order_by(F("resolved_at").desc(nulls_first=True), "-raised_at")
+
+
+class NonconformanceFilter(django_filters.FilterSet):
+    """The filters of nonconformance_list() and nonconformance_worklist(), on the page and in the API."""
+
+    status = choice_filter(Nonconformance.Status.choices)
+
+    class Meta:
+        model = Nonconformance
+        fields = ["status"]
 
 
 def nonconformance_get(user: User, pk: int) -> Nonconformance:

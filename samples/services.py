@@ -1,7 +1,7 @@
 """Every write to lots, samples and their custody goes through a function here.
 
 Each service takes keyword-only arguments including the acting user, runs in one transaction,
-checks permission (lims.permissions) and state (TRANSITIONS), and records what happened: a
+checks permission (lims.permissions) and state (each model's LIFECYCLE), and records what happened: a
 custody event for every change of a sample's state or custodian, an audit event otherwise.
 A refused action raises ApplicationError (or a subclass) and changes nothing.
 """
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lims import permissions
-from lims.audit import audit_record
+from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.models import Organisation, Sequence, User
 from lims.services import validate
@@ -26,26 +26,6 @@ from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, 
 
 Action = CustodyEvent.Action
 S = Sample.Status
-
-# The custody state machine: action -> (statuses it may start from, status it leads to).
-# A pair not in this table is refused. COLLECT starts a chain, so it has no "from".
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    Action.COLLECT: (frozenset({""}), S.COLLECTED),
-    Action.SPLIT: (frozenset({S.COLLECTED}), S.SPLIT),
-    Action.SEAL: (frozenset({S.COLLECTED}), S.SEALED),
-    Action.HAND_OVER: (frozenset({S.SEALED, S.IN_TRANSIT, S.RECEIVED}), S.IN_TRANSIT),
-    Action.RECEIVE: (frozenset({S.IN_TRANSIT}), S.RECEIVED),
-    Action.HOLD: (frozenset({S.IN_TRANSIT}), S.ON_HOLD),
-    Action.RELEASE: (frozenset({S.ON_HOLD}), S.RECEIVED),
-    Action.REJECT: (frozenset({S.ON_HOLD}), S.REJECTED),
-    Action.PREPARE: (frozenset({S.RECEIVED}), S.IN_PREPARATION),
-    # The assays app moves a sample on when its first result is entered and when its panel is
-    # complete with approved results.
-    Action.ANALYSE: (frozenset({S.RECEIVED, S.IN_PREPARATION}), S.IN_ANALYSIS),
-    Action.REPORT: (frozenset({S.IN_ANALYSIS}), S.REPORTED),
-    Action.STORE: (frozenset({S.RECEIVED, S.IN_PREPARATION, S.IN_ANALYSIS, S.REPORTED}), S.ARCHIVED),
-    Action.DISPOSE: (frozenset({S.ARCHIVED, S.REJECTED}), S.DISPOSED),
-}
 
 # Letters that mark a split's purpose in its code (KZL-26-000042-L1 is the first laboratory split).
 PURPOSE_LETTER = {
@@ -92,25 +72,10 @@ def _giver_label(sample: Sample) -> str:
 
 
 def _holder_label(sample: Sample) -> str:
-    if sample.current_custodian_id:
+    if sample.current_custodian is not None:
         return sample.current_custodian.party_label()
     last = sample.events.order_by("-sequence").only("to_party").first()
     return last.to_party if last else ""
-
-
-def _check_transition(sample: Sample, action: str) -> str:
-    """The status `action` leads to from the sample's status; Conflict if the table has no such move."""
-    allowed_from, status_after = TRANSITIONS[action]
-    if sample.status not in allowed_from:
-        raise Conflict(
-            _("Sample %(code)s is %(status)s; it cannot be %(action)s.")
-            % {
-                "code": sample.code,
-                "status": sample.get_status_display().lower() if sample.status else _("not yet collected"),
-                "action": Action(action).label.lower(),
-            }
-        )
-    return status_after
 
 
 def _append_event(
@@ -129,7 +94,7 @@ def _append_event(
 ) -> CustodyEvent:
     """Check the transition, append the next link of the chain and move the sample. The caller
     holds the sample's row lock and the transaction."""
-    status_after = _check_transition(sample, action)
+    status_after = Sample.LIFECYCLE.require_transition(sample, action)
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + CLOCK_TOLERANCE:
@@ -211,7 +176,43 @@ def lot_register(
     )
     validate(lot)
     lot.save()
-    audit_record(actor=actor, action="lot.register", obj=lot, data={"lot_number": lot.lot_number})
+    audit_record(actor=actor, action=AuditAction.LOT_REGISTER, obj=lot, data={"lot_number": lot.lot_number})
+    return lot
+
+
+# Samples still in the sampler's or the laboratory's hands: collected and not yet split or sealed,
+# or at the laboratory before their results are reported. A lot with one of them is not closed.
+IN_WORK = (S.COLLECTED, S.RECEIVED, S.ON_HOLD, S.IN_PREPARATION, S.IN_ANALYSIS)
+
+
+@transaction.atomic
+def lot_close(*, actor: User, lot: Lot, note: str = "") -> Lot:
+    """End the sampling of a lot: no sample is taken from it afterwards. A lot closes once its
+    composition is settled: at least one of its samples has been reported (its panel complete with
+    approved results) and none is still in work (IN_WORK). Its other samples carry on as before:
+    the exporter's, the buyer's and the umpire's splits are still handed over, stored and disposed."""
+    permissions.require(actor, "lot.close", lot)
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    status_after = Lot.LIFECYCLE.require_transition(lot, "close")
+    # Locked, so that no sample of the lot is received or split while the lot closes.
+    samples = list(Sample.objects.select_for_update().filter(lot=lot).order_by("code"))
+    in_work = [sample for sample in samples if sample.status in IN_WORK]
+    if in_work:
+        raise Conflict(
+            _("Lot %(number)s cannot be closed while samples of it are in work: %(samples)s.")
+            % {
+                "number": lot.lot_number,
+                "samples": ", ".join(f"{s.code} ({s.get_status_display().lower()})" for s in in_work),
+            }
+        )
+    if not CustodyEvent.objects.filter(sample__in=samples, action=Action.REPORT).exists():
+        raise Conflict(
+            _("No sample of lot %(number)s has been reported yet; close the lot once its composition is known.")
+            % {"number": lot.lot_number}
+        )
+    lot.status = status_after
+    lot.save(update_fields=["status"])
+    audit_record(actor=actor, action=AuditAction.LOT_CLOSE, obj=lot, data={"note": note.strip()})
     return lot
 
 
@@ -245,16 +246,15 @@ def sample_collect(
     """Register a sample taken from a lot; the collector holds it."""
     permissions.require(actor, "sample.collect", lot)
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
-    if lot.status == Lot.Status.CLOSED:
-        raise Conflict(_("Lot %(lot)s is closed; no more samples can be taken.") % {"lot": lot.lot_number})
+    lot_status = Lot.LIFECYCLE.require_transition(lot, "collect")
     if not location.strip():
         raise ApplicationError(_("Say where the sample was taken."), field="location")
     sample = _create_sample(
         actor=actor, lot=lot, code=_new_code(lot), purpose=purpose, mass_g=mass_g,
         collected_at=occurred_at or timezone.now(), location=location.strip(), occurred_at=occurred_at, note=note,
     )  # fmt: skip
-    if lot.status == Lot.Status.REGISTERED:
-        lot.status = Lot.Status.SAMPLING
+    if lot.status != lot_status:
+        lot.status = lot_status
         lot.save(update_fields=["status"])
     return sample
 
@@ -302,7 +302,7 @@ def sample_split(
     permissions.require(actor, "sample.split", sample)
     sample = _locked(sample)
     permissions.require_custody(actor, sample)
-    _check_transition(sample, Action.SPLIT)
+    Sample.LIFECYCLE.require_transition(sample, Action.SPLIT)
     if not splits:
         raise ApplicationError(_("Add at least one split."), field="splits")
     for spec in splits:
@@ -333,7 +333,7 @@ def sample_split(
     counts: dict[str, int] = {}
     children = []
     for spec in splits:
-        letter = PURPOSE_LETTER[spec.purpose]
+        letter = PURPOSE_LETTER[Sample.Purpose(spec.purpose)]
         counts[letter] = counts.get(letter, 0) + 1
         child = _create_sample(
             actor=actor, lot=sample.lot, code=f"{sample.code}-{letter}{counts[letter]}", purpose=spec.purpose,
@@ -397,7 +397,7 @@ def sample_seal(
     permissions.require(actor, "sample.seal", sample)
     sample = _locked(sample)
     permissions.require_custody(actor, sample)
-    _check_transition(sample, Action.SEAL)
+    Sample.LIFECYCLE.require_transition(sample, Action.SEAL)
     _seal(sample=sample, actor=actor, seal_number=seal_number, location=location, occurred_at=occurred_at, note=note)
     return sample
 
@@ -419,12 +419,18 @@ def sample_hand_over(
     permissions.require(actor, "sample.hand_over", sample)
     sample = _locked(sample)
     permissions.require_custody(actor, sample)
-    _check_transition(sample, Action.HAND_OVER)
-    if sample.status == S.IN_TRANSIT and sample.current_custodian_id != actor.pk and not permissions.is_admin(actor):
+    Sample.LIFECYCLE.require_transition(sample, Action.HAND_OVER)
+    holder = sample.current_custodian
+    if (
+        sample.status == S.IN_TRANSIT
+        and holder is not None
+        and holder.pk != actor.pk
+        and not permissions.is_admin(actor)
+    ):
         # On its way to a person, a sample is handed on by that person only, not again by the giver.
         raise NotPermitted(
             _("Sample %(code)s is on its way to %(holder)s; only they can hand it on.")
-            % {"code": sample.code, "holder": sample.current_custodian.party_label()}
+            % {"code": sample.code, "holder": holder.party_label()}
         )
     carrier = carrier.strip()
     if bool(to_user) == bool(carrier):
@@ -474,7 +480,7 @@ def sample_receive(
     permissions.require(actor, "sample.receive", sample)
     sample = _locked(sample)
     permissions.require_addressee(actor, sample)
-    _check_transition(sample, Action.RECEIVE)
+    Sample.LIFECYCLE.require_transition(sample, Action.RECEIVE)
     seal_number_seen = seal_number_seen.strip().upper()
     if seal_number_seen:
         _check_seal_format(seal_number_seen, "seal_number_seen")
@@ -525,9 +531,9 @@ def nonconformance_resolve(*, actor: User, nonconformance: Nonconformance, accep
         raise ApplicationError(_("Give the reason for your decision."), field="reason")
     sample = _locked(nonconformance.sample)
     nonconformance = Nonconformance.objects.select_for_update().get(pk=nonconformance.pk)
-    if nonconformance.status != Nonconformance.Status.OPEN:
-        raise Conflict(_("This nonconformance has been resolved already."))
-    nonconformance.status = Nonconformance.Status.ACCEPTED if accept else Nonconformance.Status.REJECTED
+    nonconformance.status = Nonconformance.LIFECYCLE.require_transition(
+        nonconformance, "resolve", to=Nonconformance.Status.ACCEPTED if accept else Nonconformance.Status.REJECTED
+    )
     nonconformance.resolved_by = actor
     nonconformance.resolved_at = timezone.now()
     nonconformance.resolution = reason
@@ -552,34 +558,78 @@ def nonconformance_resolve(*, actor: User, nonconformance: Nonconformance, accep
     return nonconformance
 
 
-def _in_house(action: str, permission: str, *, reason_required: bool = False, keep_holder: bool = False):
-    """Build a service for a step taken by the organisation that holds the sample, without
-    changing hands: prepare, store, dispose; and the steps the assays app takes when results
-    arrive (analyse, report), which leave the sample with the person who holds it (`keep_holder`)."""
+def _in_house_step(
+    *,
+    actor: User,
+    sample: Sample,
+    action: str,
+    permission: str,
+    location: str,
+    occurred_at,
+    note: str,
+    reason_required: bool = False,
+    keep_holder: bool = False,
+) -> Sample:
+    """A step taken by the organisation that holds the sample, without changing hands. The steps the
+    assays app takes when results arrive (analyse, report) leave the sample with the person who
+    holds it (`keep_holder`)."""
+    permissions.require(actor, permission, sample)
+    sample = _locked(sample)
+    permissions.require_custody(actor, sample)
+    Sample.LIFECYCLE.require_transition(sample, action)
+    if reason_required and not note.strip():
+        raise ApplicationError(_("Give the reason for this step."), field="note")
+    custodian = sample.current_custodian if keep_holder else actor
+    holder = _party(custodian)
+    _append_event(
+        sample=sample, action=action, actor=actor, occurred_at=occurred_at,
+        from_party=holder, to_party=holder, location=location, note=note.strip(), custodian=custodian,
+    )  # fmt: skip
+    return sample
 
-    @transaction.atomic
-    def service(*, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = "") -> Sample:
-        permissions.require(actor, permission, sample)
-        sample = _locked(sample)
-        permissions.require_custody(actor, sample)
-        _check_transition(sample, action)
-        if reason_required and not note.strip():
-            raise ApplicationError(_("Give the reason for this step."), field="note")
-        custodian = sample.current_custodian if keep_holder else actor
-        holder = _party(custodian)
-        _append_event(
-            sample=sample, action=action, actor=actor, occurred_at=occurred_at,
-            from_party=holder, to_party=holder, location=location, note=note.strip(), custodian=custodian,
-        )  # fmt: skip
-        return sample
 
-    service.__name__ = permission.replace(".", "_")
-    service.__doc__ = f"Record that the holder of a sample has {Action(action).label.lower()} it."
-    return service
+@transaction.atomic
+def sample_prepare(*, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = "") -> Sample:
+    """Record that the holder of a sample has prepared it (dried, crushed, pulverised, split)."""
+    return _in_house_step(
+        actor=actor, sample=sample, action=Action.PREPARE, permission="sample.prepare", location=location,
+        occurred_at=occurred_at, note=note,
+    )  # fmt: skip
 
 
-sample_prepare = _in_house(Action.PREPARE, "sample.prepare")
-sample_store = _in_house(Action.STORE, "sample.store")
-sample_dispose = _in_house(Action.DISPOSE, "sample.dispose", reason_required=True)
-sample_start_analysis = _in_house(Action.ANALYSE, "sample.analyse", keep_holder=True)
-sample_report = _in_house(Action.REPORT, "sample.report", keep_holder=True)
+@transaction.atomic
+def sample_store(*, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = "") -> Sample:
+    """Record that the holder of a sample has put it in store."""
+    return _in_house_step(
+        actor=actor, sample=sample, action=Action.STORE, permission="sample.store", location=location,
+        occurred_at=occurred_at, note=note,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def sample_dispose(*, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = "") -> Sample:
+    """Record that the holder of a sample has disposed of it; the reason is required."""
+    return _in_house_step(
+        actor=actor, sample=sample, action=Action.DISPOSE, permission="sample.dispose", location=location,
+        occurred_at=occurred_at, note=note, reason_required=True,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def sample_start_analysis(
+    *, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = ""
+) -> Sample:
+    """Record that the laboratory has started analysing a sample (its first result); the holder keeps it."""
+    return _in_house_step(
+        actor=actor, sample=sample, action=Action.ANALYSE, permission="sample.analyse", location=location,
+        occurred_at=occurred_at, note=note, keep_holder=True,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def sample_report(*, actor: User, sample: Sample, location: str = "", occurred_at=None, note: str = "") -> Sample:
+    """Record that every analyte of a sample's panel is approved; the holder keeps it."""
+    return _in_house_step(
+        actor=actor, sample=sample, action=Action.REPORT, permission="sample.report", location=location,
+        occurred_at=occurred_at, note=note, keep_holder=True,
+    )  # fmt: skip

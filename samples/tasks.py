@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from lims.audit import audit_record
+from lims.audit import AuditAction, audit_record
 from samples import chain
 from samples.models import Sample
 
@@ -21,5 +21,5 @@ def custody_verify_all() -> dict:
             broken.append({"sample": report.sample_code, "event": report.broken_at, "reason": report.reason})
             logger.error("custody chain broken: %s", report.describe())
     result = {"checked": checked, "broken": broken}
-    audit_record(actor=None, action="custody.verify_all", data=result)
+    audit_record(actor=None, action=AuditAction.CUSTODY_VERIFY_ALL, data=result)
     return result

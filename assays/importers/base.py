@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from openpyxl.reader.excel import ExcelReader
@@ -59,6 +59,9 @@ from openpyxl.xml.functions import iterparse
 
 from assays.choices import ExportBasis, Qualifier, RowType
 from assays.units import SOLID_UNITS, SOLUTION_UNITS, UnitError, is_solution_unit, normalise_unit
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 MAX_BYTES = 20 * 1024 * 1024
 # The most rows a file may have (all sheets together, empty rows included); the installation's limit is the
@@ -836,6 +839,7 @@ class RunBuilder:
         and applies where the cell does not state its own limit; `words` as for `cell_value`."""
         width = len(cells)
         plain_number = _NUMBER.fullmatch  # the common case, without the stripping cell_value does
+        value: Decimal | None
         for position, channel in enumerate(channels):
             raw = cells[channel.index] if channel.index < width else ""
             if plain_number(raw):
@@ -970,7 +974,7 @@ class Format:
     """A layout the importer knows: `sniff` says whether a sheet looks like it, `read` fills a RunBuilder."""
 
     name: str
-    description: str  # what the layout looks like, for the message when nothing fits
+    description: "StrOrPromise"  # what the layout looks like (lazily translated), for the message when nothing fits
     sniff: Callable[[Sheet], bool]
     read: Callable[[Table, Sheet, RunBuilder], None]
     preferred_sheets: tuple[str, ...] = ()

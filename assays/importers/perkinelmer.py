@@ -292,9 +292,9 @@ def _factors(table: Table, sheet: Sheet, rows: list[RunRow], row_cells, run: Run
         return {}
     disagreement = _disagreement(sheet, unfactored, rows, row_cells)
     if disagreement is not None:
-        row, why = disagreement
+        row_number, why = disagreement
         run.problem(
-            row,
+            row_number,
             "Sample Id",
             _(
                 "Sheet “%(sheet)s” does not agree with “%(other)s”: %(why)s. The basis of its values cannot be told; "

@@ -139,8 +139,8 @@ def read(table: Table, sheet: Sheet, run: RunBuilder) -> None:
     run.problems.extend(formula_problems(sheet, sheet.rows[position + 4 :], measured))
     limits: list[Decimal | None] = [None] * len(channels)
     for row, cells in zip(rows, row_cells, strict=True):
-        for slot, (index, column) in enumerate(limit_columns):
-            text = cells[index].strip() if index is not None and index < len(cells) else ""
+        for slot, (limit_index, column) in enumerate(limit_columns):
+            text = cells[limit_index].strip() if limit_index is not None and limit_index < len(cells) else ""
             if not text:
                 continue
             if text.casefold() in _NOT_CALCULATED:

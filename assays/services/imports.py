@@ -6,6 +6,7 @@ comes from (assays.selection). `run_parse` is the dry run; assays.services.runs 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -222,12 +223,12 @@ def _rounded_limits(parsed, method: Method | None) -> list:
         raw = r.raw.strip()
         perf = limits.get(r.analyte)
         limit = None
-        if perf is not None and r.basis == importers.SOLUTION:
+        if perf is not None and perf.detection_limit is not None and r.basis == importers.SOLUTION:
             try:
                 limit = units.convert_solution(perf.detection_limit, perf.blank_unit, r.unit)
             except units.UnitError:
                 limit = None
-        if limit is not None:
+        if perf is not None and limit is not None:
             dilution = r.dilution_factor or Decimal(1)
             r.detection_limit = limit * dilution
             r.note = _("the instrument printed %(raw)s; the method's detection limit %(limit)s %(unit)s is used") % {
@@ -249,6 +250,8 @@ def _rounded_limits(parsed, method: Method | None) -> list:
         else:
             counts[r.column] += 1
             problems.setdefault(r.column, importers.Problem(r.row, r.column, ""))
+    if method is None:  # without a method every zero limit got a note above; this is for the type checker
+        return []
     # One problem per column, at its first row, with how many rows share it.
     return [
         importers.Problem(
@@ -333,8 +336,9 @@ def _choose(parsed, method: Method | None) -> tuple[dict[int, bool], dict[int, s
                 )
             )  # fmt: skip
     ruled_why, ruled_chosen = selection.choose(candidates, ranges=_ranges(method), convert=units.convert_solution)
-    why.update(ruled_why)
-    chosen.update(ruled_chosen)
+    # The candidates' keys are the readings' indices.
+    why.update(cast(dict[int, str], ruled_why))
+    chosen.update(cast(dict[int, bool], ruled_chosen))
     for index, r in enumerate(parsed.readings):
         if index in why:
             continue

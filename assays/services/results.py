@@ -22,7 +22,7 @@ from assays.models import (
 )
 from assays.selectors import panel_complete
 from lims import permissions
-from lims.audit import audit_record
+from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.models import User
 from samples import services as sample_services
@@ -61,7 +61,7 @@ def lock_for_results(sample: Sample, actor: User) -> Sample:
             % {"code": sample.code, "status": sample.get_status_display().lower()},
             field="sample",
         )
-    if sample.status != Sample.Status.IN_ANALYSIS:
+    if Sample.LIFECYCLE.allows(sample, "analyse"):
         sample = sample_services.sample_start_analysis(actor=actor, sample=sample)
     return sample
 
@@ -144,7 +144,7 @@ def results_enter(*, actor: User, method: Method, entries: list[ManualEntry]) ->
     if not entries:
         raise ApplicationError(_("Enter at least one result."))
     results = []
-    samples = {}
+    samples: dict[int, Sample] = {}
     for item in entries:
         sample = samples.get(item.sample.pk) or lock_for_results(item.sample, actor)
         samples[sample.pk] = sample
@@ -157,6 +157,13 @@ def results_enter(*, actor: User, method: Method, entries: list[ManualEntry]) ->
             )
         unit = item.unit or entry.unit
         value_ar = dl = None
+        if item.analyte.symbol == MOISTURE and item.qualifier != Qualifier.NONE:
+            # The dry basis of every other result is computed from it: a limit is no moisture.
+            raise ApplicationError(
+                _("A moisture is a measured value: the dry basis of the other results is computed from it."),
+                field="value",
+                extra={"sample": sample.code, "analyte": item.analyte.symbol},
+            )
         if item.qualifier == Qualifier.BELOW_DL:
             if item.value is None or item.value <= 0:
                 raise ApplicationError(_("Give the detection limit after <."), field="value")
@@ -188,7 +195,9 @@ def results_enter(*, actor: User, method: Method, entries: list[ManualEntry]) ->
     for sample in samples.values():
         for problem in mass_balance_problems(sample):
             raise ApplicationError(problem, field="value", extra={"sample": sample.code})
-    audit_record(actor=actor, action="result.enter", data={"method": method.code, "results": [r.pk for r in results]})
+    audit_record(
+        actor=actor, action=AuditAction.RESULT_ENTER, data={"method": method.code, "results": [r.pk for r in results]}
+    )
     return results
 
 
@@ -203,7 +212,7 @@ def _lock_result(result: Result) -> Result:
 def _check_four_eyes(actor: User, result: Result) -> None:
     """Nobody decides on a result they entered or imported: no role is exempt, not even admin."""
     involved = {result.entered_by_id}
-    if result.run_id:
+    if result.run is not None:
         involved.add(result.run.operator_id)
     if actor.pk in involved:
         raise NotPermitted(_("You entered or imported this result; a second person must review it."))
@@ -218,9 +227,8 @@ def result_approve(*, actor: User, result: Result, reason: str = "", confirm_fla
     permissions.require(actor, "result.approve", result)
     result = _lock_result(result)
     _check_four_eyes(actor, result)
-    if result.status != Result.Status.ENTERED:
-        raise Conflict(_("This result has been %(status)s already.") % {"status": result.get_status_display().lower()})
-    if result.run_id and not result.run.qc_cleared:
+    status_after = Result.LIFECYCLE.require_transition(result, "approve")
+    if result.run is not None and not result.run.qc_cleared:
         raise Conflict(
             _("Run %(run)s failed QC; a reviewer must override it with a reason before its results are approved.")
             % {"run": result.run_id}
@@ -241,7 +249,7 @@ def result_approve(*, actor: User, result: Result, reason: str = "", confirm_fla
             field="confirm_flags",
             extra={"flags": result.flags},
         )
-    result.status = Result.Status.APPROVED
+    result.status = status_after
     result.decided_by, result.decided_at, result.reason = actor, timezone.now(), reason.strip()
     result.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     ResultEvent.objects.create(
@@ -251,7 +259,7 @@ def result_approve(*, actor: User, result: Result, reason: str = "", confirm_fla
         reason=reason.strip(),
         data={"confirmed_flags": result.flags} if result.flags else {},
     )
-    if result.analyte.symbol == MOISTURE:
+    if result.analyte.symbol == MOISTURE and result.value_as_received is not None:
         _apply_moisture(actor=actor, sample=result.sample, moisture=result.value_as_received)
     _report_if_complete(actor=actor, sample=result.sample)
     return result
@@ -272,7 +280,7 @@ def _apply_moisture(*, actor: User, sample: Sample, moisture: Decimal) -> None:
 
 def _report_if_complete(*, actor: User, sample: Sample) -> None:
     sample.refresh_from_db()
-    if sample.status == Sample.Status.IN_ANALYSIS and panel_complete(sample):
+    if Sample.LIFECYCLE.allows(sample, "report") and panel_complete(sample):
         sample_services.sample_report(actor=actor, sample=sample, note=_("Every analyte of the panel is approved."))
 
 
@@ -285,9 +293,7 @@ def result_reject(*, actor: User, result: Result, reason: str) -> Result:
         raise ApplicationError(_("Say why the result is rejected, so the retest can address it."), field="reason")
     result = _lock_result(result)
     _check_four_eyes(actor, result)
-    if result.status != Result.Status.ENTERED:
-        raise Conflict(_("This result has been %(status)s already.") % {"status": result.get_status_display().lower()})
-    result.status = Result.Status.REJECTED
+    result.status = Result.LIFECYCLE.require_transition(result, "reject")
     result.decided_by, result.decided_at, result.reason = actor, timezone.now(), reason
     result.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     ResultEvent.objects.create(result=result, action=ResultEvent.Action.REJECT, actor=actor, reason=reason)

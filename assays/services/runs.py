@@ -41,7 +41,7 @@ from assays.services.results import (
     panel_entries,
 )
 from lims import permissions
-from lims.audit import audit_record
+from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.lib.bulk import bulk_insert
 from lims.lib.gc import cyclic_gc_paused
@@ -207,12 +207,13 @@ def _fill_run(run: Run, prepared: Prepared, *, actor) -> Run:
     run.summary = prepared.summary()
     run.unmatched = unmatched
     run.problems = []
-    run.status = Run.Status.PREVIEW
-    run.qc_status = Run.QCStatus.PASSED if qc.run_verdict(checks) else Run.QCStatus.FAILED
+    run.status = Run.LIFECYCLE.require_transition(run, "import")
+    verdict = Run.QCStatus.PASSED if qc.run_verdict(checks) else Run.QCStatus.FAILED
+    run.qc_status = Run.QC_LIFECYCLE.require_transition(run, "check", to=verdict)
     run.save(update_fields=["format", "summary", "unmatched", "problems", "status", "qc_status"])
     audit_record(
         actor=actor,
-        action="run.import",
+        action=AuditAction.RUN_IMPORT,
         obj=run,
         data={
             "filename": run.filename,
@@ -357,7 +358,9 @@ def run_upload(
             stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
             ccv_nominal=ccv_nominal,
         )  # fmt: skip
-        audit_record(actor=actor, action="run.upload", obj=run, data={"filename": run.filename, "sha256": sha256})
+        audit_record(
+            actor=actor, action=AuditAction.RUN_UPLOAD, obj=run, data={"filename": run.filename, "sha256": sha256}
+        )
         transaction.on_commit(partial(_dispatch_import, run.pk), robust=True)
     return run
 
@@ -374,7 +377,7 @@ def run_process(*, run_id: int) -> Run | None:
     written in one, so a worker killed half-way leaves the run queued for a redelivery, and a
     refusal leaves the run `refused` with every problem and no reading."""
     run = Run.objects.select_related("instrument", "method", "operator").filter(pk=run_id).first()
-    if run is None or run.status != Run.Status.QUEUED:
+    if run is None or not Run.LIFECYCLE.allows(run, "import"):
         return run
     with run.raw_file.open("rb") as handle:
         data = handle.read()
@@ -391,7 +394,7 @@ def _process_queued(run: Run, data: bytes) -> Run:
     )
     with transaction.atomic():
         locked = Run.objects.select_for_update().get(pk=run.pk)
-        if locked.status != Run.Status.QUEUED:
+        if not Run.LIFECYCLE.allows(locked, "import"):
             return locked
         return _fill_run(locked, prepared, actor=run.operator)
 
@@ -399,13 +402,13 @@ def _process_queued(run: Run, data: bytes) -> Run:
 @transaction.atomic
 def _refuse_run(run: Run, exc: ApplicationError) -> Run:
     run = Run.objects.select_for_update().get(pk=run.pk)
-    if run.status != Run.Status.QUEUED:
+    if not Run.LIFECYCLE.allows(run, "refuse"):
         return run
-    run.status = Run.Status.REFUSED
+    run.status = Run.LIFECYCLE.require_transition(run, "refuse")
     run.problems = exc.extra.get("problems") or [{"row": None, "column": "", "message": exc.message}]
     run.summary = {"message": exc.message}
     run.save(update_fields=["status", "problems", "summary"])
-    audit_record(actor=run.operator, action="run.refuse", obj=run, data={"message": exc.message})
+    audit_record(actor=run.operator, action=AuditAction.RUN_REFUSE, obj=run, data={"message": exc.message})
     return run
 
 
@@ -418,14 +421,14 @@ def run_override_qc(*, actor: User, run: Run, reason: str) -> Run:
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Write why the QC failure may be overridden."), field="reason")
-    if run.qc_status != Run.QCStatus.FAILED or run.status == Run.Status.DISCARDED:
-        raise Conflict(_("Only a run that failed QC, and was not discarded, can be overridden."))
+    Run.LIFECYCLE.require_transition(run, "override_qc")
+    qc_status = Run.QC_LIFECYCLE.require_transition(run, "override")
     if run.operator_id == actor.pk:
         raise NotPermitted(_("You imported this run; another reviewer must decide on its QC."))
-    run.qc_status = Run.QCStatus.OVERRIDDEN
+    run.qc_status = qc_status
     run.override_by, run.override_at, run.override_reason = actor, timezone.now(), reason
     run.save(update_fields=["qc_status", "override_by", "override_at", "override_reason"])
-    audit_record(actor=actor, action="run.override_qc", obj=run, data={"reason": reason})
+    audit_record(actor=actor, action=AuditAction.RUN_OVERRIDE_QC, obj=run, data={"reason": reason})
     return run
 
 
@@ -434,11 +437,9 @@ def run_discard(*, actor: User, run: Run, reason: str = "") -> Run:
     """Drop a run in preview (a wrong file, a wrong method). Its readings stay for the record."""
     permissions.require(actor, "run.discard", run)
     run = Run.objects.select_for_update().get(pk=run.pk)
-    if run.status != Run.Status.PREVIEW:
-        raise Conflict(_("Only a run in preview can be discarded."))
-    run.status = Run.Status.DISCARDED
+    run.status = Run.LIFECYCLE.require_transition(run, "discard")
     run.save(update_fields=["status"])
-    audit_record(actor=actor, action="run.discard", obj=run, data={"reason": reason.strip()})
+    audit_record(actor=actor, action=AuditAction.RUN_DISCARD, obj=run, data={"reason": reason.strip()})
     return run
 
 
@@ -446,14 +447,14 @@ def run_undecided(run: Run) -> list[tuple[Sample, Analyte]]:
     """The (sample, analyte) pairs of a run whose reading the rule could not choose and nobody has
     chosen yet (assays.selection); a run with any cannot be accepted."""
     decided = set(run.choices.values_list("sample_id", "analyte_id"))
-    pending = {}
+    pending: dict[tuple[int | None, int], tuple[Sample, Analyte]] = {}
     undecided = (
         run.readings.filter(row_type=RowType.SAMPLE, sample__isnull=False, choice__startswith=selection.UNDECIDED)
         .select_related("analyte", "sample")
         .order_by("row", "id")
     )
     for r in undecided:
-        if (r.sample_id, r.analyte_id) not in decided:
+        if r.sample is not None and (r.sample_id, r.analyte_id) not in decided:
             pending.setdefault((r.sample_id, r.analyte_id), (r.sample, r.analyte))
     return list(pending.values())
 
@@ -469,38 +470,38 @@ def run_choose_reading(*, actor: User, run: Run, reading: Reading, reason: str) 
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Say why this reading is the one to report."), field="reason")
-    if run.status != Run.Status.PREVIEW:
-        raise Conflict(_("Readings are chosen on a run in preview only."))
-    reading = (
+    Run.LIFECYCLE.require_transition(run, "choose_reading")
+    found = (
         run.readings.filter(pk=reading.pk, row_type=RowType.SAMPLE, sample__isnull=False)
         .select_related("sample", "analyte")
         .first()
     )
-    if reading is None:
+    if found is None or found.sample is None:
         raise ApplicationError(_("Choose a reading of a sample of this run."), field="reading")
+    reading, sample = found, found.sample
     if reading.rejected or reading.excluded or reading.qualifier == Qualifier.NOT_REPORTED:
         raise ApplicationError(
             _("This reading cannot be reported: it is empty, rejected by the instrument or marked do not use."),
             field="reading",
         )
-    group = run.readings.filter(sample=reading.sample, analyte=reading.analyte, row_type=RowType.SAMPLE)
+    group = run.readings.filter(sample=sample, analyte=reading.analyte, row_type=RowType.SAMPLE)
     if not group.filter(choice__startswith=selection.UNDECIDED).exists():
         raise Conflict(_("The rule chose the reading of this sample and analyte; there is nothing to decide."))
     group.filter(chosen=True).update(chosen=False)
     Reading.objects.filter(pk=reading.pk).update(chosen=True)
     decision, _created = ReadingChoice.objects.update_or_create(
         run=run,
-        sample=reading.sample,
+        sample=sample,
         analyte=reading.analyte,
         defaults={"reading": reading, "chosen_by": actor, "chosen_at": timezone.now(), "reason": reason},
     )
     audit_record(
         actor=actor,
-        action="run.choose_reading",
+        action=AuditAction.RUN_CHOOSE_READING,
         obj=run,
         data={
             "reading": reading.pk,
-            "sample": reading.sample.code,
+            "sample": sample.code,
             "analyte": reading.analyte.symbol,
             "reason": reason,
         },
@@ -517,13 +518,7 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
     the run would create no result, or when a value is impossible (assays.plausibility)."""
     permissions.require(actor, "run.accept", run)
     run = Run.objects.select_for_update().select_related("method").get(pk=run.pk)
-    if run.status in (Run.Status.ACCEPTED, Run.Status.DISCARDED, Run.Status.WITHDRAWN):
-        raise Conflict(_("This run has been %(status)s already.") % {"status": run.get_status_display().lower()})
-    if run.status != Run.Status.PREVIEW:
-        raise Conflict(
-            _("This run is %(status)s; only a run in preview is accepted.")
-            % {"status": run.get_status_display().lower()}
-        )
+    status_after = Run.LIFECYCLE.require_transition(run, "accept")
     undecided = run_undecided(run)
     if undecided:
         shown = ", ".join(f"{sample.code} {analyte.symbol}" for sample, analyte in undecided[:10])
@@ -544,7 +539,7 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
         )  # fmt: skip
     performance = {p.analyte_id: p for p in MethodAnalyte.objects.filter(method=run.method)}
     results, problems = [], []
-    for sample in Sample.objects.filter(pk__in=by_sample).select_related("lot").order_by("code"):
+    for sample in Sample.objects.filter(pk__in=list(by_sample)).select_related("lot").order_by("code"):
         sample = lock_for_results(sample, actor)
         entries = panel_entries(sample)
         moisture = approved_moisture(sample)
@@ -591,10 +586,10 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
               "result. Check the method chosen for the run, or discard it.")
             % {"method": run.method}
         )  # fmt: skip
-    run.status = Run.Status.ACCEPTED
+    run.status = status_after
     run.accepted_by, run.accepted_at = actor, timezone.now()
     run.save(update_fields=["status", "accepted_by", "accepted_at"])
-    audit_record(actor=actor, action="run.accept", obj=run, data={"results": len(results)})
+    audit_record(actor=actor, action=AuditAction.RUN_ACCEPT, obj=run, data={"results": len(results)})
     return results
 
 
@@ -624,8 +619,7 @@ def run_withdraw(*, actor: User, run: Run, reason: str) -> Run:
     if not reason:
         raise ApplicationError(_("Say why the run is withdrawn."), field="reason")
     run = Run.objects.select_for_update().get(pk=run.pk)
-    if run.status != Run.Status.ACCEPTED:
-        raise Conflict(_("Only an accepted run is withdrawn; a run in preview is discarded."))
+    status_after = Run.LIFECYCLE.require_transition(run, "withdraw")
     results = Result.objects.select_for_update().filter(run=run)
     approved = results.filter(status=Result.Status.APPROVED).count()
     if approved:
@@ -635,11 +629,13 @@ def run_withdraw(*, actor: User, run: Run, reason: str) -> Run:
         )
     withdrawn = list(results.filter(status=Result.Status.ENTERED))
     for result in withdrawn:
-        result.status = Result.Status.WITHDRAWN
+        result.status = Result.LIFECYCLE.require_transition(result, "withdraw")
         result.save(update_fields=["status"])
         ResultEvent.objects.create(result=result, action=ResultEvent.Action.WITHDRAW, actor=actor, reason=reason)
-    run.status = Run.Status.WITHDRAWN
+    run.status = status_after
     run.withdrawn_by, run.withdrawn_at, run.withdraw_reason = actor, timezone.now(), reason
     run.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdraw_reason"])
-    audit_record(actor=actor, action="run.withdraw", obj=run, data={"reason": reason, "results": len(withdrawn)})
+    audit_record(
+        actor=actor, action=AuditAction.RUN_WITHDRAW, obj=run, data={"reason": reason, "results": len(withdrawn)}
+    )
     return run

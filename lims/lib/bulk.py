@@ -9,11 +9,12 @@ validation has already happened.
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 
 
-def bulk_insert(model, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Insert `rows` (tuples of values in the order of `columns`, the model's column names) into
     the model's table, inside the caller's transaction."""
     table = connection.ops.quote_name(model._meta.db_table)
@@ -26,7 +27,9 @@ def bulk_insert(model, columns: Sequence[str], rows: Iterable[Sequence]) -> None
             return
         adapt = connection.ops.adapt_datetimefield_value
         placeholders = ", ".join(["%s"] * len(columns))
+        # django-stubs types param_list as a Sequence, but Django takes any iterable (CursorDebugWrapper
+        # handles iterators explicitly) and a generator keeps a large run from being held twice in memory.
         cursor.executemany(
             f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608 - names quoted
-            ([adapt(v) if isinstance(v, datetime) else v for v in row] for row in rows),
+            ([adapt(v) if isinstance(v, datetime) else v for v in row] for row in rows),  # type: ignore[arg-type]
         )

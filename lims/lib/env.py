@@ -8,6 +8,7 @@ come from mounted files instead of the process environment.
 
 import os
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,6 +17,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def envstr(name: str, default: str) -> str: ...
+@overload
+def envstr(name: str, default: None = None) -> str | None: ...
 def envstr(name: str, default: str | None = None) -> str | None:
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
@@ -67,7 +72,7 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return items
 
 
-def database_from_url(url: str, *, base_dir: Path) -> dict:
+def database_from_url(url: str, *, base_dir: Path) -> dict[str, Any]:
     """Turn a DATABASE_URL into a Django DATABASES entry.
 
     Supported: postgres:// and postgresql:// (psycopg 3) and sqlite:///relative/or//absolute/path.

@@ -80,10 +80,11 @@ def test_the_manager_adds_an_instrument_and_it_is_recorded(manager):
     assert response.json()["id"] == added.pk and added.active
     event = AuditEvent.objects.get(action="reference.create")
     assert (event.actor, event.object_type, event.object_id) == (manager, "assays.instrument", str(added.pk))
-    assert event.data["serial"] == "TQ-7"
+    assert event.data["before"] == {} and event.data["after"]["serial"] == "TQ-7"
 
 
 def test_the_manager_moves_a_calibration_date_and_it_is_recorded(manager, instrument):
+    instrument_due = instrument.calibration_due
     response = client_for(manager).patch(
         f"{API}instruments/{instrument.pk}/", {"calibration_due": "2027-01-15"}, format="json"
     )
@@ -96,7 +97,7 @@ def test_the_manager_moves_a_calibration_date_and_it_is_recorded(manager, instru
     assert (event.actor, event.object_id, event.data) == (
         manager,
         str(instrument.pk),
-        {"calibration_due": "2027-01-15"},
+        {"before": {"calibration_due": instrument_due.isoformat()}, "after": {"calibration_due": "2027-01-15"}},
     )
 
 

@@ -382,3 +382,11 @@ def test_a_two_level_ccv_is_checked_against_each_analytes_level(technician, inst
     assert checks["Zn"].passed and checks["Zn"].figures["expected"] == "1000"
     # Without a level the check cannot be made, so it fails and says what to set: never a guess.
     assert not checks["Ce"].passed
+
+
+def test_a_moisture_below_its_detection_limit_is_refused(technician, sample):
+    # A censored moisture would leave every dry-basis result without a value, and the lot without a dry mass.
+    with pytest.raises(ApplicationError, match="A moisture is a measured value") as refused:
+        manual(technician, "moisture", sample, H2O="<0.01")
+    assert refused.value.extra == {"field": "value", "sample": sample.code, "analyte": "H2O"}
+    assert not Result.objects.exists()

@@ -62,6 +62,18 @@ def table_rows(element) -> list[list[str]]:
     return [[cell.text_content().strip() for cell in row.xpath("td")] for row in element.xpath(".//tbody/tr")]
 
 
+def action_form(response, action: str):
+    """The form of one action of the run's page (accept, discard, withdraw, override)."""
+    (form,) = by_class(page(response), "form", action)
+    return form
+
+
+def reason_errors(form) -> str:
+    """The errors shown next to the reason field of an action's form."""
+    (group,) = [div for div in by_class(form, "div", "field", "has-error") if div.xpath(".//textarea[@name='reason']")]
+    return text_of(group, "ul", "errorlist")
+
+
 def nothing_stored(media) -> bool:
     return Run.objects.count() == 0 and not [p for p in media.rglob("*") if p.is_file()]
 
@@ -252,9 +264,11 @@ def test_a_second_accept_shows_the_refusal_and_changes_nothing(client, technicia
     client.force_login(technician)
     client.post(reverse("run_accept", kwargs={"run_pk": preview.pk}))
 
-    response = client.post(reverse("run_accept", kwargs={"run_pk": preview.pk}), follow=True)
+    response = client.post(reverse("run_accept", kwargs={"run_pk": preview.pk}))
 
-    assert "This run has been accepted already." in response.content.decode()
+    # The run's page again, the refusal at the top of the accept form, with its status.
+    assert response.status_code == 409
+    assert "This run has been accepted already." in text_of(action_form(response, "accept"), "div", "form-errors")
     assert sample.results.count() == 1
 
 
@@ -303,9 +317,11 @@ def test_a_reviewer_overrides_a_qc_failure_with_a_reason(client, reviewer, faile
 def test_an_override_without_a_reason_shows_why_and_changes_nothing(client, reviewer, failed):
     client.force_login(reviewer)
 
-    response = client.post(reverse("run_override", kwargs={"run_pk": failed.pk}), {"reason": "  "}, follow=True)
+    response = client.post(reverse("run_override", kwargs={"run_pk": failed.pk}), {"reason": "  "})
 
-    assert "Write why the QC failure may be overridden." in response.content.decode()
+    # The run's page again, the refusal next to the reason of the override form.
+    assert response.status_code == 400
+    assert reason_errors(action_form(response, "override")) == "Write why the QC failure may be overridden."
     failed.refresh_from_db()
     assert failed.qc_status == Run.QCStatus.FAILED and failed.override_by is None
 
@@ -350,9 +366,9 @@ def test_a_refused_accept_is_shown_and_changes_nothing(client, technician, previ
     services.run_accept(actor=technician, run=other)
     client.force_login(technician)
 
-    response = client.post(reverse("run_accept", kwargs={"run_pk": preview.pk}), follow=True)
+    response = client.post(reverse("run_accept", kwargs={"run_pk": preview.pk}))
 
-    assert response.status_code == 200
-    assert "already has a La result" in response.content.decode()
+    assert response.status_code == 409
+    assert "already has a La result" in text_of(action_form(response, "accept"), "div", "form-errors")
     preview.refresh_from_db()
     assert preview.status == Run.Status.PREVIEW

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.cache import cache
 from django.utils import timezone
 
-from certificates import document, keys, services, tokens, verification, verifier
+from certificates import document, keys, publication, services, tokens, verifier
 from certificates.models import SigningKey
 from tests.certificates.builders import issue_now
 from tests.certificates.test_verification import REVOCATION_REASON, issue  # noqa: F401 - issue is a fixture
@@ -113,7 +113,7 @@ def test_the_revocation_list_names_revoked_and_superseded_certificates(client, i
     response = client.get("/verify/revocations.json")
 
     assert response.status_code == 200
-    assert response["Cache-Control"] == f"public, max-age={verification.REVOCATION_LIST_MAX_AGE}"
+    assert response["Cache-Control"] == f"public, max-age={publication.REVOCATION_LIST_MAX_AGE}"
     # The offline verifier accepts it with the published token keys.
     token_keys = verifier.parse_token_keys(client.get("/verify/keys/token-keys.json").json())
     payload = verifier.load_revocation_list(response.json(), token_keys)
@@ -147,7 +147,7 @@ def test_a_tampered_revocation_list_is_refused_by_the_verifier(client, certifica
     signed["payload"]["issued_at"] = "2099-01-01T00:00:00+05:00"
 
     with pytest.raises(verifier.RevocationListError):
-        verifier.load_revocation_list(signed, verification.token_keys())
+        verifier.load_revocation_list(signed, publication.token_keys())
 
 
 def local(moment) -> str:

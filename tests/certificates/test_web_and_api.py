@@ -1,5 +1,6 @@
 """Certificate pages and API: who sees, requests, downloads, revokes and amends what."""
 
+import lxml.html
 import pytest
 from rest_framework.test import APIClient
 
@@ -88,15 +89,36 @@ def test_a_pending_certificate_has_no_pdf_to_download(client, manager, reported,
 
 def test_revoking_from_the_page_needs_a_reason(client, manager, issued):
     client.force_login(manager)
-    client.post(f"/certificates/{issued.pk}/revoke/", {"reason": ""})
+    refused = client.post(f"/certificates/{issued.pk}/revoke/", {"reason": ""})
     issued.refresh_from_db()
     assert issued.status == "issued"
+    # The certificate's page again, the refusal next to the reason of the revoke form.
+    assert refused.status_code == 400
+    assert refused.context["revoke_form"].errors == {
+        "reason": ["Give the reason for the revocation; inspectors will read it."]
+    }
+    (form,) = lxml.html.fromstring(refused.content).xpath("//form[contains(@class, 'revoke')]")
+    assert "Give the reason for the revocation" in form.text_content()
 
     client.post(f"/certificates/{issued.pk}/revoke/", {"reason": "Sample swapped at the lab."})
     issued.refresh_from_db()
     assert issued.status == "revoked"
     page = client.get(f"/certificates/{issued.pk}/").content.decode()
     assert "Sample swapped at the lab." in page
+
+
+def test_a_second_revocation_is_refused_in_the_revoke_form(client, manager, issued):
+    client.force_login(manager)
+    client.post(f"/certificates/{issued.pk}/revoke/", {"reason": "Sample swapped at the lab."})
+
+    refused = client.post(f"/certificates/{issued.pk}/revoke/", {"reason": "Again."})
+
+    # The page again, the refusal at the top of the revoke form (shown with it, though no longer offered).
+    assert refused.status_code == 409
+    (form,) = lxml.html.fromstring(refused.content).xpath("//form[contains(@class, 'revoke')]")
+    assert form.xpath(".//div[@class='form-errors']//li")
+    issued.refresh_from_db()
+    assert issued.revocation_reason == "Sample swapped at the lab."
 
 
 def test_only_the_manager_revokes(client, exporter, reviewer, issued):

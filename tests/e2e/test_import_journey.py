@@ -37,9 +37,9 @@ def test_a_technician_imports_a_dilution_series_and_chooses_where_the_rule_canno
     expect(la_rows).to_contain_text("lowest dilution")
     expect(page.get_by_role("alert").filter(has_text="cannot choose")).to_be_visible()
 
-    # Accepting now is refused with the reason.
+    # Accepting now is refused with the reason, shown in the accept form.
     page.get_by_role("button", name="Accept the run").click()
-    expect(page.locator(".messages")).to_contain_text("Choose the reading to report")
+    expect(page.locator("form.accept .form-errors")).to_contain_text("Choose the reading to report")
 
     choice = page.locator("form.choose").filter(has_text=f"{sample.code} Ce")
     choice.get_by_label("row 6").check()

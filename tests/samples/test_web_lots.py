@@ -64,6 +64,29 @@ def test_it_filters_by_status_and_material_and_searches(client, sampler, exporte
     assert listed(material="gold-ore") == []
 
 
+def test_an_unrecognised_filter_is_shown_and_dropped_while_the_others_apply(
+    client, sampler, exporter, exporter_org, lot
+):
+    beta = make_lot(actor=exporter, exporter_org=exporter_org, lot_number="AC-2", contract_reference="CT-BETA")
+    client.force_login(sampler)
+
+    page = client.get(reverse("lot_list"), {"status": "lost", "q": "beta"})
+
+    assert [row.pk for row in page.context["page_obj"]] == [beta.pk]
+    assert list(page.context["form"].errors) == ["status"]
+
+
+def test_the_page_and_the_api_filter_alike(client, sampler, exporter, exporter_org, lot, lot2, exporter2_org):
+    client.force_login(sampler)
+    # The same query string, the same lots: one FilterSet serves both.
+    params = {"exporter": exporter2_org.pk, "status": "registered", "material": lot2.material.code}
+
+    page = client.get(reverse("lot_list"), params)
+    api = client.get("/api/v1/lots/", params)
+
+    assert [row.pk for row in page.context["page_obj"]] == [row["id"] for row in api.json()["results"]] == [lot2.pk]
+
+
 def test_it_pages_the_list(client, exporter, exporter_org):
     for _ in range(26):
         make_lot(actor=exporter, exporter_org=exporter_org)

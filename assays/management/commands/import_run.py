@@ -1,13 +1,17 @@
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Model, QuerySet
 
 from assays import importers, services
 from assays.models import Instrument, Method
 from lims.exceptions import ApplicationError
+from lims.models import User
+
+M = TypeVar("M", bound=Model)
 
 
 class Command(BaseCommand):
@@ -31,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--prep-mass-g", dest="prep_mass_g")
         parser.add_argument("--prep-volume-ml", dest="prep_volume_ml")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         try:
             data = path.read_bytes()
@@ -40,7 +44,9 @@ class Command(BaseCommand):
         try:
             if options["dry_run"]:
                 method = (
-                    self._find("method", Method.objects.filter(code=options["method"])) if options["method"] else None
+                    self._find("method", Method.objects.filter(code=options["method"]), options["method"])
+                    if options["method"]
+                    else None
                 )
                 prepared = services.run_parse(data=data, filename=path.name, format=options["format"], method=method)
                 output = {**prepared.summary(), "readings": prepared.readings()}
@@ -58,22 +64,21 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Run {run.pk} imported for preview: QC {run.qc_status}."))
 
     @staticmethod
-    def _find(name: str, queryset):
+    def _find(name: str, queryset: QuerySet[M], value: str) -> M:
         found = queryset.first()
         if found is None:
-            raise CommandError(f"no {name} {queryset.query.where.children[0].rhs!r}")
+            raise CommandError(f"no {name} {value!r}")
         return found
 
     def _import(self, data: bytes, filename: str, options):
         missing = [name for name in ("user", "instrument", "method") if not options[name]]
         if missing:
             raise CommandError("an import needs " + ", ".join(f"--{name}" for name in missing) + " (or use --dry-run)")
-        user = get_user_model().objects.filter(username=options["user"]).first()
-        instrument = Instrument.objects.filter(serial=options["instrument"]).first()
-        method = Method.objects.filter(code=options["method"]).first()
-        for name, found in (("user", user), ("instrument", instrument), ("method", method)):
-            if found is None:
-                raise CommandError(f"no {name} {options[name]!r}")
+        user = self._find("user", User.objects.filter(username=options["user"]), options["user"])
+        instrument = self._find(
+            "instrument", Instrument.objects.filter(serial=options["instrument"]), options["instrument"]
+        )
+        method = self._find("method", Method.objects.filter(code=options["method"]), options["method"])
         return services.run_import(
             actor=user,
             data=data,

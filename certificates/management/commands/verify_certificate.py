@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates import verification, verifier
+from certificates import publication, verification, verifier
 
 
 class Command(BaseCommand):
@@ -52,7 +52,7 @@ class Command(BaseCommand):
     def _with_register(self, data: bytes) -> int:
         try:
             check = verification.check_file(data)
-        except verification.VerificationUnavailable as exc:
+        except publication.VerificationUnavailable as exc:
             self.stdout.write(f"CANNOT VERIFY: the laboratory's keys are not configured here: {exc}")
             return verifier.EXIT_KEYS
         self._verdict(check.verdict, check.number, check.message, check.evidence, ok=check.ok)

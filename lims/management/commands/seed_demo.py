@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -8,7 +10,7 @@ from django.utils.module_loading import module_has_submodule
 class Command(BaseCommand):
     help = "Create the demo data (idempotent). Refuses to run with DEBUG off."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo creates users with the password 'demo'; it runs only with DEBUG on.")
         context: dict = {}
