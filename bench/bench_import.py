@@ -152,11 +152,14 @@ def make_samples(technician):
 
 def floor(data: bytes, run) -> float:
     """The csv module and one bulk insert of as many rows into the readings table, through the same
-    insert path and columns the import uses (COPY on PostgreSQL), so the ratio measures everything the
-    import adds: vendor parsing, censored values, classification, checks, sample matching and QC."""
+    insert path and columns the import uses (COPY on PostgreSQL), each sample's readings pointing at
+    its sample as the import's do (so the database checks the same foreign keys), so the ratio
+    measures everything the import adds: vendor parsing, censored values, classification, checks,
+    the selection rule, sample matching and QC."""
     from assays.models import Analyte, Reading
     from assays.services import READING_COLUMNS
     from lims.lib.bulk import bulk_insert
+    from samples.models import Sample
 
     def default(column: str):
         field = Reading._meta.get_field(column.removesuffix("_id"))
@@ -166,15 +169,22 @@ def floor(data: bytes, run) -> float:
     template.update(run_id=run.pk, row=0, row_type="sample", analyte_id=Analyte.objects.get(symbol="Cu").pk)
     template.update(unit="ppb", basis="solution")
     before, after = list(READING_COLUMNS).index("value"), list(template.values())
-    head, tail = tuple(after[:before]), tuple(after[before + 1 :])
+    sample_at = list(READING_COLUMNS).index("sample_id")
+    sample_ids = dict(Sample.objects.filter(code__startswith="KZL-99-").values_list("code", "pk"))
+    heads: dict = {}
+    tail = tuple(after[before + 1 :])
     started = time.perf_counter()
     rows = csv.reader(io.StringIO(data.decode()))
     next(rows), next(rows)
     values = []
     for cells in rows:
+        sample_id = sample_ids.get(cells[5])
+        head = heads.get(sample_id)
+        if head is None:
+            head = heads[sample_id] = tuple(sample_id if i == sample_at else v for i, v in enumerate(after[:before]))
         for cell in cells[8::2]:
-            values.append(Decimal(cell) if cell[0] != "<" else None)
-    bulk_insert(Reading, READING_COLUMNS, ((*head, value, *tail) for value in values))
+            values.append((*head, Decimal(cell) if cell[0] != "<" else None, *tail))
+    bulk_insert(Reading, READING_COLUMNS, values)
     elapsed = time.perf_counter() - started
     Reading.objects.filter(run=run, column="").delete()
     return elapsed
