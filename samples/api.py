@@ -219,6 +219,27 @@ class LotDetailApi(APIView):
         return Response(LotOutputSerializer(selectors.lot_get(request.user, lot_pk)).data)
 
 
+class LotCloseApi(APIView):
+    """End the sampling of a lot (lab manager): refused with 409 while a sample is in work or none is reported."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "LotCloseInput"
+
+    def get_serializer_class(self):
+        return self.InputSerializer
+
+    @extend_schema(request=InputSerializer, responses={200: LotOutputSerializer})
+    def post(self, request, lot_pk: int):
+        lot = selectors.lot_get(request.user, lot_pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lot = services.lot_close(actor=request.user, lot=lot, note=serializer.validated_data["note"])
+        return Response(LotOutputSerializer(lot).data)
+
+
 # Samples ------------------------------------------------------------------------------------------
 
 

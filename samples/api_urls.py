@@ -6,6 +6,7 @@ urlpatterns = [
     path("materials/", api.MaterialListApi.as_view(), name="api_material_list"),
     path("lots/", api.LotListApi.as_view(), name="api_lot_list"),
     path("lots/<int:lot_pk>/", api.LotDetailApi.as_view(), name="api_lot_detail"),
+    path("lots/<int:lot_pk>/close/", api.LotCloseApi.as_view(), name="api_lot_close"),
     path("samples/", api.SampleListApi.as_view(), name="api_sample_list"),
     path("samples/register/", api.SampleRegisterApi.as_view(), name="api_sample_register"),
     path("samples/<str:code>/", api.SampleDetailApi.as_view(), name="api_sample_detail"),

@@ -6,6 +6,7 @@ urlpatterns = [
     path("lots/", views.lot_list, name="lot_list"),
     path("lots/new/", views.lot_create, name="lot_create"),
     path("lots/<int:lot_pk>/", views.lot_detail, name="lot_detail"),
+    path("lots/<int:lot_pk>/close/", views.lot_close, name="lot_close"),
     path("lots/<int:lot_pk>/samples/new/", views.sample_register, name="sample_register"),
     path("samples/", views.sample_list, name="sample_list"),
     path("samples/<str:code>/", views.sample_detail, name="sample_detail"),

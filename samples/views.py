@@ -9,14 +9,15 @@ refused request has changed nothing.
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lims import permissions
+from lims.forms import ReasonForm
 from lims.web import flash_and_redirect, list_page, post_data, require, submit
 from samples import forms, selectors, services
-from samples.models import CustodyEvent, Sample
+from samples.models import CustodyEvent, Lot, Sample
 
 Action = CustodyEvent.Action
 # What the button and the page of each custody step say.
@@ -62,12 +63,38 @@ def lot_create(request):
 @login_required
 def lot_detail(request, lot_pk):
     lot = selectors.lot_get(request.user, lot_pk)
-    context = {
+    return render(request, "samples/lot_detail.html", _lot_context(request, lot, ReasonForm()))
+
+
+def _lot_context(request, lot, close_form) -> dict:
+    return {
         "lot": lot,
         "tree": selectors.lot_sample_tree(request.user, lot),
         "can_register": permissions.can(request.user, "sample.collect", lot),
+        "can_close": permissions.can(request.user, "lot.close", lot) and Lot.LIFECYCLE.allows(lot, "close"),
+        "close_form": close_form,
     }
-    return render(request, "samples/lot_detail.html", context)
+
+
+@login_required
+def lot_close(request, lot_pk):
+    """The lab manager closes a lot once its composition is settled (samples.services.lot_close)."""
+    lot = selectors.lot_get(request.user, lot_pk)
+    require(request.user, "lot.close", lot)
+    if request.method != "POST":
+        return redirect("lot_detail", lot_pk=lot.pk)
+    form = ReasonForm(request.POST)
+
+    def done(closed):
+        return flash_and_redirect(
+            request, _("Lot %(number)s is closed: no sample is taken from it any more.") % {"number": closed.lot_number},
+            "lot_detail", lot_pk=closed.pk,
+        )  # fmt: skip
+
+    return submit(
+        request, form, lambda data: services.lot_close(actor=request.user, lot=lot, note=data["reason"]),
+        done=done, template="samples/lot_detail.html", context=lambda: _lot_context(request, lot, form),
+    )  # fmt: skip
 
 
 # Samples --------------------------------------------------------------------------------------

@@ -103,3 +103,58 @@ def test_only_the_lab_manager_closes_a_lot(lot, sampler, technician, manager, ex
             services.lot_close(actor=user, lot=lot)
     lot.refresh_from_db()
     assert lot.status == Lot.Status.SAMPLING
+
+
+# The page and the API -------------------------------------------------------------------------
+
+
+def test_the_manager_closes_a_lot_from_its_page(client, lot, sampler, technician, manager):
+    from django.urls import reverse
+
+    reported(lot, sampler, technician, manager)
+    client.force_login(manager)
+    page = client.get(reverse("lot_detail", kwargs={"lot_pk": lot.pk})).content.decode()
+    assert reverse("lot_close", kwargs={"lot_pk": lot.pk}) in page
+
+    response = client.post(reverse("lot_close", kwargs={"lot_pk": lot.pk}), {"reason": "Vessel sailed."})
+
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.CLOSED
+    # Closed, the page no longer offers it.
+    page = client.get(response.url).content.decode()
+    assert reverse("lot_close", kwargs={"lot_pk": lot.pk}) not in page
+
+
+def test_a_refused_close_is_shown_on_the_page_with_its_status(client, lot, sampler, manager):
+    from django.urls import reverse
+
+    register_splits(lot, sampler, purposes=("laboratory",))
+    client.force_login(manager)
+
+    response = client.post(reverse("lot_close", kwargs={"lot_pk": lot.pk}), {"reason": ""})
+
+    # Nothing reported yet: the refusal sits in the close form, with 409, and the lot stays open.
+    assert response.status_code == 409
+    assert "has been reported yet" in response.content.decode()
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.SAMPLING
+
+
+def test_the_api_closes_a_lot_and_refuses_others(lot, sampler, technician, manager, exporter):
+    from rest_framework.test import APIClient
+
+    reported(lot, sampler, technician, manager)
+    url = f"/api/v1/lots/{lot.pk}/close/"
+    client = APIClient()
+    client.force_authenticate(exporter)
+    # The exporter sees its lot but does not close it.
+    assert client.post(url, {"note": ""}, format="json").status_code == 403
+    client.force_authenticate(manager)
+
+    response = client.post(url, {"note": "Vessel sailed."}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "closed"
+    again = client.post(url, {"note": ""}, format="json")
+    assert again.status_code == 409 and "closed" in again.json()["message"]
