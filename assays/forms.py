@@ -76,6 +76,16 @@ class ReadingChoiceForm(Form):
             raise forms.ValidationError(_("Choose a reading of this run."))
         return reading
 
+    @property
+    def group_key(self) -> str:
+        """The sample and analyte whose choice was sent (assays.selectors.SelectionGroup.key), so the
+        page shows a refusal in that group's form; "" when the reading sent is none of the run's."""
+        reading = self.cleaned_data.get("reading") if hasattr(self, "cleaned_data") else None
+        sent = str(self.data.get("reading", ""))
+        if reading is None and sent.isdigit():
+            reading = self.run.readings.filter(pk=int(sent)).select_related("analyte").first()
+        return f"{reading.sample_name}|{reading.analyte.symbol}" if reading is not None else ""
+
 
 _CELL = re.compile(r"^\s*(<)?\s*([-+]?\d+(?:[.,]\d+)?)\s*$")
 

@@ -102,6 +102,11 @@ class SelectionGroup:
     undecided: bool
     decision: object  # the technician's ReadingChoice, or None
 
+    @property
+    def key(self) -> str:
+        """What a choice form sent for this group names it by (assays.forms.ReadingChoiceForm.group_key)."""
+        return f"{self.sample_name}|{self.analyte}"
+
 
 def run_selection(run: Run, *, page: int | str | None = 1, per_page: int = 10, undecided_only: bool = False):
     """A page of the run's sample readings, `per_page` samples at a time, grouped per sample and

@@ -10,7 +10,6 @@ refusal in the action's form.
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -24,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from assays import charts, forms, selectors, services
 from assays.models import Analyte, PanelEntry, ReferenceMaterial, Result, Run
 from lims import permissions
-from lims.exceptions import ApplicationError
 from lims.forms import Form, ReasonForm
 from lims.web import flash_and_redirect, list_page, page_of, post_data, require, submit
 from samples import selectors as sample_selectors
@@ -153,23 +151,22 @@ def run_choose(request, run_pk):
     if request.method != "POST":
         return redirect("run_detail", run_pk=run.pk)
     form = forms.ReadingChoiceForm(request.POST, run=run)
-    if not form.is_valid():
-        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
-        return redirect("run_detail", run_pk=run.pk)
-    try:
-        services.run_choose_reading(
-            actor=request.user, run=run, reading=form.cleaned_data["reading"], reason=form.cleaned_data["reason"]
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
+
+    def done(decision):
         reading = form.cleaned_data["reading"]
-        messages.success(
-            request,
-            _("Row %(row)s is reported for %(sample)s %(analyte)s.")
-            % {"row": reading.row, "sample": reading.sample_name, "analyte": reading.analyte.symbol},
-        )
-    return redirect("run_detail", run_pk=run.pk)
+        message = _("Row %(row)s is reported for %(sample)s %(analyte)s.") % {
+            "row": reading.row,
+            "sample": reading.sample_name,
+            "analyte": reading.analyte.symbol,
+        }
+        return flash_and_redirect(request, message, "run_detail", run_pk=run.pk)
+
+    # A refusal shows in the form of the sample and analyte it was sent for, with its 4xx status.
+    return submit(
+        request, form,
+        lambda data: services.run_choose_reading(actor=request.user, run=run, reading=data["reading"], reason=data["reason"]),
+        done=done, template="assays/run_detail.html", context=lambda: _run_page(request, run, choose_form=form),
+    )  # fmt: skip
 
 
 def generic_csv_format(request):
@@ -197,30 +194,35 @@ def result_decide(request, result_pk):
     if request.method != "POST":
         return redirect("result_review")
     form = forms.DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose to approve or reject."))
-        return redirect("result_review")
-    decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
-    try:
-        if decision == "approve":
-            result = services.result_approve(
-                actor=request.user, result=result, reason=reason, confirm_flags=form.cleaned_data["confirm_flags"]
+
+    def decide(data):
+        if data["decision"] == "approve":
+            return services.result_approve(
+                actor=request.user, result=result, reason=data["reason"], confirm_flags=data["confirm_flags"]
             )
-        else:
-            result = services.result_reject(actor=request.user, result=result, reason=reason)
-    except ApplicationError as exc:
-        messages.error(request, f"{result.sample.code} {result.analyte.symbol}: {exc.message}")
-    else:
-        messages.success(
-            request,
-            _("%(code)s %(analyte)s: %(status)s.")
-            % {"code": result.sample.code, "analyte": result.analyte.symbol, "status": result.get_status_display()},
-        )
-    # `next` comes from the browser: follow it only within this site.
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        next_url = "result_review"
-    return redirect(next_url)
+        return services.result_reject(actor=request.user, result=result, reason=data["reason"])
+
+    def done(decided):
+        # `next` comes from the browser: follow it only within this site.
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+            next_url = "result_review"
+        message = _("%(code)s %(analyte)s: %(status)s.") % {
+            "code": decided.sample.code,
+            "analyte": decided.analyte.symbol,
+            "status": decided.get_status_display(),
+        }
+        return flash_and_redirect(request, message, next_url)
+
+    # A refusal shows on the worklist, in the row of the result it was sent for, with its 4xx status.
+    return submit(
+        request, form, decide, done=done, template="assays/result_review.html",
+        context=lambda: {
+            "page_obj": page_of(request, selectors.review_queue(request.user)),
+            "decide_form": form,
+            "decided": result.pk,
+        },
+    )  # fmt: skip
 
 
 @login_required

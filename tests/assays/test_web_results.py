@@ -229,9 +229,10 @@ def test_a_rejection_without_a_reason_shows_why_and_changes_nothing(client, tech
 
     response = decide(client, moisture, decision="reject", reason=" ")
 
-    assert response.status_code == 302
-    html = client.get(response.url).content.decode()
-    assert f"{sample.code} H2O: Say why the result is rejected, so the retest can address it." in html
+    # The worklist again, with 400 and the reason asked for in that result's own form.
+    assert response.status_code == 400
+    (row,) = page(response).xpath(f"//tr[@id='result-{moisture.pk}']")
+    assert "Say why the result is rejected, so the retest can address it." in text_of(row, "div", "form-errors")
     moisture.refresh_from_db()
     assert moisture.status == Result.Status.ENTERED and moisture.decided_by is None
 

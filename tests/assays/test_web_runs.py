@@ -372,3 +372,31 @@ def test_a_refused_accept_is_shown_and_changes_nothing(client, technician, previ
     assert "already has a La result" in text_of(action_form(response, "accept"), "div", "form-errors")
     preview.refresh_from_db()
     assert preview.status == Run.Status.PREVIEW
+
+
+# Choosing a reading where the rule cannot ------------------------------------------------------
+
+
+def test_a_choice_without_a_reason_is_refused_in_its_group(client, technician, instrument, icpms, sample):
+    from assays.models import ReadingChoice
+    from tests.assays.test_import_real_world import masshunter
+
+    # Below the limit at x2 but 50 at x100: only the technician can say which to report.
+    data = masshunter(f"Sample,{sample.code},2,<0.02,3.1", f"Sample,{sample.code},100,50.0,3.0")
+    run = import_run(technician, instrument, icpms, data, filename="disagree.csv")
+    at_100 = run.readings.get(sample_name=sample.code, analyte__symbol="La", dilution_factor=100)
+    client.force_login(technician)
+    url = reverse("run_choose", kwargs={"run_pk": run.pk})
+
+    response = client.post(url, {"reading": at_100.pk, "reason": ""})
+
+    # Shown again with 400, the error inside the La group's form, not as a message on another page.
+    assert response.status_code == 400
+    (form,) = [f for f in page(response).xpath("//form[contains(@class, 'choose')]") if "La?" in f.text_content()]
+    assert "This field is required" in text_of(form, "div", "form-errors")
+    assert not ReadingChoice.objects.exists()
+
+    response = client.post(url, {"reading": at_100.pk, "reason": "x2 aspirated air"})
+
+    assert response.status_code == 302
+    assert ReadingChoice.objects.get().reading == at_100
