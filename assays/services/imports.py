@@ -10,6 +10,7 @@ from typing import cast
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assays import importers, selection, units
 from assays.models import (
@@ -195,7 +196,8 @@ def _basis_problems(parsed, method: Method | None) -> list:
     return problems
 
 
-_BASIS_WORDS = {"solution": _("per litre of solution"), "solid": _("per sample mass")}
+# Lazy: a module constant is made once, at import, before any request says which language to speak.
+_BASIS_WORDS = {"solution": gettext_lazy("per litre of solution"), "solid": gettext_lazy("per sample mass")}
 
 
 def _rounded_limits(parsed, method: Method | None) -> list:
