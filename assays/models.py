@@ -671,7 +671,7 @@ class Result(models.Model):
 
     @property
     def flags_text(self) -> str:
-        from assays import plausibility  # plausibility needs no model; the import stays local to keep models light
+        from assays import plausibility  # local: plausibility imports this module (MOISTURE)
 
         return plausibility.describe(self.flags)
 
