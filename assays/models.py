@@ -72,6 +72,13 @@ class Method(models.Model):
     name = models.CharField(_("name"), max_length=160)
     technique = models.CharField(_("technique"), max_length=20, choices=Technique.choices)
     standard = models.CharField(_("standard"), max_length=80, blank=True, help_text=_("For example ISO 10258."))
+    procedure_code = models.CharField(
+        _("procedure code"),
+        max_length=40,
+        blank=True,
+        help_text=_("The laboratory's own procedure that implements the method, for example SOP-ICPMS-01."),
+    )
+    procedure_revision = models.CharField(_("procedure revision"), max_length=20, blank=True)
     imported = models.BooleanField(
         _("imported from instrument files"),
         default=False,

@@ -24,12 +24,27 @@ class SigningKey(models.Model):
     class Kind(models.TextChoices):
         PDF = "pdf", _("PDF signature (X.509)")
         TOKEN = "token", _("QR token (Ed25519)")
+        STATUS = "status", _("status list and key set (Ed25519)")
+
+    class State(models.TextChoices):
+        CURRENT = "current", _("current")
+        RETIRED = "retired", _("retired: no longer signs, what it signed still verifies")
+        COMPROMISED = "compromised", _("compromised: what it signed from a date on is not valid")
 
     kid = models.CharField(_("key id"), max_length=16, unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     public_pem = models.TextField(_("public key or certificate (PEM)"))
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     first_used_at = models.DateTimeField(_("first used"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.CURRENT)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    compromised_from = models.DateTimeField(
+        _("compromised from"),
+        null=True,
+        blank=True,
+        help_text=_("What this key signed from this moment on is not valid."),
+    )
+    state_reason = models.TextField(_("why the state changed"), blank=True)
 
     class Meta:
         verbose_name = _("signing key")
@@ -139,6 +154,8 @@ class Certificate(models.Model):
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True, db_index=True)
     qr_token = models.TextField(_("QR token"), blank=True)
     signing_kid = models.CharField(_("PDF signing key id"), max_length=16, blank=True)
+    # SHA-256 (hex) of the verification code printed on the certificate; the code itself is never stored.
+    verification_code_sha256 = models.CharField(_("verification code SHA-256"), max_length=64, blank=True)
     token_kid = models.CharField(_("QR token key id"), max_length=16, blank=True)
     # The end of its life.
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

@@ -101,6 +101,12 @@ class Lot(models.Model):
     wet_mass_t = models.DecimalField(
         _("wet mass (t)"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
     )
+    wet_mass_source = models.CharField(
+        _("wet mass source"),
+        max_length=120,
+        blank=True,
+        help_text=_("Where the customer's wet mass comes from: weighbridge ticket or draft survey reference."),
+    )
     contract_reference = models.CharField(_("contract reference"), max_length=80, blank=True)
     export_licence_number = models.CharField(_("export licence number"), max_length=80, blank=True)
     destination_country = CountryField(_("destination country"))
