@@ -10,6 +10,8 @@ class LimsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self):
+        from lims import checks  # noqa: F401 - registers the deployment's system checks
+
         # The filesystem broker and result store (development default) need their folders before
         # the first task is sent, by the web process as much as by the worker.
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):

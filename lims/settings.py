@@ -140,9 +140,15 @@ LIMS_IMPORT_MAX_BYTES = envint("LIMS_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimu
 # they are read, before the rest is looked at: the rows read are held in memory (assays/importers/base.py).
 LIMS_IMPORT_MAX_ROWS = envint("LIMS_IMPORT_MAX_ROWS", 100_000, minimum=100)
 
+# The laboratory's accreditation (ISO/IEC 17025), printed on certificates when both are set
+# (lims.checks refuses one without the other) and recorded in each certificate's snapshot.
+LIMS_ACCREDITATION_BODY = envstr("LIMS_ACCREDITATION_BODY", "")
+LIMS_ACCREDITATION_NUMBER = envstr("LIMS_ACCREDITATION_NUMBER", "")
+
 # The public verification portal (certificates/verification.py): the address the laboratory is
 # reached at from outside (printed on certificates; absolute links in the portal's JSON), and the
 # largest PDF it accepts for a check.
+# Required when DEBUG is off, and not a loopback address (lims.checks).
 LIMS_PUBLIC_URL = envstr("LIMS_PUBLIC_URL", "")
 LIMS_VERIFY_MAX_UPLOAD_BYTES = envint("LIMS_VERIFY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
 # How long the portal keeps a number's register state (0: read it every time); a change of status
@@ -158,9 +164,19 @@ LIMS_SIGNING_KEY = envpath("LIMS_SIGNING_KEY")
 LIMS_SIGNING_KEY_PASSPHRASE = envstr("LIMS_SIGNING_KEY_PASSPHRASE")
 LIMS_SIGNING_CERT = envpath("LIMS_SIGNING_CERT")
 LIMS_SIGNING_CHAIN = envpath("LIMS_SIGNING_CHAIN")
+# Or the PDF signing key in a PKCS#11 token (an HSM; SoftHSM2 in CI): the module (.so), the token's
+# label, the user PIN (NAME or NAME_FILE) and the key's label; the certificate from LIMS_SIGNING_CERT,
+# or else from the token (LIMS_SIGNING_PKCS11_CERT_LABEL, default: the key's label).
+LIMS_SIGNING_PKCS11_MODULE = envpath("LIMS_SIGNING_PKCS11_MODULE")
+LIMS_SIGNING_PKCS11_TOKEN = envstr("LIMS_SIGNING_PKCS11_TOKEN")
+LIMS_SIGNING_PKCS11_PIN = envstr("LIMS_SIGNING_PKCS11_PIN")
+LIMS_SIGNING_PKCS11_KEY_LABEL = envstr("LIMS_SIGNING_PKCS11_KEY_LABEL")
+LIMS_SIGNING_PKCS11_CERT_LABEL = envstr("LIMS_SIGNING_PKCS11_CERT_LABEL")
 LIMS_TOKEN_KEY = envpath("LIMS_TOKEN_KEY")
 LIMS_GENERATE_DEV_KEYS = envbool("LIMS_GENERATE_DEV_KEYS", False)
-# An RFC 3161 timestamp authority: with it, signatures are PAdES B-T.
+# The RFC 3161 timestamp authority of PAdES B-LTA signatures (signature and document timestamps);
+# required in production (certificates.checks). Empty with development keys: the local authority,
+# in process (`make run` starts `manage.py run_tsa` and points the worker at it).
 LIMS_TSA_URL = envstr("LIMS_TSA_URL") or None
 
 # Customs cross-checks (customs/checks.py). Customs policy, reviewed with the code rather than set per
