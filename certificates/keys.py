@@ -10,6 +10,8 @@ Configuration (settings, read on every call; parsing is cached per configuration
 - LIMS_SIGNING_P12 (path) with LIMS_SIGNING_P12_PASSPHRASE: key, certificate and chain in PKCS#12; or
 - LIMS_SIGNING_KEY (path, PEM; LIMS_SIGNING_KEY_PASSPHRASE if encrypted), LIMS_SIGNING_CERT (path,
   PEM: the certificate, optionally followed by its chain) and LIMS_SIGNING_CHAIN (path, PEM, optional);
+- LIMS_SIGNING_PKCS11_MODULE, _TOKEN, _PIN, _KEY_LABEL (and _CERT_LABEL, or the certificate in
+  LIMS_SIGNING_CERT): the PDF signing key in a PKCS#11 token (see "PKCS#11" below);
 - LIMS_TOKEN_KEY (path, PEM PKCS#8): the Ed25519 token key.
 When none of these is set and DEBUG is on, or whenever LIMS_GENERATE_DEV_KEYS is on, the material not
 configured is generated on first use. Otherwise a missing key raises KeyConfigurationError.
@@ -21,6 +23,12 @@ On-disk layout, under settings.VAR_DIR / "keys":
     keys/
       signing-key.pem              development PDF signing key (RSA-3072), mode 0600
       signing-cert.pem             its certificate, then the development root that issued it
+      signing-crl.pem              the development root's CRL (empty), signed when it issued the
+                                   certificate: the revocation data a B-LTA signature embeds
+      tsa-key.pem                  development timestamp authority key (RSA-3072), mode 0600
+      tsa-cert.pem                 its certificate (extended key usage timeStamping, critical),
+                                   then the development timestamp root that issued it
+      tsa-crl.pem                  the timestamp root's CRL (empty), signed at the same time
       token-key.pem                development token key (Ed25519), mode 0600
       .lock                        serialises generation between processes
       published/                   public material, current and retired; never deleted
@@ -28,9 +36,21 @@ On-disk layout, under settings.VAR_DIR / "keys":
         token-keys/<key id>.pem    token public keys (SubjectPublicKeyInfo PEM)
 
 Development generation writes the public halves into published/ as it creates them; the root's
-private key is discarded once it has issued the signing certificate. In production the laboratory
+private key is discarded once it has issued the signing certificate and its CRL (a keys directory
+from before CRLs has no signing-crl.pem and is rotated on first use). The development timestamp
+authority (certificates.tsa) has a root of its own, also published in published/roots/ (so the
+offline kit's root.pem holds it) and also discarded after issuing; a separate root, rather than the
+signing root, because that root's key is gone once the signing certificate exists, and because
+rotating one must not touch the other. In production the laboratory
 puts its root CA certificate in published/roots/ and, so that processes that only verify (the web
-portal) need no private key, the token public key in published/token-keys/.
+portal) need no private key, the token public key in published/token-keys/; the root of its
+timestamp authority (LIMS_TSA_URL) goes there too, and the signing worker fetches revocation data
+(CRL, OCSP) from the addresses in the certificates.
+
+Which process holds which key: only the Celery workers that issue certificates sign PDFs, so only
+they load the PDF signing key (or open a session with the PKCS#11 token); `manage.py run_tsa`
+(development) holds the timestamp authority's key, and so does a worker that timestamps in process
+(development keys, no LIMS_TSA_URL); the token key is where certificates.publication says.
 
 Rotation: configure the new material (in development, delete signing-key.pem or token-key.pem and the
 next use generates a new one); what was published stays, so certificates signed with retired keys
@@ -69,6 +89,10 @@ DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 RSA_BITS = 3072
 ROOT_VALIDITY = timedelta(days=20 * 365)
 SIGNING_VALIDITY = timedelta(days=10 * 365)
+# The development timestamp authority outlives the signing certificate, so that a certificate checked
+# after its signing certificate expired still has a valid (outermost) document timestamp; a real
+# deployment renews the document timestamp before its authority's certificate expires.
+TSA_VALIDITY = timedelta(days=16 * 365)
 
 
 class KeyConfigurationError(ImproperlyConfigured):
@@ -78,9 +102,13 @@ class KeyConfigurationError(ImproperlyConfigured):
 
 @dataclass(frozen=True, eq=False)
 class SigningMaterial:
-    key: rsa.RSAPrivateKey = field(repr=False)
+    """The PDF signing key with its certificate and chain. `key` is None when the key lives in a
+    PKCS#11 token: then `pkcs11` says how to reach it."""
+
+    key: rsa.RSAPrivateKey | None = field(repr=False)
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
+    pkcs11: "Pkcs11Key | None" = None
 
     @property
     def kid(self) -> str:
@@ -107,6 +135,7 @@ class _Config:
     cert: str | None
     chain: str | None
     token_key: str | None
+    pkcs11: "Pkcs11Key | None" = None
 
 
 def _config() -> _Config:
@@ -116,7 +145,7 @@ def _config() -> _Config:
 
     names = ("LIMS_SIGNING_P12", "LIMS_SIGNING_KEY", "LIMS_SIGNING_CERT", "LIMS_SIGNING_CHAIN", "LIMS_TOKEN_KEY")
     files = {name: path(name) for name in names}
-    nothing_configured = not any(files.values())
+    nothing_configured = not any(files.values()) and not getattr(settings, "LIMS_SIGNING_PKCS11_MODULE", None)
     return _Config(
         keys_dir=Path(settings.VAR_DIR) / "keys",
         generate=bool(getattr(settings, "LIMS_GENERATE_DEV_KEYS", False)) or (settings.DEBUG and nothing_configured),
@@ -128,6 +157,7 @@ def _config() -> _Config:
         cert=files["LIMS_SIGNING_CERT"],
         chain=files["LIMS_SIGNING_CHAIN"],
         token_key=files["LIMS_TOKEN_KEY"],
+        pkcs11=_pkcs11_config(),
     )
 
 
@@ -168,8 +198,10 @@ def published_token_keys() -> dict[str, Ed25519PublicKey]:
 def trust_roots() -> list[x509.Certificate]:
     """The root certificates a genuine PDF signature chains to (current and retired)."""
     config = _config()
-    if config.generate and not (config.p12 or config.key):
+    if config.generate and not (config.p12 or config.key or config.pkcs11):
         _ensure_dev_signing_material(config.keys_dir, config.lab_code)
+    if config.generate:
+        _ensure_dev_tsa_material(config.keys_dir, config.lab_code)
     roots = [cert for path in _published(config.keys_dir, "roots") for cert in _read_certificates(path)]
     if not roots:
         raise KeyConfigurationError(
@@ -197,10 +229,14 @@ def export_public_material(dest_dir: Path) -> list[Path]:
 def reset_cache() -> None:
     _load_signing_material.cache_clear()
     _load_token_key.cache_clear()
+    _load_dev_tsa_material.cache_clear()
+    pkcs11_session.cache_clear()
 
 
 @functools.lru_cache(maxsize=4)
 def _load_signing_material(config: _Config) -> SigningMaterial:
+    if config.pkcs11:
+        return _load_pkcs11_material(config.pkcs11, config.cert, config.chain)
     if config.p12:
         key, certificate, chain = _read_p12(config.p12, config.p12_passphrase)
     elif config.key or config.cert:
@@ -333,13 +369,17 @@ def _pem(obj) -> bytes:
 
 def _ensure_dev_signing_material(keys_dir: Path, lab_code: str) -> None:
     with _generation_lock(keys_dir):
-        if (keys_dir / "signing-key.pem").exists() and (keys_dir / "signing-cert.pem").exists():
+        names = ("signing-key.pem", "signing-cert.pem", "signing-crl.pem")
+        if all((keys_dir / name).exists() for name in names):
             return
         root_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
         root = _dev_root(root_key, lab_code)
         signing_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
         certificate = _dev_signing_certificate(signing_key, root, root_key, lab_code)
+        # The root's last act: a CRL that stays current as long as the certificate it vouches for.
+        crl = _dev_crl(root, root_key, next_update=certificate.not_valid_after_utc)
         _write(keys_dir / "published" / "roots" / f"{key_id(root.public_key())}.pem", _pem(root), private=False)
+        _write(keys_dir / "signing-crl.pem", crl.public_bytes(serialization.Encoding.PEM), private=False)
         _write(keys_dir / "signing-key.pem", _pem(signing_key), private=True)
         # Written last: its presence (with the key) marks the set complete.
         _write(keys_dir / "signing-cert.pem", _pem(certificate) + _pem(root), private=False)
@@ -364,9 +404,9 @@ def _dev_name(lab_code: str, role: str) -> x509.Name:
     )
 
 
-def _dev_root(root_key: rsa.RSAPrivateKey, lab_code: str) -> x509.Certificate:
+def _dev_root(root_key: rsa.RSAPrivateKey, lab_code: str, role: str = "root CA") -> x509.Certificate:
     now = datetime.now(UTC)
-    name = _dev_name(lab_code, "root CA")
+    name = _dev_name(lab_code, role)
     return (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -428,3 +468,233 @@ def _dev_signing_certificate(
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
+
+
+def _dev_crl(issuer: x509.Certificate, issuer_key: rsa.RSAPrivateKey, *, next_update: datetime):
+    """An empty CRL: nothing the development root issued is revoked."""
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.subject)
+        .last_update(now - timedelta(hours=1))
+        .next_update(next_update)
+        .add_extension(x509.CRLNumber(1), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+# --- Revocation data for B-LTA signatures -------------------------------------------------------
+
+
+def revocation_data() -> list[x509.CertificateRevocationList]:
+    """The CRLs the signing worker embeds in a signed certificate's DSS besides what it may fetch:
+    the development roots' (signing-crl.pem, tsa-crl.pem) when development keys are on, else none
+    (production CAs publish theirs at the addresses in their certificates)."""
+    config = _config()
+    if not config.generate:
+        return []
+    if not (config.p12 or config.key or config.pkcs11):
+        _ensure_dev_signing_material(config.keys_dir, config.lab_code)
+    _ensure_dev_tsa_material(config.keys_dir, config.lab_code)
+    return [
+        x509.load_pem_x509_crl(path.read_bytes())
+        for path in (config.keys_dir / "signing-crl.pem", config.keys_dir / "tsa-crl.pem")
+        if path.exists()
+    ]
+
+
+def fetching_allowed() -> bool:
+    """Whether the signing worker may fetch revocation data (CRL, OCSP) online: not with development
+    keys, whose CRLs are local files and whose certificates name no addresses."""
+    return not _config().generate
+
+
+# --- Development timestamp authority (certificates.tsa serves it) -------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TimestampingMaterial:
+    key: rsa.RSAPrivateKey = field(repr=False)
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+
+
+def load_dev_tsa_material() -> TimestampingMaterial:
+    """The development timestamp authority's key and certificate, generated on first use. Only with
+    development keys (DEBUG with nothing configured, or LIMS_GENERATE_DEV_KEYS): a production TSA is
+    someone else's service, reached at LIMS_TSA_URL."""
+    config = _config()
+    if not config.generate:
+        raise KeyConfigurationError(
+            "the local timestamp authority has development keys only (DEBUG=1 or LIMS_GENERATE_DEV_KEYS=1); "
+            "in production set LIMS_TSA_URL to the laboratory's timestamp authority"
+        )
+    return _load_dev_tsa_material(config.keys_dir, config.lab_code)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_dev_tsa_material(keys_dir: Path, lab_code: str) -> TimestampingMaterial:
+    _ensure_dev_tsa_material(keys_dir, lab_code)
+    key = _read_private_key(str(keys_dir / "tsa-key.pem"), None, "development timestamp authority key")
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise KeyConfigurationError(f"{keys_dir / 'tsa-key.pem'} must be an RSA private key")
+    certificate, *chain = _read_certificates(keys_dir / "tsa-cert.pem")
+    return TimestampingMaterial(key=key, certificate=certificate, chain=tuple(chain))
+
+
+def _ensure_dev_tsa_material(keys_dir: Path, lab_code: str) -> None:
+    names = ("tsa-key.pem", "tsa-cert.pem", "tsa-crl.pem")
+    if all((keys_dir / name).exists() for name in names):
+        return
+    with _generation_lock(keys_dir):
+        if all((keys_dir / name).exists() for name in names):
+            return
+        root_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+        root = _dev_root(root_key, lab_code, role="timestamp root CA")
+        tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+        certificate = _dev_tsa_certificate(tsa_key, root, root_key, lab_code)
+        crl = _dev_crl(root, root_key, next_update=certificate.not_valid_after_utc)
+        _write(keys_dir / "published" / "roots" / f"{key_id(root.public_key())}.pem", _pem(root), private=False)
+        _write(keys_dir / "tsa-crl.pem", crl.public_bytes(serialization.Encoding.PEM), private=False)
+        _write(keys_dir / "tsa-key.pem", _pem(tsa_key), private=True)
+        # Written last: its presence (with the key and the CRL) marks the set complete.
+        _write(keys_dir / "tsa-cert.pem", _pem(certificate) + _pem(root), private=False)
+
+
+def _dev_tsa_certificate(
+    key: rsa.RSAPrivateKey, root: x509.Certificate, root_key: rsa.RSAPrivateKey, lab_code: str
+) -> x509.Certificate:
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_dev_name(lab_code, "timestamp authority"))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + TSA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        # RFC 3161, 2.3: the one extended key usage, critical.
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+
+
+# --- PKCS#11: the PDF signing key in a token -------------------------------------------------------
+#
+# With LIMS_SIGNING_PKCS11_MODULE set, the PDF signing key is a private key object in a PKCS#11 token
+# (an HSM, or SoftHSM2 in CI): the process opens one logged-in session per configuration and asks the
+# token to sign; the key never exists as a file this process reads. The certificate (and chain) come
+# from LIMS_SIGNING_CERT (and LIMS_SIGNING_CHAIN), or else from the token: the certificate object
+# labelled LIMS_SIGNING_PKCS11_CERT_LABEL (default: the key's label). The key must be RSA (PDF 1.7,
+# see above); the token's public key object, when there is one, must match the certificate.
+
+
+@dataclass(frozen=True)
+class Pkcs11Key:
+    module: str
+    token: str
+    pin: str | None = field(repr=False)
+    key_label: str
+    cert_label: str
+
+
+def _pkcs11_config() -> Pkcs11Key | None:
+    module = getattr(settings, "LIMS_SIGNING_PKCS11_MODULE", None)
+    if not module:
+        return None
+    token = getattr(settings, "LIMS_SIGNING_PKCS11_TOKEN", None)
+    key_label = getattr(settings, "LIMS_SIGNING_PKCS11_KEY_LABEL", None)
+    if not (token and key_label):
+        raise KeyConfigurationError(
+            "LIMS_SIGNING_PKCS11_MODULE needs LIMS_SIGNING_PKCS11_TOKEN and LIMS_SIGNING_PKCS11_KEY_LABEL"
+        )
+    return Pkcs11Key(
+        module=str(module),
+        token=str(token),
+        pin=getattr(settings, "LIMS_SIGNING_PKCS11_PIN", None),
+        key_label=str(key_label),
+        cert_label=str(getattr(settings, "LIMS_SIGNING_PKCS11_CERT_LABEL", None) or key_label),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def pkcs11_session(config: Pkcs11Key):
+    """One logged-in session per process and configuration (reset_cache() forgets it; the session
+    closes when it is collected)."""
+    from pkcs11.exceptions import PKCS11Error
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import open_pkcs11_session
+
+    try:
+        return open_pkcs11_session(config.module, token_criteria=TokenCriteria(label=config.token), user_pin=config.pin)
+    except (PKCS11Error, OSError, RuntimeError) as exc:
+        # The library's message names the failure (no token, wrong PIN), never the PIN.
+        raise KeyConfigurationError(
+            f"PKCS#11 token {config.token!r} in {config.module} cannot be opened: {type(exc).__name__} {exc}"
+        ) from exc
+
+
+def _load_pkcs11_material(config: Pkcs11Key, cert_path: str | None, chain_path: str | None) -> SigningMaterial:
+    from pkcs11 import Attribute, ObjectClass
+    from pkcs11.exceptions import NoSuchKey, PKCS11Error
+
+    session = pkcs11_session(config)
+    if cert_path:
+        certificate, *chain = _read_certificates(Path(cert_path))
+    else:
+        found = list(
+            session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: config.cert_label})
+        )
+        if len(found) != 1:
+            raise KeyConfigurationError(
+                f"PKCS#11 token {config.token!r}: expected one certificate labelled {config.cert_label!r}, "
+                f"found {len(found)} (or set LIMS_SIGNING_CERT)"
+            )
+        certificate, chain = x509.load_der_x509_certificate(found[0][Attribute.VALUE]), []
+    if chain_path:
+        chain += _read_certificates(Path(chain_path))
+    try:
+        session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=config.key_label)
+    except (NoSuchKey, PKCS11Error) as exc:
+        raise KeyConfigurationError(
+            f"PKCS#11 token {config.token!r} has no private key labelled {config.key_label!r}"
+        ) from exc
+    public_key = certificate.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise KeyConfigurationError(
+            "the PDF signing key must be RSA: with other keys pyHanko writes PDF 2.0, which PDF/A-3 does not allow"
+        )
+    try:
+        token_public = session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=config.key_label)
+    except NoSuchKey:
+        token_public = None  # an imported private key alone: the first signature's check will tell
+    if token_public is not None and int.from_bytes(token_public[Attribute.MODULUS], "big") != (
+        public_key.public_numbers().n
+    ):
+        raise KeyConfigurationError(
+            "the PDF signing key in the PKCS#11 token does not belong to the signing certificate"
+        )
+    if not _has_non_repudiation(certificate):
+        raise KeyConfigurationError(
+            "the PDF signing certificate lacks the key usage nonRepudiation, which pyHanko's validator (and so the "
+            "verification portal and kit) requires: every certificate signed with it would be refused"
+        )
+    return SigningMaterial(key=None, certificate=certificate, chain=tuple(chain), pkcs11=config)

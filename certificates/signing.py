@@ -1,38 +1,68 @@
-"""PAdES signature of a rendered certificate.
+"""PAdES B-LTA signature of a rendered certificate. Signing happens in the Celery workers that issue
+certificates, and only there (certificates.keys says which process holds which key).
 
-The signature is PAdES B-B, or B-T when settings.LIMS_TSA_URL names an RFC 3161 timestamp authority.
-RSA with SHA-256 keeps the file at PDF 1.7, as PDF/A-3 requires.
+A signed certificate has three revisions after the rendered file:
+1. the signature (ETSI.CAdES.detached), carrying an RFC 3161 signature timestamp (B-T);
+2. in one further incremental update, the Document Security Store (DSS: the certificates of the
+   signer and of the timestamp authority and their revocation data, B-LT) and a document timestamp
+   over all of it (B-LTA).
+A validator years later, after the signing certificate has expired, checks the signature at the time
+the timestamps prove (certificates.verifier), with the revocation data the DSS kept.
 
-Metadata: when pyHanko writes the signature revision it normally appends itself to the Info
-/Producer and rewrites the XMP packet with pdf:Producer "pyHanko x.y", after which the two disagree
-(PDF/A forbids that); its XMP re-serialisation can also break PDF/A extension schemas (pyHanko issue
-#755). The writer below holds that update back, as pyHanko's maintainer suggests (issue #223; an
-internal hook, checked by the tests on every upgrade): WeasyPrint wrote matching Info and XMP, and
-signing leaves both as rendered.
+The timestamp authority is settings.LIMS_TSA_URL (required in production, certificates.checks); with
+development keys and no URL, the development authority of certificates.tsa, in process. The
+revocation data: whatever the validation context finds, the development roots' CRLs
+(keys.revocation_data) or, in production, what the worker fetches from the addresses in the
+certificates. "require" mode: a certificate whose revocation status is unknown is not signed with,
+since its signature could not be validated later anyway. A timestamp authority that does not answer
+raises TimestampUnavailable (transient: the issue task retries); unusable signing material or
+revocation data fails the certificate with pyHanko's reason.
+
+RSA with SHA-256 keeps the file at PDF 1.7, as PDF/A-3 requires (the ESIC extension is declared in
+the catalog); document timestamps do not raise it either.
+
+Metadata: when pyHanko writes a revision it normally appends itself to the Info /Producer and
+rewrites the XMP packet with pdf:Producer "pyHanko x.y", after which the two disagree (PDF/A forbids
+that); its XMP re-serialisation can also break PDF/A extension schemas (pyHanko issue #755). The
+writer below holds that update back, as pyHanko's maintainer suggests (issue #223; an internal hook,
+checked by the tests on every upgrade): WeasyPrint wrote matching Info and XMP, and signing leaves
+both as rendered. pyHanko's own B-LTA step (use_pades_lta) opens a plain writer for the DSS and the
+document timestamp, so that step is done here, with the same writer: the signature first (B-T,
+validation context given, so the signer's chain is checked before signing), then DSS and document
+timestamp together in one update (pyHanko's default placement, TOGETHER_WITH_NEXT_TS), Info and XMP
+untouched.
 
 Speed: the signer wraps the key parsed once per process (certificates.keys) and signs in about 25 ms;
 pyHanko's SimpleSigner re-parses the RSA key on each of its two signing passes per document (250 ms
-or more here).
+or more here). With a PKCS#11 token, pyHanko's PKCS11Signer on the session keys.pkcs11_session opens
+once per process. The timestamps add the authority's round trips (two tokens, and one size probe
+pyHanko caches per timestamper).
 """
 
+import asyncio
 import functools
 import io
 
 from asn1crypto import algos
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, PdfTimeStamper, Signer
+from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from certificates import keys
 
 TSA_TIMEOUT_SECONDS = 10
+DOCUMENT_TIMESTAMP_FIELD = "LabArchiveTimestamp"
 
 
 class TimestampUnavailable(Exception):
@@ -40,7 +70,11 @@ class TimestampUnavailable(Exception):
 
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str, contact: str = "", field_name: str = "LabSignature") -> bytes:
-    """Sign `pdf` as an incremental update and return the signed file."""
+    """Sign `pdf` (PAdES B-LTA, as incremental updates) and return the signed file."""
+    material = keys.load_signing_material()
+    signer = _signer(material)
+    timestamper = get_timestamper()
+    context = _validation_context(material)
     metadata = PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
@@ -48,16 +82,80 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str, contact: str = "", field
         contact_info=contact or None,
         md_algorithm="sha256",
         subfilter=SigSeedSubFilter.PADES,
+        validation_context=context,
     )
-    tsa_url = getattr(settings, "LIMS_TSA_URL", None)
-    timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
-    signer = PdfSigner(metadata, signer=_signer(keys.load_signing_material()), timestamper=timestamper)
-    output = io.BytesIO()
     try:
-        signer.sign_pdf(_MetadataPreservingWriter(io.BytesIO(pdf)), output=output)
+        return asyncio.run(_sign_lta(pdf, PdfSigner(metadata, signer=signer, timestamper=timestamper), context))
     except TimestampRequestError as exc:
-        raise TimestampUnavailable(f"timestamp authority {tsa_url} did not answer: {exc}") from exc
-    return output.getvalue()
+        where = getattr(settings, "LIMS_TSA_URL", None) or "(local)"
+        raise TimestampUnavailable(f"timestamp authority {where} did not answer: {exc}") from exc
+
+
+async def _sign_lta(pdf: bytes, pdf_signer: PdfSigner, context: ValidationContext) -> bytes:
+    signed = io.BytesIO()
+    await pdf_signer.async_sign_pdf(_MetadataPreservingWriter(io.BytesIO(pdf)), output=signed)
+    # The signer's chain, with the revocation data found for it, goes into the DSS; pyHanko adds the
+    # timestamp authority's (the same one signs both timestamps).
+    signer = pdf_signer.signer
+    assert signer.signing_cert is not None
+    validator = CertificateValidator(
+        signer.signing_cert, intermediate_certs=list(signer.cert_registry), validation_context=context
+    )
+    signer_path = await validator.async_validate_usage({"non_repudiation"})
+    archived = io.BytesIO()
+    assert pdf_signer.default_timestamper is not None
+    await PdfTimeStamper(pdf_signer.default_timestamper, field_name=DOCUMENT_TIMESTAMP_FIELD).async_timestamp_pdf(
+        _MetadataPreservingWriter(signed),
+        "sha256",
+        validation_context=context,
+        validation_paths=[signer_path],
+        output=archived,
+        dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
+    )
+    return archived.getvalue()
+
+
+def get_timestamper() -> TimeStamper:
+    """The timestamp client: settings.LIMS_TSA_URL over HTTP, or (development keys, no URL) the local
+    authority in process. Raises KeyConfigurationError when there is neither."""
+    tsa_url = getattr(settings, "LIMS_TSA_URL", None)
+    if tsa_url:
+        return _http_timestamper(tsa_url)
+    from certificates import tsa
+
+    return _local_timestamper(tsa.dev_authority())
+
+
+@functools.lru_cache(maxsize=4)
+def _http_timestamper(url: str) -> HTTPTimeStamper:
+    """One client per URL, so pyHanko's cached size probe (a dummy token) is asked for once."""
+    return HTTPTimeStamper(url, timeout=TSA_TIMEOUT_SECONDS)
+
+
+@functools.lru_cache(maxsize=4)
+def _local_timestamper(authority) -> TimeStamper:
+    from certificates import tsa
+
+    return tsa.LocalTimeStamper(authority)
+
+
+def _validation_context(material: keys.SigningMaterial) -> ValidationContext:
+    """Trust roots, the signer's chain and the known CRLs; fetching only outside development. A new
+    context per document: it accumulates what it fetched."""
+    return ValidationContext(
+        trust_roots=[_asn1(root) for root in keys.trust_roots()],
+        other_certs=[_asn1(cert) for cert in material.chain],
+        crls=[
+            asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
+            for crl in keys.revocation_data()
+        ],
+        allow_fetching=keys.fetching_allowed(),
+        revocation_mode="require",
+    )
+
+
+def _asn1(cert) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
 class _MetadataPreservingWriter(IncrementalPdfFileWriter):
@@ -67,12 +165,10 @@ class _MetadataPreservingWriter(IncrementalPdfFileWriter):
 
 class _InMemoryRsaSigner(Signer):
     def __init__(self, material: keys.SigningMaterial):
-        def asn1(cert):
-            return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
+        assert material.key is not None
         super().__init__(
-            signing_cert=asn1(material.certificate),
-            cert_registry=SimpleCertificateStore.from_certs([asn1(cert) for cert in material.chain]),
+            signing_cert=_asn1(material.certificate),
+            cert_registry=SimpleCertificateStore.from_certs([_asn1(cert) for cert in material.chain]),
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}),
         )
         self._key = material.key
@@ -85,6 +181,17 @@ class _InMemoryRsaSigner(Signer):
 
 
 @functools.lru_cache(maxsize=4)
-def _signer(material: keys.SigningMaterial) -> _InMemoryRsaSigner:
+def _signer(material: keys.SigningMaterial) -> Signer:
     """One signer per loaded key (keys.reset_cache() loads a new one, hence a new signer)."""
+    if material.pkcs11 is not None:
+        from pyhanko.sign.pkcs11 import PKCS11Signer
+
+        return PKCS11Signer(
+            keys.pkcs11_session(material.pkcs11),
+            key_label=material.pkcs11.key_label,
+            signing_cert=_asn1(material.certificate),
+            ca_chain=[_asn1(cert) for cert in material.chain],
+            # RSA PKCS#1 v1.5 with SHA-256, as the in-memory signer: PDF stays at 1.7.
+            signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}),
+        )
     return _InMemoryRsaSigner(material)
