@@ -1,10 +1,13 @@
 """The laboratory's signing material: where it comes from, how development gets its own, and how
 rotation keeps earlier certificates verifiable.
 
-Two keys sign a certificate of analysis:
+Two keys sign a certificate of analysis, and a third what verifiers are told now:
 - an RSA key, whose X.509 certificate signs the PDF (PAdES). RSA because pyHanko raises the PDF
   version to 2.0 for EC and EdDSA keys, which PDF/A-3 (based on PDF 1.7) does not allow;
-- an Ed25519 key, which signs the QR token and the revocation list.
+- an Ed25519 token key, which signs the QR token;
+- an Ed25519 status key, which signs the key set (keys.json) and the status list (revocations.json,
+  certificates.status_list). A key of its own, so that the key that vouches for the others' states
+  (retired, compromised) is not one of them, and so that the issuing workers need not hold it.
 
 Configuration (settings, read on every call; parsing is cached per configuration, see below):
 - LIMS_SIGNING_P12 (path) with LIMS_SIGNING_P12_PASSPHRASE: key, certificate and chain in PKCS#12; or
@@ -12,7 +15,8 @@ Configuration (settings, read on every call; parsing is cached per configuration
   PEM: the certificate, optionally followed by its chain) and LIMS_SIGNING_CHAIN (path, PEM, optional);
 - LIMS_SIGNING_PKCS11_MODULE, _TOKEN, _PIN, _KEY_LABEL (and _CERT_LABEL, or the certificate in
   LIMS_SIGNING_CERT): the PDF signing key in a PKCS#11 token (see "PKCS#11" below);
-- LIMS_TOKEN_KEY (path, PEM PKCS#8): the Ed25519 token key.
+- LIMS_TOKEN_KEY (path, PEM PKCS#8): the Ed25519 token key;
+- LIMS_STATUS_KEY (path, PEM PKCS#8): the Ed25519 status key.
 When none of these is set and DEBUG is on, or whenever LIMS_GENERATE_DEV_KEYS is on, the material not
 configured is generated on first use. Otherwise a missing key raises KeyConfigurationError.
 The signing certificate must carry the key usage nonRepudiation (pyHanko's validator requires it) and,
@@ -30,10 +34,12 @@ On-disk layout, under settings.VAR_DIR / "keys":
                                    then the development timestamp root that issued it
       tsa-crl.pem                  the timestamp root's CRL (empty), signed at the same time
       token-key.pem                development token key (Ed25519), mode 0600
+      status-key.pem               development status key (Ed25519), mode 0600
       .lock                        serialises generation between processes
       published/                   public material, current and retired; never deleted
         roots/<key id>.pem         trust roots for PDF signatures
         token-keys/<key id>.pem    token public keys (SubjectPublicKeyInfo PEM)
+        status-keys/<key id>.pem   status public keys (SubjectPublicKeyInfo PEM)
 
 Development generation writes the public halves into published/ as it creates them; the root's
 private key is discarded once it has issued the signing certificate and its CRL (a keys directory
@@ -50,18 +56,37 @@ timestamp authority (LIMS_TSA_URL) goes there too, and the signing worker fetche
 Which process holds which key: only the Celery workers that issue certificates sign PDFs, so only
 they load the PDF signing key (or open a session with the PKCS#11 token); `manage.py run_tsa`
 (development) holds the timestamp authority's key, and so does a worker that timestamps in process
-(development keys, no LIMS_TSA_URL); the token key is where certificates.publication says.
+(development keys, no LIMS_TSA_URL). In full:
 
-Rotation: configure the new material (in development, delete signing-key.pem or token-key.pem and the
-next use generates a new one); what was published stays, so certificates signed with retired keys
-keep verifying. A key id is the first 8 bytes of the SHA-256 of the SubjectPublicKeyInfo, in hex
+    process                               private keys it loads
+    web (gunicorn: pages, API, files)     none: it reads public keys from the SigningKey table and
+                                          published/, and serves the signed files from storage
+    Celery worker, queue "pdf"            PDF signing key (file, PKCS#12 or PKCS#11) + token key
+    Celery worker, queue "default"        status key (tasks.publish_status, sent by beat and after
+      (with beat)                         every issue, revocation and supersession)
+    manage.py rotate_key                  the key it installs
+
+So configure LIMS_SIGNING_* and LIMS_TOKEN_KEY for the "pdf" workers only, LIMS_STATUS_KEY for the
+"default" workers only, and none of them for the web. Nothing on a web path calls
+load_signing_material(), load_token_key() or load_status_key() (tests/certificates/
+test_web_without_keys.py runs every /verify/ address with those three raising).
+
+Rotation: `manage.py rotate_key` (certificates/management/commands/rotate_key.py): a new token or
+status key is generated (or taken from a file) and written where the setting points, a new PDF
+key is recorded from the files given; the old key is kept on record as retired (it still verifies
+what it signed), or marked compromised from a date, and the key set is published again at once.
+What was published stays, so certificates signed with retired keys keep verifying. A key id is the first 8 bytes of the SHA-256 of the SubjectPublicKeyInfo, in hex
 (verifier.key_id). A root shared with others (a public CA) does not let their signatures pass for the
 laboratory's: the QR token, signed with the laboratory's own key, names its signing certificate.
 
 Caching: parsing (and checking) an RSA-3072 key takes 100-300 ms on this machine, and pyHanko's own
-signer re-parses it twice per document; load_signing_material() and load_token_key() parse once per
-process and configuration, and certificates.signing builds one signer per loaded key. reset_cache()
-forgets everything (tests).
+signer re-parses it twice per document; load_signing_material() parses once per process and
+configuration, and certificates.signing builds one signer per loaded key. The Ed25519 keys (token,
+status) are cached by path and the file's modification time, which is checked on every use (one
+stat): a worker picks up a token or status key rotated in place by rotate_key at its next task,
+without a restart. A new PDF signing key comes with new settings (or files the cache does not
+watch): restart the "pdf" workers after rotating it (rotate_key says so). reset_cache() forgets
+everything (tests).
 """
 
 import base64
@@ -135,6 +160,7 @@ class _Config:
     cert: str | None
     chain: str | None
     token_key: str | None
+    status_key: str | None
     pkcs11: "Pkcs11Key | None" = None
 
 
@@ -143,7 +169,14 @@ def _config() -> _Config:
         value = getattr(settings, name, None)
         return str(value) if value else None
 
-    names = ("LIMS_SIGNING_P12", "LIMS_SIGNING_KEY", "LIMS_SIGNING_CERT", "LIMS_SIGNING_CHAIN", "LIMS_TOKEN_KEY")
+    names = (
+        "LIMS_SIGNING_P12",
+        "LIMS_SIGNING_KEY",
+        "LIMS_SIGNING_CERT",
+        "LIMS_SIGNING_CHAIN",
+        "LIMS_TOKEN_KEY",
+        "LIMS_STATUS_KEY",
+    )
     files = {name: path(name) for name in names}
     nothing_configured = not any(files.values()) and not getattr(settings, "LIMS_SIGNING_PKCS11_MODULE", None)
     return _Config(
@@ -157,6 +190,7 @@ def _config() -> _Config:
         cert=files["LIMS_SIGNING_CERT"],
         chain=files["LIMS_SIGNING_CHAIN"],
         token_key=files["LIMS_TOKEN_KEY"],
+        status_key=files["LIMS_STATUS_KEY"],
         pkcs11=_pkcs11_config(),
     )
 
@@ -167,8 +201,14 @@ def load_signing_material() -> SigningMaterial:
 
 
 def load_token_key() -> TokenKey:
-    """The Ed25519 key for QR tokens and revocation lists: the one function that hands out that key."""
-    return _load_token_key(_config())
+    """The Ed25519 key of QR tokens (issue task, queue "pdf"): the one function that hands out that key."""
+    return _load_ed25519(*_ed25519_source(_config(), "token"))
+
+
+def load_status_key() -> TokenKey:
+    """The Ed25519 key of the key set and status list (publication task, beat and queue "default"):
+    the one function that hands out that key."""
+    return _load_ed25519(*_ed25519_source(_config(), "status"))
 
 
 def signing_kid() -> str:
@@ -176,23 +216,51 @@ def signing_kid() -> str:
 
 
 def published_token_keys() -> dict[str, Ed25519PublicKey]:
-    """Every token public key a genuine certificate may carry: published (current and retired) plus
-    the current one when this process has it."""
+    """Every token public key in published/token-keys/ (current and retired). Reads public files
+    only; with development keys on, the development token key is made first if missing."""
     config = _config()
-    token_keys = {}
-    if config.token_key or config.generate:
-        current = _load_token_key(config)
-        token_keys[current.kid] = current.key.public_key()
-    for path in _published(config.keys_dir, "token-keys"):
+    if config.generate and not config.token_key:
+        _ensure_dev_ed25519(config.keys_dir, "token")
+    token_keys = published_public_keys("token")
+    if not token_keys:
+        raise KeyConfigurationError(
+            f"no token keys: put the token public key in {config.keys_dir / 'published/token-keys'}"
+        )
+    return token_keys
+
+
+def published_public_keys(kind: str) -> dict[str, Ed25519PublicKey]:
+    """The Ed25519 public keys (kind "token" or "status") in published/<kind>-keys/, by key id; never
+    generates, never reads a private key: what a web process may call."""
+    found = {}
+    for path in _published(_config().keys_dir, f"{kind}-keys"):
         public_key = serialization.load_pem_public_key(path.read_bytes())
         if not isinstance(public_key, Ed25519PublicKey):
             raise KeyConfigurationError(f"{path} is not an Ed25519 public key")
-        token_keys[key_id(public_key)] = public_key
-    if not token_keys:
-        raise KeyConfigurationError(
-            f"no token keys: set LIMS_TOKEN_KEY or put the public key in {config.keys_dir / 'published/token-keys'}"
+        found[key_id(public_key)] = public_key
+    return found
+
+
+def published_roots() -> list[x509.Certificate]:
+    """The trust roots in published/roots/ as they are: never generates (a web process's reader)."""
+    return [cert for path in _published(_config().keys_dir, "roots") for cert in _read_certificates(path)]
+
+
+def install_ed25519(kind: str, key: Ed25519PrivateKey) -> Path:
+    """Rotation (manage.py rotate_key): write `key` where this installation reads its `kind` key
+    ("token" or "status"; LIMS_TOKEN_KEY / LIMS_STATUS_KEY, else the development file), through a
+    temporary file and a rename, and its public half into published/. Returns the path written."""
+    config = _config()
+    configured = config.token_key if kind == "token" else config.status_key
+    path = Path(configured) if configured else config.keys_dir / f"{kind}-key.pem"
+    with _generation_lock(config.keys_dir):
+        _write(
+            config.keys_dir / "published" / f"{kind}-keys" / f"{key_id(key.public_key())}.pem",
+            _pem(key.public_key()),
+            private=False,
         )
-    return token_keys
+        _write(path, _pem(key), private=True)
+    return path
 
 
 def trust_roots() -> list[x509.Certificate]:
@@ -211,24 +279,46 @@ def trust_roots() -> list[x509.Certificate]:
 
 
 def export_public_material(dest_dir: Path) -> list[Path]:
-    """Write what an offline verifier needs besides the revocation list: root.pem (every trust root)
-    and token-keys.json ({key id: base64 raw Ed25519 public key})."""
+    """Write the offline kit's key material from this installation's files, without the database
+    (development and tests; the portal serves the same from the register): root.pem (every trust
+    root), token-keys.json ({key id: base64 raw Ed25519 public key}) and keys.json (the key set
+    signed with the status key, every published key current). The status list is not written."""
+    from certificates import status_list
+
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     roots = dest_dir / "root.pem"
     roots.write_bytes(b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in trust_roots()))
+    token_keys = published_token_keys()
     raw = {
         kid: base64.b64encode(public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-        for kid, public_key in published_token_keys().items()
+        for kid, public_key in token_keys.items()
     }
-    token_keys = dest_dir / "token-keys.json"
-    token_keys.write_text(json.dumps({kid: value.decode() for kid, value in sorted(raw.items())}, indent=2) + "\n")
-    return [roots, token_keys]
+    token_keys_file = dest_dir / "token-keys.json"
+    token_keys_file.write_text(json.dumps({kid: value.decode() for kid, value in sorted(raw.items())}, indent=2) + "\n")
+    status_key = load_status_key()
+    certificate = load_signing_material().certificate
+    entries = [{"kid": key_id(certificate.public_key()), "kind": "pdf", "public": _pem(certificate).decode()}]
+    for kind, found in (("token", token_keys), ("status", published_public_keys("status"))):
+        entries += [
+            {"kid": kid, "kind": kind, "public": _pem(public_key).decode()} for kid, public_key in found.items()
+        ]
+    signed = status_list.sign_key_set(
+        issuer=_config().lab_code,
+        sequence=1,
+        issued_at=datetime.now(UTC),
+        keys=[{**entry, "state": "current", "compromised_from": None} for entry in entries],
+        key=status_key.key,
+        kid=status_key.kid,
+    )
+    key_set = dest_dir / "keys.json"
+    key_set.write_text(json.dumps(signed, indent=2) + "\n")
+    return [roots, token_keys_file, key_set]
 
 
 def reset_cache() -> None:
     _load_signing_material.cache_clear()
-    _load_token_key.cache_clear()
+    _load_ed25519.cache_clear()
     _load_dev_tsa_material.cache_clear()
     pkcs11_session.cache_clear()
 
@@ -276,17 +366,30 @@ def _has_non_repudiation(certificate: x509.Certificate) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=4)
-def _load_token_key(config: _Config) -> TokenKey:
-    if config.token_key:
-        path, label = config.token_key, "LIMS_TOKEN_KEY"
+def _ed25519_source(config: _Config, kind: str) -> tuple[str, str, int]:
+    """(path, label, modification time) of the token or status key: the time is part of the cache
+    key, so a key file replaced by rotation is read again on the next use, without a restart."""
+    setting = "LIMS_TOKEN_KEY" if kind == "token" else "LIMS_STATUS_KEY"
+    configured = config.token_key if kind == "token" else config.status_key
+    if configured:
+        path, label = configured, setting
     elif config.generate:
-        _ensure_dev_token_key(config.keys_dir)
-        path, label = str(config.keys_dir / "token-key.pem"), "development token key"
+        _ensure_dev_ed25519(config.keys_dir, kind)
+        path, label = str(config.keys_dir / f"{kind}-key.pem"), f"development {kind} key"
     else:
+        what = "QR token" if kind == "token" else "status list"
         raise KeyConfigurationError(
-            "no QR token key: set LIMS_TOKEN_KEY (in development: DEBUG=1 or LIMS_GENERATE_DEV_KEYS=1)"
+            f"no {what} key: set {setting} (in development: DEBUG=1 or LIMS_GENERATE_DEV_KEYS=1)"
         )
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError as exc:
+        raise KeyConfigurationError(f"{label} ({path}) cannot be read: {exc.strerror}") from exc
+    return path, label, stamp
+
+
+@functools.lru_cache(maxsize=8)
+def _load_ed25519(path: str, label: str, stamp: int) -> TokenKey:
     key = _read_private_key(path, None, label)
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyConfigurationError(f"{label} ({path}) must be an Ed25519 private key")
@@ -385,14 +488,17 @@ def _ensure_dev_signing_material(keys_dir: Path, lab_code: str) -> None:
         _write(keys_dir / "signing-cert.pem", _pem(certificate) + _pem(root), private=False)
 
 
-def _ensure_dev_token_key(keys_dir: Path) -> None:
+def _ensure_dev_ed25519(keys_dir: Path, kind: str) -> None:
+    """The development token or status key (token-key.pem, status-key.pem), public half published."""
+    if (keys_dir / f"{kind}-key.pem").exists():
+        return
     with _generation_lock(keys_dir):
-        if (keys_dir / "token-key.pem").exists():
+        if (keys_dir / f"{kind}-key.pem").exists():
             return
         key = Ed25519PrivateKey.generate()
         public_key = key.public_key()
-        _write(keys_dir / "published" / "token-keys" / f"{key_id(public_key)}.pem", _pem(public_key), private=False)
-        _write(keys_dir / "token-key.pem", _pem(key), private=True)
+        _write(keys_dir / "published" / f"{kind}-keys" / f"{key_id(public_key)}.pem", _pem(public_key), private=False)
+        _write(keys_dir / f"{kind}-key.pem", _pem(key), private=True)
 
 
 def _dev_name(lab_code: str, role: str) -> x509.Name:

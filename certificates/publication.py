@@ -1,56 +1,104 @@
-"""What the laboratory publishes for verifiers: its trust roots, its QR-token keys (current and
-retired), the signed list of revoked and superseded certificates, and the standalone verifier. The
-offline kit is made of these files; the verification portal (certificates.verification) checks
-with the same keys.
+"""What the laboratory publishes for verifiers, and who makes it where.
+
+Published: the trust roots (root.pem), the QR-token keys (token-keys.json), the key set (keys.json:
+every key, its kind and state, signed by the status key), the status list (revocations.json:
+revoked and superseded numbers with issued_at, next_update and a sequence number, signed by the
+status key; certificates.status_list says why a plain list), and the standalone verifier.
+
+Who signs: publish(), run by the Celery task certificates.tasks.publish_status (beat every
+LIMS_STATUS_PUBLISH_SECONDS, and sent after the commit of every issue, revocation and supersession,
+so a list is fresh at once). It holds the status key and writes both documents to Django's
+default storage as numbered, never-overwritten files (published/keys-<n>.json,
+published/revocations-<n>.json, and published/root-<n>.pem), n being the publication's sequence
+number (lims.models.Sequence "status-<LAB>"), taken and written under that counter's row lock, so
+two publications never interleave and a later one always has the higher number. The web processes
+read the counter (one indexed row) and serve the files with that number: they never sign, hold no
+private key, and a reader never sees a half-written file. Old publications stay in storage, as a
+history of what verifiers were told.
+
+What the web reads besides: public keys from the SigningKey table (stored with the data, so a backup
+restores verification) and from published/ on disk; trust roots from the published root.pem and
+published/roots/. The key states (retired, compromised from a date) come from the SigningKey
+table: compromise() is the portal's rule, the kit's is verifier._compromised.
 """
 
 import base64
+import json
+import logging
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
-from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
-from certificates import keys, tokens, verifier
+from certificates import keys, status_list, verifier
 from certificates.models import Certificate, SigningKey
+from lims.models import Sequence
 
+logger = logging.getLogger(__name__)
 S = Certificate.Status
-REVOCATION_LIST_MAX_AGE = 60  # seconds a signed revocation list is served from the cache
-_REVOCATION_CACHE_KEY = "verify:revocations:{kid}"
+PUBLISHED_MAX_AGE = 60  # seconds a client may keep a published file before asking again
+_FILES = {"keys": "published/keys-{n:08d}.json", "revocations": "published/revocations-{n:08d}.json",
+          "root": "published/root-{n:08d}.pem"}  # fmt: skip
 
 
 class VerificationUnavailable(Exception):
-    """The laboratory's keys are not configured here: nothing can be verified by signature or published."""
+    """The laboratory's public keys are not here: nothing can be verified by signature."""
+
+
+class NotPublished(VerificationUnavailable):
+    """The key set and status list have not been published yet (no publication task has run)."""
+
+
+def _sequence_key() -> str:
+    return f"status-{settings.LIMS_LAB_CODE}"
+
+
+# What the web reads -------------------------------------------------------------------------------
 
 
 def token_keys() -> dict[str, Ed25519PublicKey]:
-    """Every QR-token public key of the laboratory: the configured and published ones (certificates.keys)
-    and those on record in the SigningKey table, so that a token signed with a retired key still
-    verifies after its file is gone. A record whose key id does not match its key is ignored."""
+    """Every QR-token public key of the laboratory: those on record in the SigningKey table (a token
+    signed with a retired key still verifies after its file is gone) and those in published/. A
+    record whose key id does not match its key is ignored. Never reads a private key."""
+    found = _recorded(SigningKey.Kind.TOKEN)
+    found.update(keys.published_public_keys("token"))
+    if not found:
+        raise VerificationUnavailable("no QR-token public key is on record or published")
+    return found
+
+
+def _recorded(kind: str) -> dict[str, Ed25519PublicKey]:
     found = {}
-    for kid, pem in SigningKey.objects.filter(kind=SigningKey.Kind.TOKEN).values_list("kid", "public_pem"):
+    for kid, pem in SigningKey.objects.filter(kind=kind).values_list("kid", "public_pem"):
         try:
             public_key = serialization.load_pem_public_key(pem.encode())
         except ValueError:
             continue
         if isinstance(public_key, Ed25519PublicKey) and verifier.key_id(public_key) == kid:
             found[kid] = public_key
-    try:
-        found.update(keys.published_token_keys())
-    except keys.KeyConfigurationError as exc:
-        if not found:
-            raise VerificationUnavailable(str(exc)) from exc
     return found
 
 
 def trust_roots() -> list[x509.Certificate]:
+    """The trust roots of PDF signatures: the published root.pem (written by the publication task)
+    and published/roots/ on disk. Never generates anything."""
+    roots = {}
     try:
-        return keys.trust_roots()
-    except keys.KeyConfigurationError as exc:
-        raise VerificationUnavailable(str(exc)) from exc
+        published = x509.load_pem_x509_certificates(published_file("root"))
+    except (NotPublished, ValueError):
+        published = []
+    for root in [*published, *keys.published_roots()]:
+        roots[root.fingerprint(hashes.SHA256())] = root
+    if not roots:
+        raise VerificationUnavailable("no trust root is published: run the publication task (manage.py publish_status)")
+    return list(roots.values())
 
 
 def trust_roots_pem() -> bytes:
@@ -59,19 +107,19 @@ def trust_roots_pem() -> bytes:
 
 
 def token_keys_document() -> dict[str, str]:
-    """token-keys.json of the offline kit: {key id: base64 raw Ed25519 public key}, as
-    keys.export_public_material writes it, with the retired keys on record."""
+    """token-keys.json: {key id: base64 raw Ed25519 public key}, retired keys included."""
     raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
     return {kid: base64.b64encode(key.public_bytes(*raw)).decode() for kid, key in sorted(token_keys().items())}
 
 
 def signing_key_pem(kid: str) -> str | None:
-    """The recorded public material of one key (a PDF signing certificate or a token key), by key id."""
+    """The recorded public material of one key (a PDF signing certificate, a token or status key)."""
     return SigningKey.objects.filter(kid=kid).values_list("public_pem", flat=True).first()
 
 
 def published_signing_keys() -> list[dict]:
-    return [dict(key) for key in SigningKey.objects.order_by("kind", "-first_used_at").values("kid", "kind", "subject")]
+    fields = ("kid", "kind", "subject", "state", "retired_at", "compromised_from")
+    return [dict(key) for key in SigningKey.objects.order_by("kind", "-first_used_at").values(*fields)]
 
 
 def verifier_source() -> bytes:
@@ -79,38 +127,147 @@ def verifier_source() -> bytes:
     return Path(verifier.__file__).read_bytes()
 
 
-def revocation_list() -> dict:
-    """The signed list of revoked and superseded certificate numbers (verifier.load_revocation_list
-    accepts it), built from the register and served from the cache for REVOCATION_LIST_MAX_AGE
-    seconds: a revocation reaches the list within that time. Signing needs the token key's private
-    half in the web process."""
+def published_file(name: str) -> bytes:
+    """The latest published "keys", "revocations" or "root" file, as the publication task wrote it."""
+    number = Sequence.objects.filter(key=_sequence_key()).values_list("value", flat=True).first()
+    if not number:
+        raise NotPublished("the key set and status list have not been published yet (manage.py publish_status)")
+    with default_storage.open(_FILES[name].format(n=number), "rb") as file:
+        return file.read()
+
+
+def compromised_keys() -> dict[str, datetime | None]:
+    """{key id: compromised from (None: from the start)} of every key marked compromised."""
+    rows = SigningKey.objects.filter(state=SigningKey.State.COMPROMISED).values_list("kid", "compromised_from")
+    return dict(rows)
+
+
+def compromise(*, number: str, signing_kid: str, signed_at: datetime | None) -> str:
+    """Why a registered certificate is not valid because a key that signed it was compromised at
+    the time, or "". `signed_at` is when the laboratory signed it (the register's issue time: the
+    register is the laboratory's own record); None counts as after any date. One query when no key
+    is compromised (the usual case), two otherwise."""
+    compromised = compromised_keys()
+    if not compromised:
+        return ""
+    token_kid = Certificate.objects.filter(number=number).values_list("token_kid", flat=True).first() or ""
+    for kid in (signing_kid, token_kid):
+        if kid in compromised:
+            since = compromised[kid]
+            if since is None or signed_at is None or signed_at >= since:
+                when = f" from {timezone.localtime(since):%Y-%m-%d %H:%M %Z}" if since else ""
+                return (
+                    f"Not valid: key compromised. Key {kid}, which signed certificate {number}, is compromised{when}."
+                )
+    return ""
+
+
+# What the worker does ----------------------------------------------------------------------------
+
+
+def request_publication() -> None:
+    """Publish again after the current transaction commits (a certificate was issued, revoked or
+    superseded, or a key changed state). Safe when the broker is down: beat publishes anyway."""
+    transaction.on_commit(_send, robust=True)
+
+
+def _send() -> None:
+    from certificates.tasks import publish_status
+
     try:
-        token_key = keys.load_token_key()
-    except keys.KeyConfigurationError as exc:
-        raise VerificationUnavailable(str(exc)) from exc
-    cache_key = _REVOCATION_CACHE_KEY.format(kid=token_key.kid)
-    signed = cache.get(cache_key)
-    if signed is None:
-        signed = tokens.sign_revocation_list(revocation_payload(), token_key.key, token_key.kid)
-        cache.set(cache_key, signed, REVOCATION_LIST_MAX_AGE)
-    return signed
+        publish_status.apply_async()
+    except Exception:
+        logger.exception("could not send the publication task; beat will publish on schedule")
 
 
-def revocation_payload() -> dict:
+def record_key(kid: str, kind: str, public_pem: str, subject: str = "") -> SigningKey:
+    """The SigningKey row of a key about to sign; refuses a key the laboratory has retired or marked
+    compromised: signing with it would make certificates (or lists) no verifier should accept."""
+    record, _ = SigningKey.objects.get_or_create(
+        kid=kid, defaults={"kind": kind, "public_pem": public_pem, "subject": subject}
+    )
+    if record.state != SigningKey.State.CURRENT:
+        raise keys.KeyConfigurationError(
+            f"the configured {record.get_kind_display()} key {kid} is {record.state}: "
+            "configure the new key (manage.py rotate_key) before signing again"
+        )
+    return record
+
+
+@transaction.atomic
+def publish() -> int:
+    """Sign and store a new key set and status list (and root.pem) in one transaction; returns the
+    publication's sequence number. Needs the status key: Celery worker or management command only.
+    It writes files while holding the counter's row lock, on purpose (see the module docstring)."""
+    status_key = keys.load_status_key()
+    roots = b"".join(root.public_bytes(serialization.Encoding.PEM) for root in keys.trust_roots())
+    public_pem = status_key.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    record_key(status_key.kid, SigningKey.Kind.STATUS, public_pem.decode())
+    number = Sequence.next_value(_sequence_key())  # locks the row until commit: publications queue here
+    now = timezone.now()
+    key_set = status_list.sign_key_set(
+        issuer=settings.LIMS_LAB_CODE, sequence=number, issued_at=now, keys=_key_entries(),
+        key=status_key.key, kid=status_key.kid,
+    )  # fmt: skip
+    revoked, superseded = _withdrawn()
+    signed_list = status_list.sign_status_list(
+        issuer=settings.LIMS_LAB_CODE, sequence=number, issued_at=now,
+        validity=settings.LIMS_STATUS_LIST_VALIDITY, revoked=revoked, superseded=superseded,
+        key=status_key.key, kid=status_key.kid,
+    )  # fmt: skip
+    for name, content in (("keys", _json(key_set)), ("revocations", _json(signed_list)), ("root", roots)):
+        path = _FILES[name].format(n=number)
+        default_storage.delete(path)  # a rolled-back attempt's leftover under the same number
+        default_storage.save(path, ContentFile(content))
+    return number
+
+
+def _json(obj) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _key_entries() -> list[dict]:
+    entries = []
+    for record in SigningKey.objects.order_by("kind", "first_used_at"):
+        try:
+            pem = record.public_pem.encode()
+            public_key = (
+                x509.load_pem_x509_certificate(pem).public_key()
+                if record.kind == SigningKey.Kind.PDF
+                else serialization.load_pem_public_key(pem)
+            )
+        except ValueError:
+            public_key = None
+        if public_key is None or verifier.key_id(public_key) != record.kid:
+            logger.error("signing key record %s does not hold its public key: left out of the key set", record.kid)
+            continue
+        entries.append(
+            {
+                "kid": record.kid,
+                "kind": record.kind,
+                "state": record.state,
+                "compromised_from": record.compromised_from,
+                "public": record.public_pem,
+            }
+        )
+    return entries
+
+
+def _withdrawn() -> tuple[list[dict], list[dict]]:
     def iso(moment):
         return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
 
     revoked = Certificate.objects.filter(status=S.REVOKED).order_by("number")
     superseded = Certificate.objects.filter(status=S.SUPERSEDED).order_by("number")
-    return {
-        "issuer": settings.LIMS_LAB_CODE,
-        "issued_at": iso(timezone.now()),
-        "revoked": [
+    return (
+        [
             {"number": number, "at": iso(at), "reason": reason}
             for number, at, reason in revoked.values_list("number", "revoked_at", "revocation_reason")
         ],
-        "superseded": [
+        [
             {"number": number, "by": by or "", "at": iso(at)}
             for number, at, by in superseded.values_list("number", "superseded_at", "superseded_by__number")
         ],
-    }
+    )

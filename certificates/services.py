@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from assays.models import Result
 from assays.selectors import panel_complete
-from certificates import document, keys, signing, tokens
+from certificates import document, keys, publication, signing, tokens
 from certificates import snapshot as snapshots
 from certificates.models import Certificate, CertificateEvent, SigningKey
 from lims import permissions
@@ -56,12 +56,15 @@ REDISPATCH_AFTER = timedelta(minutes=2)
 
 
 def _public_status_changed(*numbers: str | None) -> None:
-    """The verification portal keeps a certificate's state for a moment; tell it after commit. A
-    certificate without a number yet is not in the register: nothing to forget."""
+    """The verification portal keeps a certificate's state for a moment; tell it after commit, and
+    publish a new status list. A certificate without a number yet is not in the register: nothing
+    to forget."""
     from certificates.verification import forget_register_state
 
     known = [number for number in numbers if number]
     transaction.on_commit(partial(forget_register_state, *known), robust=True)
+    # The signed status list too, at once rather than at beat's next run (certificates.publication).
+    publication.request_publication()
 
 
 def _event(certificate: Certificate, action: str, actor: User | None = None, note: str = "") -> None:
@@ -254,14 +257,11 @@ def _pem(public_key) -> str:
     return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-# Key ids this process knows are on record (keys change on rotation only, so one check per process).
-_RECORDED_KIDS: set[str] = set()
-
-
 def _record_key(kid: str, kind: str, public_pem: str, subject: str = "") -> None:
-    if kid not in _RECORDED_KIDS:
-        SigningKey.objects.get_or_create(kid=kid, defaults={"kind": kind, "public_pem": public_pem, "subject": subject})
-        transaction.on_commit(partial(_RECORDED_KIDS.add, kid))
+    """Put the signing key on record (the portal and the key set read it), and refuse to issue with a
+    key the laboratory retired or marked compromised (rotate_key): checked on every issue, one query,
+    so a worker stops the moment the state changes."""
+    publication.record_key(kid, kind, public_pem, subject)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
-"""Celery tasks of certificates: issuing (queue "pdf") and the sweep that re-sends what no worker
-has (Celery beat). Tasks take ids and call services; certificates.services explains idempotence."""
+"""Celery tasks of certificates: issuing (queue "pdf"), the sweep that re-sends what no worker has,
+and the publication of the signed key set and status list (queue "default"; both also sent by Celery
+beat). Tasks take ids and call services; certificates.services explains idempotence."""
 
 import logging
 import random
@@ -8,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from certificates import services
+from certificates import publication, services
 from certificates.signing import TimestampUnavailable
 
 logger = logging.getLogger(__name__)
@@ -55,3 +56,11 @@ def issue_certificate(self, certificate_id: int) -> str | None:
 def sweep_certificates() -> list[int]:
     """Every minute (beat): send again the certificates that no worker has."""
     return services.sweep_unfinished()
+
+
+@shared_task(acks_late=True)
+def publish_status() -> int:
+    """Sign and store a new key set and status list (beat, and after every issue and withdrawal).
+    Runs on queue "default", whose workers hold the status key (certificates.keys). Idempotent: a
+    second run publishes the same content under the next sequence number."""
+    return publication.publish()

@@ -1,4 +1,4 @@
-"""The signed summary printed as a QR code on every certificate, and the signed revocation list.
+"""The signed summary printed as a QR code on every certificate (the signed status list: certificates.status_list).
 
 A token is ``LIMS1:`` + base45(zlib(COSE_Sign1)), the layout of the EU Digital COVID Certificate:
 base45 uses only the QR code's alphanumeric characters, so the code stays small. The COSE_Sign1
@@ -15,9 +15,7 @@ Decoding lives in certificates.verifier, so that the offline verification kit ne
 LIMS; it is re-exported here for the portal.
 """
 
-import base64
 import hashlib
-import json
 import zlib
 from collections.abc import Mapping
 from datetime import date
@@ -33,11 +31,10 @@ from certificates.verifier import (
     claims_to_wire,
     cose_sig_structure,
     decode_token,
-    load_revocation_list,
     validate_claims,
 )
 
-__all__ = ["canonical_json", "decode_token", "encode_token", "sign_revocation_list", "snapshot_sha256"]
+__all__ = ["canonical_json", "decode_token", "encode_token", "snapshot_sha256"]
 
 _COSE_SIGN1_TAG = 18
 
@@ -74,19 +71,3 @@ def _normalise(claims: dict) -> dict:
         if isinstance(normalised.get(name), str):
             normalised[name] = bytes.fromhex(normalised[name])
     return normalised
-
-
-def sign_revocation_list(payload: dict, key: Ed25519PrivateKey, kid: str) -> dict:
-    """The published revocation list: ``{"payload", "kid", "signature"}``, the Ed25519 signature
-    (base64url) over canonical_json(payload).
-
-    The payload is ``{"issuer", "issued_at", "revoked": [{"number", "at", "reason"}],
-    "superseded": [{"number", "by", "at"}]}``; Decimals and datetimes become strings first, so the
-    published payload is exactly what was signed.
-    """
-    plain = json.loads(canonical_json(payload))
-    signature = base64.urlsafe_b64encode(key.sign(canonical_json(plain))).rstrip(b"=").decode("ascii")
-    signed = {"payload": plain, "kid": kid, "signature": signature}
-    # Refuse to publish a list the verifiers would refuse.
-    load_revocation_list(signed, {kid: key.public_key()})
-    return signed

@@ -57,7 +57,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from certificates import verifier
+from certificates import publication, verifier
 from certificates.models import Certificate
 from certificates.publication import token_keys, trust_roots
 from certificates.snapshot import headline_items
@@ -74,6 +74,7 @@ _STATEMENT_CACHE_KEY = "verify:statement:{number}:{sha256}:{language}"
 
 AUTHENTIC, REVOKED, SUPERSEDED = "authentic", "revoked", "superseded"
 NOT_OURS, ALTERED, INVALID, UNKNOWN, MISMATCH = "not_ours", "altered", "invalid", "unknown", "mismatch"
+COMPROMISED = "compromised"
 TITLES = {
     AUTHENTIC: gettext_lazy("Authentic and current"),
     REVOKED: gettext_lazy("Revoked"),
@@ -83,6 +84,8 @@ TITLES = {
     INVALID: gettext_lazy("Not a valid certificate"),
     UNKNOWN: gettext_lazy("Not found in the register"),
     MISMATCH: gettext_lazy("Does not match the register"),
+    # The key states (certificates.publication.compromise; the Keys part).
+    COMPROMISED: gettext_lazy("Not valid: key compromised"),
 }
 # The offline verifier's exit statuses, extended to the portal's two register verdicts: a number
 # the register does not know was not issued by this laboratory; a mismatch does not hold together.
@@ -217,6 +220,9 @@ def _from_register(row: dict, *, evidence: list[tuple[str, str]] | None = None, 
             "by": by or "?",
         }
         return Check(SUPERSEDED, _join(message, note), superseded={"at": row["superseded_at"], "by": by}, **common)
+    compromised = publication.compromise(number=number, signing_kid=row["signing_kid"], signed_at=row["issued_at"])
+    if compromised:
+        return Check(COMPROMISED, _join(compromised, note), **common)
     message = _("Certificate %(number)s was issued by the laboratory on %(date)s, is unchanged and is current.") % {
         "number": number,
         "date": row["statement"]["issued"],

@@ -5,32 +5,55 @@ can check a certificate without the LIMS, without Django and without a network c
 imports only the standard library, cryptography, pyHanko (with pyhanko-certvalidator), cbor2 and
 base45; the online verification portal calls the same functions.
 
-    python verifier.py CERTIFICATE.pdf --keys DIR
+    python verifier.py CERTIFICATE.pdf --keys DIR [--max-age 6h]
+    python verifier.py --token 'LIMS2:...' --keys DIR       # the QR code's text, no PDF
+    python verifier.py --image PHOTO.png --keys DIR         # a picture of the QR code (zbarimg)
     python -m certificates.verifier CERTIFICATE.pdf --keys DIR
 
-DIR holds what the laboratory publishes: ``root.pem`` (trust roots), ``token-keys.json``
-(``{key id: base64 raw Ed25519 public key}``) and ``revocations.json`` (the signed revocation list).
+DIR holds what the laboratory publishes (/verify/keys/... and /verify/revocations.json):
+``root.pem`` (trust roots of PDF signatures), ``keys.json`` (the key set: every key the laboratory
+signed with, its kind and state, signed by its status key) and ``revocations.json`` (the status
+list, signed by the status key). ``token-keys.json`` may be there too; the kit reads keys.json.
 
 What "authentic" means: the PAdES signature is intact, cryptographically valid, made with a
 certificate that chains to one of the given roots, and covers the whole file (an incremental update
 appended after signing counts as a change, whatever pdfsig says); the QR token attached to the PDF
 is signed by one of the laboratory's token keys, names the certificate that signed the PDF and the
-SHA-256 of the attached snapshot; and the certificate number is not on the revocation list.
+SHA-256 of the attached snapshot; no key involved is compromised at the time it signed; and a
+status list that is still fresh (before its next_update, and younger than --max-age when given)
+does not name the certificate as revoked or superseded.
 
-Exit status of the command line (one per verdict, so scripts can branch on it):
+Freshness, like a CRL: the status list carries issued_at, next_update and a sequence number. The
+kit never says "authentic and current" with no list or a list past its next_update: it says
+"authentic; current status unknown" (exit 9). A revocation on any list stands, however old.
 
-    ====  ==========  ==============================================================
-    code  verdict     meaning
-    ====  ==========  ==============================================================
-    0     authentic   issued by the laboratory, unchanged, and current
-    2     -           usage error (bad arguments)
-    3     revoked     genuine, but withdrawn by the laboratory (date and reason given)
-    4     superseded  genuine, but replaced by a newer certificate (its number given)
-    5     not_ours    not issued by this laboratory (signature or QR token)
-    6     altered     changed after the laboratory signed it
-    7     invalid     not a readable certificate (no signature, attachment or token)
-    8     -           the published keys or the revocation list cannot be used
-    ====  ==========  ==============================================================
+A key the kit does not know: the kit knows the laboratory's keys as of its newest signed file (the
+key set's or the status list's issued_at). A PDF signed after that (by its signing time), or a
+document checked when the kit has no fresh status list, may carry a key made since: the verdict is
+"update your kit" (exit 10), not "not ours"; with a fresh kit the same key is "not ours" (exit 5). A
+forger can therefore get "update your kit" from a kit older than the forgery, never "authentic".
+
+A key marked compromised from a date (keys.json): what it signed at or after that date, by the time
+a timestamp proves (details "proven signing time"), and, without a proven time (a QR code alone, a
+signature without timestamp), everything it signed, is "not valid: key compromised" (exit 11).
+
+Exit status of the command line (one per verdict, so scripts can branch on it; EXIT_CODES):
+
+    ====  ==============  ==========================================================
+    code  verdict         meaning
+    ====  ==============  ==========================================================
+    0     authentic       issued by the laboratory, unchanged, and current
+    2     -               usage error (bad arguments, unreadable file, no zbarimg)
+    3     revoked         genuine, but withdrawn by the laboratory (date and reason given)
+    4     superseded      genuine, but replaced by a newer certificate (its number given)
+    5     not_ours        not issued by this laboratory (signature or QR token)
+    6     altered         changed after the laboratory signed it
+    7     invalid         not a readable certificate (no signature, attachment or token)
+    8     -               the kit's files (root.pem, keys.json, revocations.json) cannot be used
+    9     unknown_status  authentic; current status unknown (no list, expired, or too old)
+    10    update_kit      signed with a key newer than this kit: download the kit again
+    11    compromised     not valid: signed with a key compromised at the time
+    ====  ==============  ==========================================================
 
 A QR token whose snapshot hash differs from the attached snapshot, inside a PDF whose signature is
 intact, is reported as ``invalid`` rather than ``altered``: nothing was changed after signing, but the
@@ -45,10 +68,12 @@ import hashlib
 import io
 import json
 import logging
+import shutil
+import subprocess
 import sys
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,9 +105,20 @@ CLAIMS = {
 }
 _CLAIM_NAMES = {wire: name for name, (wire, _) in CLAIMS.items()}
 
-EXIT_CODES = {"authentic": 0, "revoked": 3, "superseded": 4, "not_ours": 5, "altered": 6, "invalid": 7}
+EXIT_CODES = {
+    "authentic": 0,
+    "revoked": 3,
+    "superseded": 4,
+    "not_ours": 5,
+    "altered": 6,
+    "invalid": 7,
+    "unknown_status": 9,
+    "update_kit": 10,
+    "compromised": 11,
+}
 EXIT_USAGE = 2
 EXIT_KEYS = 8
+UNKNOWN_TOKEN_KEY = "unknown to these keys"  # noqa: S105 - a message, not a secret
 
 _COSE_SIGN1_TAG = 18
 _COSE_ALG, _COSE_KID, _COSE_EDDSA = 1, 4, -8
@@ -107,8 +143,8 @@ class BadSignatureError(TokenError):
     """The key id is the laboratory's, but the signature does not match the content."""
 
 
-class RevocationListError(ValueError):
-    """The revocation list is malformed or its signature does not verify."""
+class PublishedFileError(ValueError):
+    """A published file (the key set, the status list) is malformed or its signature does not verify."""
 
 
 @dataclass(frozen=True)
@@ -250,31 +286,152 @@ def _cbor(data: bytes, part: str, *, max_depth: int):
         raise TokenFormatError(f"the QR token's {part} cannot be decoded") from exc
 
 
-def load_revocation_list(obj: dict, token_keys: dict) -> dict:
-    """Check the signature of a published revocation list and return its payload.
+# The published files the kit trusts, signed by the laboratory's status key (Ed25519) over
+# canonical_json(payload), as ``{"payload": {...}, "kid": key id, "signature": base64url}``. The
+# payload's "type" names the document, so one can never pass for the other.
+KEY_SET, STATUS_LIST = "lims-key-set", "lims-status-list"
+_DOCUMENT_NAMES = {KEY_SET: "key set", STATUS_LIST: "status list"}
+KEY_KINDS = ("pdf", "token", "status")
+KEY_STATES = ("current", "retired", "compromised")
 
-    The list is ``{"payload": {...}, "kid": ..., "signature": base64url}``, signed with one of the
-    laboratory's token keys over canonical_json(payload). The payload is
-    ``{"issuer", "issued_at", "revoked": [{"number", "at", "reason"}], "superseded": [{"number", "by", "at"}]}``.
-    """
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """One key of the laboratory's key set: `public_key` is a cryptography public key (for a PDF
+    key, its certificate's); `compromised_from` None with state compromised: nothing it signed is valid."""
+
+    kid: str
+    kind: str
+    state: str
+    compromised_from: datetime | None
+    public_key: object = field(repr=False)
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """keys.json: every key the laboratory signed with, and when the set was issued."""
+
+    issuer: str
+    sequence: int
+    issued_at: datetime
+    keys: dict[str, PublishedKey]
+
+    def public_keys(self, kind: str, *, trusted_only: bool = False) -> dict:
+        """{key id: public key} of one kind; trusted_only leaves out compromised keys."""
+        return {
+            kid: key.public_key
+            for kid, key in self.keys.items()
+            if key.kind == kind and not (trusted_only and key.state == "compromised")
+        }
+
+
+def parse_time(value, what: str) -> datetime:
+    """An ISO 8601 time with its offset (UTC "Z" accepted); a naive or malformed one is refused."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PublishedFileError(f"{what} is not an ISO 8601 time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise PublishedFileError(f"{what} has no time zone: {value!r}")
+    return moment
+
+
+def verify_signed(obj, document_type: str, public_keys: dict) -> dict:
+    """Check a published file's signature with one of `public_keys` ({key id: Ed25519 public key})
+    and return its payload, whose type, sequence and issued_at are checked."""
+    name = _DOCUMENT_NAMES[document_type]
     if not isinstance(obj, dict) or not isinstance(obj.get("payload"), dict):
-        raise RevocationListError("the revocation list has no payload")
-    public_key = token_keys.get(obj.get("kid"))
+        raise PublishedFileError(f"the {name} has no payload")
+    public_key = public_keys.get(obj.get("kid"))
     if public_key is None:
-        raise RevocationListError(f"the revocation list is signed with an unknown key id {obj.get('kid')!r}")
+        raise PublishedFileError(f"the {name} is signed with an unknown key id {obj.get('kid')!r}")
     try:
         signature = base64.urlsafe_b64decode(str(obj.get("signature", "")) + "==")
         public_key.verify(signature, canonical_json(obj["payload"]))
     except (binascii.Error, ValueError, TypeError, InvalidSignature) as exc:
-        raise RevocationListError("the revocation list's signature does not verify") from exc
+        raise PublishedFileError(f"the {name}'s signature does not verify") from exc
     payload = obj["payload"]
+    if payload.get("type") != document_type:
+        raise PublishedFileError(f"this is not the laboratory's {name} (type {payload.get('type')!r})")
+    sequence = payload.get("sequence")
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
+        raise PublishedFileError(f"the {name}'s sequence number is malformed")
+    parse_time(payload.get("issued_at"), f"the {name}'s issued_at")
+    return payload
+
+
+def load_key_set(obj) -> KeySet:
+    """keys.json: the key set, signed by one of the status keys it lists (not a compromised one).
+
+    The payload is ``{"type": "lims-key-set", "issuer", "sequence", "issued_at", "keys": [{"kid",
+    "kind": pdf|token|status, "state": current|retired|compromised, "compromised_from": ISO time or
+    "", "public": PEM}]}``: a PDF key's PEM is its certificate, the others' a SubjectPublicKeyInfo.
+    Like root.pem it is an anchor: the kit trusts the set it was given, and its signature proves the
+    set whole (no key added, removed or re-stated since the laboratory signed it)."""
+    payload = obj.get("payload") if isinstance(obj, dict) else None
+    entries = payload.get("keys") if isinstance(payload, dict) else None
+    if not isinstance(entries, list):
+        raise PublishedFileError("the key set has no keys")
+    keys = {}
+    for entry in entries:
+        key = _published_key(entry)
+        if key.kid in keys:
+            raise PublishedFileError(f"the key set lists key {key.kid} twice")
+        keys[key.kid] = key
+    status_keys = {
+        kid: key.public_key for kid, key in keys.items() if key.kind == "status" and key.state != "compromised"
+    }
+    payload = verify_signed(obj, KEY_SET, status_keys)
+    return KeySet(
+        issuer=str(payload.get("issuer", "")),
+        sequence=payload["sequence"],
+        issued_at=parse_time(payload["issued_at"], "the key set's issued_at"),
+        keys=keys,
+    )
+
+
+def _published_key(entry) -> PublishedKey:
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(name), str) for name in ("kid", "kind", "state")):
+        raise PublishedFileError("a key of the key set is malformed")
+    kid, kind, state = entry["kid"], entry["kind"], entry["state"]
+    if kind not in KEY_KINDS or state not in KEY_STATES:
+        raise PublishedFileError(f"key {kid} of the key set has an unknown kind or state ({kind}, {state})")
+    try:
+        pem = str(entry.get("public", "")).encode()
+        public_key = (
+            x509.load_pem_x509_certificate(pem).public_key()
+            if kind == "pdf"
+            else serialization.load_pem_public_key(pem)
+        )
+    except ValueError as exc:
+        raise PublishedFileError(f"key {kid} of the key set has no readable public key") from exc
+    if kind != "pdf" and not isinstance(public_key, Ed25519PublicKey):
+        raise PublishedFileError(f"key {kid} of the key set is not an Ed25519 key")
+    if key_id(public_key) != kid:
+        raise PublishedFileError(f"key {kid} of the key set does not match its public key")
+    since = entry.get("compromised_from") or None
+    compromised_from = parse_time(since, f"key {kid}'s compromised_from") if since else None
+    return PublishedKey(kid=kid, kind=kind, state=state, compromised_from=compromised_from, public_key=public_key)
+
+
+def load_status_list(obj, status_keys: dict) -> dict:
+    """revocations.json: the status list, checked with the laboratory's status keys; its payload.
+
+    The payload is ``{"type": "lims-status-list", "issuer", "sequence", "issued_at", "next_update",
+    "revoked": [{"number", "at", "reason"}], "superseded": [{"number", "by", "at"}]}``, like a CRL:
+    a list is the truth about every certificate until next_update, and a later list has a higher
+    sequence number. Times are ISO 8601 with an offset."""
+    payload = verify_signed(obj, STATUS_LIST, status_keys)
+    issued_at = parse_time(payload["issued_at"], "the status list's issued_at")
+    if parse_time(payload.get("next_update"), "the status list's next_update") <= issued_at:
+        raise PublishedFileError("the status list's next_update is not after its issued_at")
     entries = {"revoked": ("number", "at", "reason"), "superseded": ("number", "by", "at")}
-    for name, keys in entries.items():
+    for name, fields in entries.items():
         items = payload.get(name)
         if not isinstance(items, list) or not all(
-            isinstance(item, dict) and all(isinstance(item.get(key), str) for key in keys) for item in items
+            isinstance(item, dict) and all(isinstance(item.get(key), str) for key in fields) for item in items
         ):
-            raise RevocationListError(f"the revocation list's {name!r} entries are malformed")
+            raise PublishedFileError(f"the status list's {name!r} entries are malformed")
     return payload
 
 
@@ -416,7 +573,10 @@ def _check_content(reader, details: dict, token_keys: dict, revocations: dict | 
         return Verdict("invalid", None, message, details)
     try:
         claims = decode_token(token.decode("ascii"), token_keys)
-    except (UnknownKeyError, BadSignatureError) as exc:
+    except UnknownKeyError as exc:
+        details["token key"] = UNKNOWN_TOKEN_KEY
+        return Verdict("not_ours", None, f"QR token: {exc}", details)
+    except BadSignatureError as exc:
         return Verdict("not_ours", None, f"QR token: {exc}", details)
     except (TokenFormatError, UnicodeDecodeError) as exc:
         return Verdict("invalid", None, f"QR token: {exc}", details)
@@ -428,17 +588,52 @@ def _check_content(reader, details: dict, token_keys: dict, revocations: dict | 
     if claims["h"] != hashlib.sha256(snapshot).digest():
         message = "the QR token does not belong to this document (the attached snapshot has another hash)"
         return Verdict("invalid", number, message, details)
+    details["token key id"] = _token_key_id(token.decode("ascii"), token_keys)
     if revocations is None:
         details["revocation"] = "not checked"
         return Verdict("authentic", number, "issued by the laboratory and unchanged", details)
-    details["revocation list issued at"] = str(revocations.get("issued_at", "unknown"))
-    for item in revocations["revoked"]:
+    return current_status(number, details, revocations, now=datetime.now(UTC))
+
+
+def _token_key_id(text: str, token_keys: dict) -> str:
+    """Which of `token_keys` signed a token that decode_token accepted: tried one by one, so the
+    kit needs nothing of the token's format (a few keys, 50 µs each)."""
+    for kid, public_key in token_keys.items():
+        try:
+            decode_token(text, {kid: public_key})
+        except TokenError:
+            continue
+        return kid
+    return ""
+
+
+def current_status(number: str, details: dict, status_list: dict | None, *, now: datetime, max_age=None) -> Verdict:
+    """The verdict on a genuine certificate from a verified status list (load_status_list), as the
+    kit gives it: never "authentic and current" without a list, past its next_update, or older than
+    `max_age` (a timedelta). A revocation on any list stands: a certificate is never un-revoked."""
+    if status_list is None:
+        details["status"] = "not checked: no status list"
+        return Verdict("unknown_status", number, "authentic; current status unknown (no status list)", details)
+    issued_at = parse_time(status_list["issued_at"], "the status list's issued_at")
+    next_update = parse_time(status_list["next_update"], "the status list's next_update")
+    details["status list"] = f"no. {status_list['sequence']}, issued {_utc(issued_at)}, next update {_utc(next_update)}"
+    for item in status_list["revoked"]:
         if item["number"] == number:
             return Verdict("revoked", number, f"revoked on {item['at']}: {item['reason']}", details)
-    for item in revocations["superseded"]:
+    for item in status_list["superseded"]:
         if item["number"] == number:
             return Verdict("superseded", number, f"superseded on {item['at']} by certificate {item['by']}", details)
+    if now >= next_update:
+        message = f"authentic; current status unknown (list expired on {_utc(next_update)})"
+        return Verdict("unknown_status", number, message, details)
+    if max_age is not None and now - issued_at > max_age:
+        message = f"authentic; current status unknown (list issued on {_utc(issued_at)} is older than --max-age)"
+        return Verdict("unknown_status", number, message, details)
     return Verdict("authentic", number, "issued by the laboratory, unchanged and current", details)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def describe_claims(claims: dict) -> dict[str, str]:
@@ -466,43 +661,195 @@ def parse_token_keys(obj: dict) -> dict:
     return token_keys
 
 
-def load_published_keys(directory: Path, *, require_revocations: bool = True) -> tuple[list, dict, dict | None]:
-    """(trust roots, token keys, revocation list payload) from a directory of published material."""
+@dataclass(frozen=True)
+class Kit:
+    """What the offline kit holds: trust roots, the signed key set and (if any) the status list."""
+
+    trust_roots: list
+    key_set: KeySet
+    status_list: dict | None
+
+    @property
+    def token_keys(self) -> dict:
+        return self.key_set.public_keys("token")
+
+    @property
+    def newest(self) -> datetime:
+        """When the newest of its signed files was issued: the kit knows the laboratory up to then."""
+        moments = [self.key_set.issued_at]
+        if self.status_list is not None:
+            moments.append(parse_time(self.status_list["issued_at"], "the status list's issued_at"))
+        return max(moments)
+
+
+def load_kit(directory: Path, *, read_status_list: bool = True) -> Kit:
+    """The kit in `directory`: root.pem and keys.json (required), revocations.json (when present and
+    read_status_list). A file that is there but malformed or badly signed raises (OSError, ValueError)."""
     trust_roots = x509.load_pem_x509_certificates((directory / "root.pem").read_bytes())
-    token_keys = parse_token_keys(json.loads((directory / "token-keys.json").read_text()))
-    revocations_file = directory / "revocations.json"
-    if not revocations_file.exists():
-        if require_revocations:
-            raise FileNotFoundError(f"{revocations_file} is missing (use --skip-revocation to verify without it)")
-        return trust_roots, token_keys, None
-    return trust_roots, token_keys, load_revocation_list(json.loads(revocations_file.read_text()), token_keys)
+    key_set = load_key_set(json.loads((directory / "keys.json").read_text()))
+    status_file = directory / "revocations.json"
+    status_list = None
+    if read_status_list and status_file.exists():
+        status_list = load_status_list(
+            json.loads(status_file.read_text()), key_set.public_keys("status", trusted_only=True)
+        )
+    return Kit(trust_roots=trust_roots, key_set=key_set, status_list=status_list)
+
+
+def verify_pdf_offline(data: bytes, kit: Kit, *, now: datetime, max_age=None) -> Verdict:
+    """The kit's verdict on a PDF: verify_pdf, then what the key set says of its keys (newer than the
+    kit, compromised) and what the status list says of its number (current_status)."""
+    verdict = verify_pdf(data, trust_roots=kit.trust_roots, token_keys=kit.token_keys, revocations=None)
+    details = dict(verdict.details)
+    signing_kid = details.get("signing key id")
+    signed_at = details.get("proven signing time") or details.get("signed at (as stated by the signer)")
+    if verdict.status == "not_ours":
+        unknown = signing_kid if signing_kid and signing_kid not in kit.key_set.keys else None
+        if unknown or details.get("token key") == UNKNOWN_TOKEN_KEY:
+            moment = parse_time(signed_at, "the signing time") if signed_at else None
+            return _unknown_key(verdict, kit, unknown, signed_at=moment, now=now, max_age=max_age)
+        return verdict
+    if verdict.status != "authentic":
+        return verdict
+    proven = details.get("proven signing time")
+    compromised = _compromised(kit, [signing_kid, details.get("token key id")], proven)
+    if compromised:
+        return Verdict("compromised", verdict.number, compromised, details)
+    return current_status(verdict.number or "", details, kit.status_list, now=now, max_age=max_age)
+
+
+def verify_token_offline(text: str, kit: Kit, *, now: datetime, max_age=None) -> Verdict:
+    """The kit's verdict on a QR token alone (typed, or read from a photo): the same verdicts as for
+    a PDF, with no signing time to go by (so a compromised key's tokens are all refused)."""
+    try:
+        claims = decode_token(text, kit.token_keys)
+    except UnknownKeyError as exc:
+        return _unknown_key(
+            Verdict("not_ours", None, f"QR token: {exc}"), kit, None, signed_at=None, now=now, max_age=max_age
+        )
+    except BadSignatureError as exc:
+        return Verdict("altered", None, f"QR token: {exc}")
+    except TokenFormatError as exc:
+        return Verdict("invalid", None, f"QR token: {exc}")
+    number = claims["n"]
+    details = describe_claims(claims)
+    token_kid = _token_key_id(text, kit.token_keys)
+    details["token key id"] = token_kid
+    details["PDF signing key id (named in the token)"] = claims["k"].hex()
+    compromised = _compromised(kit, [claims["k"].hex(), token_kid], None)
+    if compromised:
+        return Verdict("compromised", number, compromised, details)
+    return current_status(number, details, kit.status_list, now=now, max_age=max_age)
+
+
+def _compromised(kit: Kit, kids, proven: str | None) -> str:
+    """Why a signature by one of `kids` is not valid, or "": a key compromised from a date voids what
+    it signed at or after that date as proven by a timestamp, and, with no proven time, all it signed."""
+    moment = parse_time(proven, "the proven signing time") if proven else None
+    for kid in kids:
+        key = kit.key_set.keys.get(kid or "")
+        if key is None or key.state != "compromised":
+            continue
+        if key.compromised_from is None or moment is None or moment >= key.compromised_from:
+            since = f" from {_utc(key.compromised_from)}" if key.compromised_from else ""
+            return f"not valid: key compromised (the laboratory's {key.kind} key {kid} is compromised{since})"
+    return ""
+
+
+def _unknown_key(verdict: Verdict, kit: Kit, kid: str | None, *, signed_at: datetime | None, now, max_age) -> Verdict:
+    """A key the kit does not know. The kit knows the laboratory's keys as of its newest signed file:
+    a document signed after that, or checked with no usable status list, may be signed with a newer
+    key, and the answer is to update the kit; otherwise the key is not the laboratory's."""
+    fresh = (
+        kit.status_list is not None
+        and current_status("", {}, kit.status_list, now=now, max_age=max_age).status == "authentic"
+    )
+    if (signed_at is not None and signed_at > kit.newest) or not fresh:
+        name = f"key {kid}" if kid else "the QR code's key"
+        message = f"update your kit: {name} is newer than this kit (its keys and list are of {_utc(kit.newest)})"
+        return Verdict("update_kit", verdict.number, message, verdict.details)
+    return verdict
+
+
+def read_qr_image(path: Path) -> str:
+    """The text of the QR code in a picture, read by zbar's zbarimg; raises OSError when zbarimg is
+    missing and ValueError when the picture holds no readable QR code."""
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        raise OSError("zbarimg is not installed (Debian/Ubuntu: apt install zbar-tools); give the text with --token")
+    result = subprocess.run(  # noqa: S603 - a fixed program, the path as one argument
+        [zbarimg, "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout.strip():
+        raise ValueError(f"no readable QR code in {path}")
+    return result.stdout.strip().splitlines()[0]
+
+
+def parse_duration(text: str) -> timedelta:
+    """--max-age: a number and a unit, s, m, h or d (6h, 30m, 2d)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 6h, 30m or 2d")
+    return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+
+
+EPILOG = """exit status:
+  0  authentic       issued by the laboratory, unchanged and current (a fresh status list says so)
+  2  -               usage error, unreadable file, or zbarimg missing for --image
+  3  revoked         genuine, but withdrawn by the laboratory
+  4  superseded      genuine, but replaced by a newer certificate
+  5  not_ours        not issued by this laboratory
+  6  altered         changed after the laboratory signed it (or a QR code whose signature fails)
+  7  invalid         not a readable certificate or QR code
+  8  -               the kit's files (root.pem, keys.json, revocations.json) cannot be used
+  9  unknown_status  authentic, but the current status is unknown (no list, list expired, or older than --max-age)
+ 10  update_kit      signed with a key newer than this kit: download the kit again
+ 11  compromised     not valid: signed with a key compromised at the time
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Verify a Certificate of Analysis offline against the laboratory's published keys.",
-        epilog="Exit status: 0 authentic, 3 revoked, 4 superseded, 5 not ours, 6 altered, 7 invalid, 8 keys unusable.",
+        description="Verify a Certificate of Analysis (or its QR code) offline against the laboratory's published keys.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("pdf", type=Path, help="the certificate PDF")
+    parser.add_argument("pdf", type=Path, nargs="?", help="the certificate PDF")
+    parser.add_argument("--token", help="the text of the QR code, instead of a PDF")
+    parser.add_argument("--image", type=Path, help="a picture of the QR code (read with zbarimg), instead of a PDF")
+    parser.add_argument("--keys", type=Path, required=True, help="directory with root.pem, keys.json, revocations.json")
     parser.add_argument(
-        "--keys", type=Path, required=True, help="directory with root.pem, token-keys.json, revocations.json"
+        "--max-age", type=parse_duration, help="a status list older than this (6h, 2d) gives status unknown"
     )
-    parser.add_argument("--skip-revocation", action="store_true", help="verify without a revocation list")
+    parser.add_argument(
+        "--skip-revocation", action="store_true", help="ignore the status list (status unknown at best)"
+    )
     args = parser.parse_args(argv)
+    if sum(given is not None for given in (args.pdf, args.token, args.image)) != 1:
+        parser.error("give one of: a PDF, --token TEXT or --image PICTURE")
     # pyHanko logs every failed check as a warning; the verdict below already says what failed.
     logging.basicConfig(level=logging.ERROR)
     try:
-        data = args.pdf.read_bytes()
-    except OSError as exc:
-        parser.error(str(exc))
-    try:
-        trust_roots, token_keys, revocations = load_published_keys(
-            args.keys, require_revocations=not args.skip_revocation
-        )
+        kit = load_kit(args.keys, read_status_list=not args.skip_revocation)
     except (OSError, ValueError) as exc:
-        print(f"CANNOT VERIFY: the published keys in {args.keys} cannot be used: {exc}")
+        print(f"CANNOT VERIFY: the kit's files in {args.keys} cannot be used: {exc}")
         return EXIT_KEYS
-    verdict = verify_pdf(data, trust_roots=trust_roots, token_keys=token_keys, revocations=revocations)
+    now = datetime.now(UTC)
+    try:
+        if args.pdf is not None:
+            verdict = verify_pdf_offline(args.pdf.read_bytes(), kit, now=now, max_age=args.max_age)
+        else:
+            text = args.token if args.token is not None else read_qr_image(args.image)
+            verdict = verify_token_offline(text, kit, now=now, max_age=args.max_age)
+    except OSError as exc:
+        print(f"CANNOT VERIFY: {exc}")
+        return EXIT_USAGE
+    except ValueError as exc:
+        verdict = Verdict("invalid", None, str(exc))
     print(f"{verdict.status.upper()}: {verdict.number or 'unknown certificate'}: {verdict.message}")
     for name, value in verdict.details.items():
         print(f"  {name}: {value}")

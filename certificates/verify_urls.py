@@ -14,6 +14,7 @@ urlpatterns = [
     path("verify/keys/root.pem", verify_views.root_pem, name="verify_root_pem"),
     path("verify/keys/token-keys.json", verify_views.token_keys_json, name="verify_token_keys"),
     path("verify/keys/signing-keys.json", verify_views.signing_keys_json, name="verify_signing_keys"),
+    path("verify/keys/keys.json", verify_views.key_set_json, name="verify_key_set"),
     path("verify/keys/<slug:kid>.pem", verify_views.signing_key_pem, name="verify_key_pem"),
     path("verify/revocations.json", verify_views.revocations_json, name="verify_revocations"),
     path("verify/kit/verifier.py", verify_views.verifier_py, name="verify_verifier"),

@@ -191,7 +191,9 @@ def _refused_upload(message: str) -> UploadForm:
 
 
 def _published(view):
-    """A public file: counted against the client's rate; 503 when the keys are not configured."""
+    """A public file: counted against the client's rate; 503 with the reason when it is not there
+    (no key published, or no publication yet). These views only read: public keys from the register
+    and storage, signed files as the publication task stored them (certificates.publication)."""
 
     @require_GET
     @rate_limited(page=False)
@@ -199,14 +201,18 @@ def _published(view):
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
+        except publication.NotPublished:
+            message = _("The laboratory has not published its key set and status list yet; try again in a minute.")
         except publication.VerificationUnavailable:
             message = _("The laboratory's keys are not configured on this server.")
-            return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
 
     return wrapper
 
 
-def _download(content: bytes | str, content_type: str, filename: str, *, max_age: int = 3600) -> HttpResponse:
+def _download(
+    content: bytes | str, content_type: str, filename: str, *, max_age: int = publication.PUBLISHED_MAX_AGE
+) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = f"public, max-age={max_age}"
@@ -239,9 +245,15 @@ def signing_keys_json(request):
 
 
 @_published
+def key_set_json(request):
+    """keys.json: every key with its kind and state, signed by the status key."""
+    return _download(publication.published_file("keys"), "application/json", "keys.json")
+
+
+@_published
 def revocations_json(request):
-    body = json.dumps(publication.revocation_list(), indent=2, ensure_ascii=False) + "\n"
-    return _download(body, "application/json", "revocations.json", max_age=publication.REVOCATION_LIST_MAX_AGE)
+    """The status list, signed by the status key, as the latest publication stored it."""
+    return _download(publication.published_file("revocations"), "application/json", "revocations.json")
 
 
 @_published

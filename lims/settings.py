@@ -7,6 +7,7 @@ The defaults serve development only (SQLite and a filesystem broker under var/).
 
 import re
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,18 @@ LIMS_SIGNING_PKCS11_KEY_LABEL = envstr("LIMS_SIGNING_PKCS11_KEY_LABEL")
 LIMS_SIGNING_PKCS11_CERT_LABEL = envstr("LIMS_SIGNING_PKCS11_CERT_LABEL")
 LIMS_TOKEN_KEY = envpath("LIMS_TOKEN_KEY")
 LIMS_GENERATE_DEV_KEYS = envbool("LIMS_GENERATE_DEV_KEYS", False)
+# The status key signs the key set and the status list (certificates.publication); only the workers
+# of queue "default" need it. A list is valid for LIMS_STATUS_LIST_VALIDITY_HOURS (its next_update;
+# the offline kit says "status unknown" after it) and beat publishes one every
+# LIMS_STATUS_PUBLISH_SECONDS, well inside that, besides one after every issue and withdrawal.
+LIMS_STATUS_KEY = envpath("LIMS_STATUS_KEY")
+LIMS_STATUS_LIST_VALIDITY = timedelta(hours=envint("LIMS_STATUS_LIST_VALIDITY_HOURS", 24, minimum=1))
+LIMS_STATUS_PUBLISH_SECONDS = envint("LIMS_STATUS_PUBLISH_SECONDS", 3600, minimum=60)
+if LIMS_STATUS_LIST_VALIDITY.total_seconds() <= 2 * LIMS_STATUS_PUBLISH_SECONDS:
+    raise ImproperlyConfigured(
+        "LIMS_STATUS_PUBLISH_SECONDS must be under half of LIMS_STATUS_LIST_VALIDITY_HOURS, so that a missed "
+        "publication never lets the published list expire"
+    )
 # The RFC 3161 timestamp authority of PAdES B-LTA signatures (signature and document timestamps);
 # required in production (certificates.checks). Empty with development keys: the local authority,
 # in process (`make run` starts `manage.py run_tsa` and points the worker at it).
@@ -294,6 +307,8 @@ CELERY_BEAT_SCHEDULE = {
     "verify-custody-chains": {"task": "samples.tasks.custody_verify_all", "schedule": 24 * 3600},
     # Certificates whose task was never sent (broker down at commit) or whose worker died.
     "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60},
+    # The signed key set and status list, so the published list never nears its next_update.
+    "publish-status": {"task": "certificates.tasks.publish_status", "schedule": LIMS_STATUS_PUBLISH_SECONDS},
 }
 # One queue per workload, set here rather than on the tasks (the task attribute `queue` is deprecated).
 CELERY_TASK_ROUTES = {

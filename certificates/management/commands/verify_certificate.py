@@ -5,15 +5,18 @@
 
 Without --keys the verdict is the portal's (certificates.verification.check_file): the register's
 status decides, so a revocation counts the moment it is made. With --keys, DIR holds what the portal
-publishes (root.pem, token-keys.json, revocations.json: /verify/keys/root.pem,
-/verify/keys/token-keys.json, /verify/revocations.json) and the verdict is the offline verifier's
-(certificates.verifier), which neither reads the database nor opens a connection.
+publishes (root.pem, keys.json, revocations.json: /verify/keys/root.pem, /verify/keys/keys.json,
+/verify/revocations.json) and the verdict is the offline verifier's (certificates.verifier:
+verify_pdf_offline), which neither reads the database nor opens a connection: with no status list,
+or one past its next_update or older than --max-age, "status unknown" (9), never authentic.
 
 Exit status: 0 authentic and current; otherwise the offline verifier's codes (3 revoked,
-4 superseded, 5 not issued by this laboratory, 6 altered, 7 invalid, 8 keys unusable, 2 usage); a
-number the register does not know counts as 5, a document that does not match the register as 7.
+4 superseded, 5 not issued by this laboratory, 6 altered, 7 invalid, 8 keys unusable, 9 status
+unknown, 10 update the kit, 11 key compromised, 2 usage); a number the register does not know
+counts as 5, a document that does not match the register as 7.
 """
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,13 +34,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keys",
             type=Path,
-            help="directory with the published root.pem, token-keys.json and revocations.json (no database needed)",
+            help="directory with the published root.pem, keys.json and revocations.json (no database needed)",
         )
         parser.add_argument(
-            "--skip-revocation", action="store_true", help="with --keys: verify without a revocation list"
+            "--skip-revocation", action="store_true", help="with --keys: ignore the status list (status unknown)"
+        )
+        parser.add_argument(
+            "--max-age", type=verifier.parse_duration, help="with --keys: a status list older than this (6h, 2d) is too old"
         )
 
-    def handle(self, *args, pdf: Path, keys: Path | None, skip_revocation: bool, **options):
+    def handle(self, *args, pdf: Path, keys: Path | None, skip_revocation: bool, max_age=None, **options):
         try:
             data = pdf.read_bytes()
         except OSError as exc:
@@ -45,7 +51,7 @@ class Command(BaseCommand):
         if keys is None:
             code = self._with_register(data)
         else:
-            code = self._with_published(data, keys, skip_revocation=skip_revocation)
+            code = self._with_published(data, keys, skip_revocation=skip_revocation, max_age=max_age)
         if code:
             raise SystemExit(code)
 
@@ -60,15 +66,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  replaced by: {check.superseded['by']}")
         return check.exit_code
 
-    def _with_published(self, data: bytes, keys: Path, *, skip_revocation: bool) -> int:
+    def _with_published(self, data: bytes, keys: Path, *, skip_revocation: bool, max_age) -> int:
         try:
-            trust_roots, token_keys, revocations = verifier.load_published_keys(
-                keys, require_revocations=not skip_revocation
-            )
+            kit = verifier.load_kit(keys, read_status_list=not skip_revocation)
         except (OSError, ValueError) as exc:
             self.stdout.write(f"CANNOT VERIFY: the published keys in {keys} cannot be used: {exc}")
             return verifier.EXIT_KEYS
-        verdict = verifier.verify_pdf(data, trust_roots=trust_roots, token_keys=token_keys, revocations=revocations)
+        verdict = verifier.verify_pdf_offline(data, kit, now=datetime.now(UTC), max_age=max_age)
         self._verdict(
             verdict.status, verdict.number, verdict.message, verdict.details.items(), ok=verdict.exit_code == 0
         )

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.test import override_settings
 
-from certificates import keys, pdf, signing, tokens
+from certificates import keys, pdf, signing, status_list, tokens
 from certificates.verifier import key_id
 
 
@@ -223,11 +223,20 @@ def append_update(data: bytes, change: str) -> bytes:
     return output.getvalue()
 
 
-def write_revocation_list(directory: Path, **entries) -> None:
-    """revocations.json as the laboratory publishes it, signed with its token key."""
-    token_key = keys.load_token_key()
-    payload = {"issuer": "KZL", "issued_at": "2026-11-24T00:00:00+05:00", "revoked": [], "superseded": [], **entries}
-    signed = tokens.sign_revocation_list(payload, token_key.key, token_key.kid)
+def write_revocation_list(directory: Path, *, issued_at=None, validity=timedelta(hours=24), **entries) -> None:
+    """revocations.json as the laboratory publishes it, signed with its status key; issued now unless
+    `issued_at` says when (an old list)."""
+    status_key = keys.load_status_key()
+    signed = status_list.sign_status_list(
+        issuer="KZL",
+        sequence=1,
+        issued_at=issued_at or datetime.now(UTC),
+        validity=validity,
+        revoked=entries.get("revoked", []),
+        superseded=entries.get("superseded", []),
+        key=status_key.key,
+        kid=status_key.kid,
+    )
     (directory / "revocations.json").write_text(json.dumps(signed))
 
 

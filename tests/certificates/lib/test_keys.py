@@ -33,11 +33,12 @@ def test_it_generates_development_material_on_first_use(fresh):
     # Private keys are readable by their owner only.
     for name in ("signing-key.pem", "token-key.pem"):
         assert stat.S_IMODE((fresh / name).stat().st_mode) == 0o600
-    [root] = keys.trust_roots()
+    root = material.chain[-1]
+    assert root in keys.trust_roots()  # with the development timestamp authority's root
     assert (fresh / "published" / "roots" / f"{key_id(root.public_key())}.pem").exists()
     assert (fresh / "published" / "token-keys" / f"{token_key.kid}.pem").exists()
     # The root's private key is not kept anywhere.
-    assert sorted(p.name for p in fresh.glob("*.pem")) == ["signing-cert.pem", "signing-key.pem", "token-key.pem"]
+    assert sorted(p.name for p in fresh.glob("*-key.pem")) == ["signing-key.pem", "token-key.pem", "tsa-key.pem"]
 
     assert isinstance(root.public_key(), rsa.RSAPublicKey) and root.public_key().key_size == 3072
     assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
@@ -221,12 +222,25 @@ def test_it_loads_the_token_key_from_its_setting(settings, tmp_path):
     token_key = keys.load_token_key()
 
     assert token_key.kid == key_id(key.public_key())
-    assert keys.published_token_keys() == {token_key.kid: token_key.key.public_key()}
+    # The public side never reads the private key: a key configured but not published is not published.
+    assert keys.published_public_keys("token") == {}
+
+
+def test_a_key_file_replaced_in_place_is_read_again_without_a_restart(settings, tmp_path):
+    settings.VAR_DIR, settings.LIMS_GENERATE_DEV_KEYS = tmp_path, True
+    first = keys.load_token_key()  # development key, generated
+    second = Ed25519PrivateKey.generate()
+
+    written = keys.install_ed25519("token", second)  # what rotate_key does
+
+    assert written == tmp_path / "keys" / "token-key.pem"
+    assert keys.load_token_key().kid == key_id(second.public_key()) != first.kid
+    assert keys.published_public_keys("token").keys() == {first.kid, key_id(second.public_key())}
 
 
 def test_retired_keys_stay_published(fresh):
     current = keys.load_token_key()
-    [current_root] = keys.trust_roots()
+    current_roots = set(keys.trust_roots())
     retired = Ed25519PrivateKey.generate().public_key()
     (fresh / "published" / "token-keys" / "retired.pem").write_bytes(
         retired.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -235,16 +249,18 @@ def test_retired_keys_stay_published(fresh):
     (fresh / "published" / "roots" / "retired.pem").write_bytes(old_root.public_bytes(serialization.Encoding.PEM))
 
     assert keys.published_token_keys().keys() == {current.kid, key_id(retired)}
-    assert set(keys.trust_roots()) == {current_root, old_root}
+    assert set(keys.trust_roots()) == current_roots | {old_root}
 
 
 def test_the_exported_material_is_what_the_offline_verifier_reads(fresh, tmp_path):
     written = keys.export_public_material(tmp_path / "out")
 
-    assert sorted(path.name for path in written) == ["root.pem", "token-keys.json"]
-    roots, token_keys, revocations = verifier.load_published_keys(tmp_path / "out", require_revocations=False)
-    assert roots == keys.trust_roots()
-    assert token_keys == keys.published_token_keys()
-    assert revocations is None
+    assert sorted(path.name for path in written) == ["keys.json", "root.pem", "token-keys.json"]
+    kit = verifier.load_kit(tmp_path / "out")
+    assert kit.trust_roots == keys.trust_roots()
+    assert kit.token_keys == keys.published_token_keys()
+    assert kit.key_set.public_keys("status") == {keys.load_status_key().kid: keys.load_status_key().key.public_key()}
+    assert kit.key_set.public_keys("pdf").keys() == {keys.signing_kid()}
+    assert kit.status_list is None
     # Nothing private is exported.
     assert b"PRIVATE" not in b"".join(path.read_bytes() for path in written)

@@ -1,9 +1,9 @@
-"""The QR token and the revocation list: canonical bytes, signatures, size, and every way to refuse."""
+"""The QR token and the status list: canonical bytes, signatures, size, and every way to refuse."""
 
 import hashlib
 import json
 import zlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import base45
@@ -11,8 +11,9 @@ import cbor2
 import pytest
 import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from certificates import tokens, verifier
+from certificates import status_list, tokens, verifier
 from certificates.keys import TokenKey
 from certificates.verifier import key_id
 
@@ -147,44 +148,58 @@ def test_a_token_missing_a_claim_is_never_issued(token_key):
         tokens.encode_token(claims, key=token_key.key, kid=token_key.kid)
 
 
-def revocation_payload():
-    return {
+def sign_list(status_key, **changes) -> dict:
+    arguments = {
         "issuer": "KZL",
+        "sequence": 7,
         "issued_at": datetime(2026, 11, 24, tzinfo=UTC),
+        "validity": timedelta(hours=24),
         "revoked": [{"number": "KZL-2026-000100", "at": "2026-11-20", "reason": "sample mix-up"}],
         "superseded": [{"number": "KZL-2026-000101", "by": "KZL-2026-000150", "at": "2026-11-21"}],
+        **changes,
     }
+    return status_list.sign_status_list(**arguments, key=status_key.key, kid=status_key.kid)
 
 
-def test_a_signed_revocation_list_loads(token_key, token_keys):
-    signed = tokens.sign_revocation_list(revocation_payload(), token_key.key, token_key.kid)
+def test_a_signed_status_list_loads(token_key, token_keys):
     # It survives being published as JSON.
-    published = json.loads(json.dumps(signed))
+    published = json.loads(json.dumps(sign_list(token_key)))
 
-    payload = verifier.load_revocation_list(published, token_keys)
+    payload = verifier.load_status_list(published, token_keys)
 
     assert payload["issued_at"] == "2026-11-24T00:00:00+00:00"
+    assert payload["next_update"] == "2026-11-25T00:00:00+00:00"
+    assert payload["sequence"] == 7
     assert payload["revoked"][0]["reason"] == "sample mix-up"
 
 
-def test_a_tampered_revocation_list_is_refused(token_key, token_keys):
-    signed = tokens.sign_revocation_list(revocation_payload(), token_key.key, token_key.kid)
+def test_a_tampered_status_list_is_refused(token_key, token_keys):
+    signed = sign_list(token_key)
     signed["payload"]["revoked"] = []  # someone un-revokes a certificate
 
-    with pytest.raises(verifier.RevocationListError, match="signature"):
-        verifier.load_revocation_list(signed, token_keys)
+    with pytest.raises(verifier.PublishedFileError, match="signature"):
+        verifier.load_status_list(signed, token_keys)
 
 
-def test_a_revocation_list_by_an_unknown_key_is_refused(token_key):
-    signed = tokens.sign_revocation_list(revocation_payload(), token_key.key, token_key.kid)
+def test_a_status_list_by_an_unknown_key_is_refused(token_key):
     stranger = Ed25519PrivateKey.generate().public_key()
 
-    with pytest.raises(verifier.RevocationListError, match="unknown key"):
-        verifier.load_revocation_list(signed, {key_id(stranger): stranger})
+    with pytest.raises(verifier.PublishedFileError, match="unknown key"):
+        verifier.load_status_list(sign_list(token_key), {key_id(stranger): stranger})
 
 
-def test_a_malformed_revocation_list_is_never_signed(token_key):
-    payload = {**revocation_payload(), "revoked": [{"number": "KZL-2026-000100"}]}
+def test_a_malformed_status_list_is_never_signed(token_key):
+    with pytest.raises(verifier.PublishedFileError, match="malformed"):
+        sign_list(token_key, revoked=[{"number": "KZL-2026-000100"}])
 
-    with pytest.raises(verifier.RevocationListError, match="malformed"):
-        tokens.sign_revocation_list(payload, token_key.key, token_key.kid)
+
+def test_a_key_set_cannot_pass_for_a_status_list(token_key, token_keys):
+    entry = {"kid": token_key.kid, "kind": "status", "state": "current", "compromised_from": None}
+    public = token_key.key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    key_set = status_list.sign_key_set(
+        issuer="KZL", sequence=7, issued_at=datetime(2026, 11, 24, tzinfo=UTC), keys=[{**entry, "public": public}],
+        key=token_key.key, kid=token_key.kid,
+    )  # fmt: skip
+
+    with pytest.raises(verifier.PublishedFileError, match="not the laboratory's status list"):
+        verifier.load_status_list(key_set, token_keys)

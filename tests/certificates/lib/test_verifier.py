@@ -1,18 +1,23 @@
 """verify_pdf tells a genuine certificate from every way it can be forged, changed or withdrawn."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from certificates import keys, pdf, signing, tokens, verifier
+from certificates import keys, pdf, signing, status_list, verifier
 
 from .conftest import append_update, flip_byte, signed_ranges
 
 
 def revocation_list(**entries) -> dict:
-    """A revocation list signed by the laboratory, as load_revocation_list returns it."""
-    token_key = keys.load_token_key()
-    payload = {"issuer": "KZL", "issued_at": "2026-11-24T00:00:00+05:00", "revoked": [], "superseded": [], **entries}
-    signed = tokens.sign_revocation_list(payload, token_key.key, token_key.kid)
-    return verifier.load_revocation_list(signed, keys.published_token_keys())
+    """A status list signed by the laboratory, as load_status_list returns it."""
+    status_key = keys.load_status_key()
+    signed = status_list.sign_status_list(
+        issuer="KZL", sequence=1, issued_at=datetime.now(UTC), validity=timedelta(hours=24),
+        revoked=entries.get("revoked", []), superseded=entries.get("superseded", []),
+        key=status_key.key, kid=status_key.kid,
+    )  # fmt: skip
+    return verifier.load_status_list(signed, {status_key.kid: status_key.key.public_key()})
 
 
 @pytest.fixture
@@ -42,7 +47,7 @@ def test_a_genuine_certificate_is_authentic(genuine, check):
     assert verdict.number == "KZL-2026-000417"
     assert verdict.details["assays"] == "Cu 23.41 %, Au 19.08 g/t, Ag 157.0 g/t, TREO 0.0123 %"
     assert verdict.details["signing key id"] == keys.signing_kid()
-    assert verdict.details["revocation list issued at"] == "2026-11-24T00:00:00+05:00"
+    assert verdict.details["status list"].startswith("no. 1, issued ")
 
 
 def test_a_byte_changed_in_the_content_is_altered(genuine, check):

@@ -1,0 +1,141 @@
+"""Rotate a key, or mark one compromised; the key set and status list are published again at once.
+
+    python manage.py rotate_key --kind token               # a new QR-token key, generated
+    python manage.py rotate_key --kind status --key NEW.pem  # the status key, taken from a file
+    python manage.py rotate_key --kind pdf --key KEY.pem --cert CERT.pem   # or --p12 FILE.p12
+    python manage.py rotate_key --compromised KID --from 2026-11-01T00:00Z --reason "laptop stolen"
+
+token / status: the new Ed25519 key (generated, or read from --key) is written where the setting
+points (LIMS_TOKEN_KEY, LIMS_STATUS_KEY; with development keys, var/keys/<kind>-key.pem) through a
+temporary file and a rename, its public half recorded as the current key and published; the old
+key is kept on record as retired, so what it signed keeps verifying. Run it where the key lives
+(the "pdf" workers' host for the token key, the "default" workers' for the status key); the
+workers pick the new file up at their next task, without a restart (certificates.keys, Caching).
+
+pdf: the new signing certificate (with its key in --key, or in --p12) is checked as the issue task
+would check it (key matches, nonRepudiation) and recorded as current; the old one is retired. A
+new root CA goes into var/keys/published/roots/ (the next publication serves it in root.pem). Point LIMS_SIGNING_* at the new files and restart the "pdf"
+workers: the PDF signing key is cached per configuration.
+
+--compromised: what the key signed from --from on is "not valid: key compromised" on the portal and
+in the offline kit (and everything it signed, where no timestamp proves the time); the issue task
+refuses to sign with it. Rotate it too.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from certificates import keys, publication, verifier
+from certificates.models import SigningKey
+
+K = SigningKey.Kind
+
+
+class Command(BaseCommand):
+    help = "Rotate the token, status or PDF signing key, or mark a key compromised; republishes the key set."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--kind", choices=[K.TOKEN, K.STATUS, K.PDF], help="the key to rotate")
+        parser.add_argument("--key", help="token/status: the new private key (PEM); pdf: the new signing key")
+        parser.add_argument("--cert", help="pdf: the new signing certificate (PEM, chain after it)")
+        parser.add_argument("--p12", help="pdf: the new key, certificate and chain as PKCS#12")
+        parser.add_argument("--passphrase", default=None, help="pdf: the passphrase of --key or --p12")
+        parser.add_argument("--compromised", metavar="KID", help="mark this key compromised")
+        parser.add_argument(
+            "--from", dest="since", help="with --compromised: from when (ISO 8601, e.g. 2026-11-01T00:00Z)"
+        )
+        parser.add_argument("--reason", default="", help="why (recorded with the key's state)")
+
+    def handle(self, *args, kind, key, cert, p12, passphrase, compromised, since, reason, **options):
+        if bool(kind) == bool(compromised):
+            raise CommandError("give either --kind (rotate) or --compromised KID (mark a key)")
+        try:
+            if compromised:
+                self._compromised(compromised, since, reason)
+            elif kind == K.PDF:
+                self._pdf(key, cert, p12, passphrase, reason)
+            else:
+                self._ed25519(kind, key, reason)
+            number = publication.publish()
+        except keys.KeyConfigurationError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"key set and status list published again (no. {number})")
+
+    def _ed25519(self, kind: str, path: str | None, reason: str) -> None:
+        if path:
+            try:
+                new = serialization.load_pem_private_key(Path(path).read_bytes(), None)
+            except (OSError, ValueError, TypeError) as exc:
+                raise CommandError(f"--key {path} is not a readable unencrypted PEM private key") from exc
+            if not isinstance(new, Ed25519PrivateKey):
+                raise CommandError(f"--key {path} must be an Ed25519 private key")
+        else:
+            new = Ed25519PrivateKey.generate()
+        kid = verifier.key_id(new.public_key())
+        pem = new.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        with transaction.atomic():
+            self._retire(kind, reason)
+            SigningKey.objects.update_or_create(
+                kid=kid, defaults={"kind": kind, "public_pem": pem.decode(), "state": "current"}
+            )
+        written = keys.install_ed25519(kind, new)
+        self.stdout.write(f"new {kind} key {kid} written to {written}")
+
+    def _pdf(self, key: str | None, cert: str | None, p12: str | None, passphrase: str | None, reason: str) -> None:
+        if p12:
+            private, certificate, _chain = keys._read_p12(p12, passphrase)
+        elif key and cert:
+            private = keys._read_private_key(key, passphrase, "--key")
+            certificate, *_chain = keys._read_certificates(Path(cert))
+        else:
+            raise CommandError("--kind pdf needs --p12, or --key and --cert")
+        if verifier.key_id(private.public_key()) != verifier.key_id(certificate.public_key()):
+            raise CommandError("the key does not belong to the certificate")
+        if not keys._has_non_repudiation(certificate):
+            raise CommandError("the certificate lacks the key usage nonRepudiation: its signatures would be refused")
+        kid = verifier.key_id(certificate.public_key())
+        pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+        with transaction.atomic():
+            self._retire(K.PDF, reason)
+            SigningKey.objects.update_or_create(
+                kid=kid,
+                defaults={
+                    "kind": K.PDF,
+                    "public_pem": pem,
+                    "subject": certificate.subject.rfc4514_string(),
+                    "state": "current",
+                },
+            )
+        self.stdout.write(
+            f'new PDF signing key {kid} recorded; point LIMS_SIGNING_* at it and restart the "pdf" workers'
+        )
+
+    def _retire(self, kind: str, reason: str) -> None:
+        retired = SigningKey.objects.filter(kind=kind, state=SigningKey.State.CURRENT).update(
+            state=SigningKey.State.RETIRED, retired_at=timezone.now(), state_reason=reason or "rotated"
+        )
+        self.stdout.write(f"{retired} {kind} key(s) retired")
+
+    def _compromised(self, kid: str, since: str | None, reason: str) -> None:
+        if not reason.strip():
+            raise CommandError("--reason is required with --compromised: verifiers are told the key's state")
+        moment = None
+        if since:
+            try:
+                moment = datetime.fromisoformat(since)
+            except ValueError as exc:
+                raise CommandError(f"--from {since!r} is not an ISO 8601 time such as 2026-11-01T00:00Z") from exc
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+        updated = SigningKey.objects.filter(kid=kid).update(
+            state=SigningKey.State.COMPROMISED, compromised_from=moment, state_reason=reason.strip()
+        )
+        if not updated:
+            raise CommandError(f"no key {kid} on record (manage.py shell: SigningKey.objects.values('kid', 'kind'))")
+        self.stdout.write(f"key {kid} marked compromised from {moment or 'the start'}; rotate it with --kind")
