@@ -73,8 +73,9 @@ def issue_date(certificate: Certificate) -> date:
 def token_claims(certificate: Certificate) -> dict:
     """The claims of the QR token (see certificates.verifier.CLAIMS), for tokens.encode_token.
 
-    Only identifiers and the headline assays: every further byte grows the QR code past version 15,
-    which no longer scans from a 150 dpi copy at 50 mm; the hash "h" binds the token to the rest.
+    Only what an inspector compares with the goods and the declaration (number, lot, date, dry mass,
+    headline assays): every further byte grows the QR code (certificates.tokens says by how much); the
+    hash "h" binds the token to the rest, the issuer is implied by the token key.
     """
     _require_issued_fields(certificate)
     snapshot = snapshots.read(certificate.snapshot)
@@ -88,10 +89,8 @@ def token_claims(certificate: Certificate) -> dict:
     headline = snapshot["headline"]
     return {
         "n": certificate.number,
-        "i": settings.LIMS_LAB_CODE,
         "k": keys.signing_kid(),
         "l": lot["number"],
-        "m": lot["material_code"],
         "d": issue_date(certificate).isoformat(),
         "w": lot["dry_mass_t"],
         "a": {analyte: list(headline[analyte]) for analyte in TOKEN_HEADLINE if analyte in headline},
@@ -99,14 +98,17 @@ def token_claims(certificate: Certificate) -> dict:
     }
 
 
-def html_for(certificate: Certificate, *, token: str) -> str:
+def html_for(certificate: Certificate, *, token: str, verification_code: str = "") -> str:
     """The certificate's HTML, complete on its own: the QR code is a data URI and the stylesheet an
-    absolute file: URL, so WeasyPrint renders it with no base URL and no network."""
+    absolute file: URL, so WeasyPrint renders it with no base URL and no network.
+
+    `verification_code` (certificates.codes), printed beside the QR code, is never part of the
+    snapshot or the token: only the paper and the PDF carry it."""
     _require_issued_fields(certificate)
-    return render_to_string(TEMPLATE, _context(certificate, token))
+    return render_to_string(TEMPLATE, {**_context(certificate, token), "verification_code": verification_code})
 
 
-def render_certificate(certificate: Certificate, *, token: str) -> bytes:
+def render_certificate(certificate: Certificate, *, token: str, verification_code: str = "") -> bytes:
     """The unsigned PDF/A-3b, with the snapshot (canonical JSON) and the token attached.
 
     Raises pdf.RenderError when a resource cannot be loaded. The PDF's creation date is the issue
@@ -120,7 +122,7 @@ def render_certificate(certificate: Certificate, *, token: str) -> bytes:
     if amendment:
         keywords.append(f"replaces {amendment['supersedes']}")
     return pdf.render_pdf(
-        html_for(certificate, token=token),
+        html_for(certificate, token=token, verification_code=verification_code),
         base_url=None,
         attachments=pdf.certificate_attachments(snapshot=snapshot, token=token),
         metadata={
@@ -229,7 +231,7 @@ def _context(certificate: Certificate, token: str) -> dict:
         "approvers": snapshot["approvers"],
         "authorised_by": snapshot["authorised_by"],
         "statement": snapshot["statement"],
-        "qr": pdf.qr_data_uri(token),
+        "qr": pdf.qr_image(token),
         "verify_url": verification_url(_number(certificate)),
     }
 

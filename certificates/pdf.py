@@ -101,17 +101,39 @@ def _list_each_attachment_once(document, pdf) -> None:
         pdf.catalog["AF"] = type(pdf.catalog["AF"])(dict.fromkeys(pdf.catalog["AF"]))
 
 
-def qr_data_uri(token: str) -> str:
-    """The QR code of `token` as a PNG data URI, error correction Q, four pixels per module.
+# A module of the printed QR code: 3 pt (1.06 mm), so that a rendering at 72 dpi, or a phone picture of
+# the page 600 pixels wide (about 72 pixels per inch), still gives every module 3 pixels.
+QR_MODULE_PT = 3
+# The quiet zone the QR standard asks for, in modules, drawn as part of the image.
+QR_BORDER = 4
 
-    Place it at about 50 mm: ``<img src="{{ qr }}" style="width: 50mm; height: 50mm;
-    image-rendering: pixelated">``: pixelated makes the PDF image non-interpolated, so viewers and
-    printers enlarge each module to a sharp square. (With one pixel per module, poppler still smooths
-    the enlargement and a 150 dpi scan no longer decodes; four are enough.) A typical
-    token (~400 base45 characters) gives version 15 (77 modules plus a 4-module quiet zone), about
-    0.6 mm per module at 50 mm, which zbarimg reads from a 150 dpi rendering. A PNG rather than an
-    SVG: WeasyPrint draws a bitmap in half the time it takes to parse the SVG's path.
+
+@dataclass(frozen=True)
+class QRImage:
+    data_uri: str  # a PNG, four pixels per module
+    version: int
+    width_pt: int  # the printed width, quiet zone included
+
+    @property
+    def width_mm(self) -> float:
+        return round(self.width_pt * 25.4 / 72, 1)
+
+
+def qr_image(token: str) -> QRImage:
+    """The QR code of `token` at error correction M, and the width to print it at.
+
+    Place it at exactly that width: ``<img src="{{ qr.data_uri }}" style="width: {{ qr.width_pt }}pt;
+    height: {{ qr.width_pt }}pt; image-rendering: pixelated">``; pixelated makes the PDF image
+    non-interpolated, so viewers and printers enlarge each module to a sharp square. (With one pixel
+    per module, poppler still smooths the enlargement; four are enough.) Error correction M, not Q:
+    the room goes into larger modules instead, which is what a low-resolution copy needs (a module
+    under 3 pixels does not decode however much redundancy it carries), and M still restores 15 % of
+    a smudged or creased code. A PNG rather than an SVG: WeasyPrint draws a bitmap in half the time
+    it takes to parse the SVG's path. Sizes measured: see certificates.tokens.
     """
-    # The token is base45 behind "LIMS1:": QR alphanumeric characters only, no need to guess the mode.
-    qr = segno.make_qr(token, error="q", boost_error=False, mode="alphanumeric")
-    return qr.png_data_uri(border=4, scale=4)
+    # The token is base45 behind "LIMS2:": QR alphanumeric characters only, no need to guess the mode.
+    qr = segno.make_qr(token, error="m", boost_error=False, mode="alphanumeric")
+    modules = qr.symbol_size(border=QR_BORDER)[0]
+    return QRImage(
+        data_uri=qr.png_data_uri(border=QR_BORDER, scale=4), version=qr.version, width_pt=modules * QR_MODULE_PT
+    )

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from assays.models import Result
 from assays.selectors import panel_complete
-from certificates import document, keys, publication, signing, tokens
+from certificates import codes, document, keys, publication, signing, tokens
 from certificates import snapshot as snapshots
 from certificates.models import Certificate, CertificateEvent, SigningKey
 from lims import permissions
@@ -266,7 +266,14 @@ def _record_key(kid: str, kind: str, public_pem: str, subject: str = "") -> None
 
 @transaction.atomic
 def _finish(
-    certificate: Certificate, claim: str, *, name: str, pdf_sha256: str, token: str, token_kid: str
+    certificate: Certificate,
+    claim: str,
+    *,
+    name: str,
+    pdf_sha256: str,
+    token: str,
+    token_kid: str,
+    verification_code_sha256: str,
 ) -> Certificate | None:
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if locked.claimed_by != claim or not Certificate.LIFECYCLE.allows(locked, "issue"):
@@ -282,7 +289,13 @@ def _finish(
     locked.status = Certificate.LIFECYCLE.require_transition(locked, "issue")
     locked.pdf.name, locked.pdf_sha256, locked.qr_token = name, pdf_sha256, token
     locked.signing_kid, locked.token_kid, locked.failure = material.kid, token_kid, ""
-    locked.save(update_fields=["status", "pdf", "pdf_sha256", "qr_token", "signing_kid", "token_kid", "failure"])
+    locked.verification_code_sha256 = verification_code_sha256
+    locked.save(
+        update_fields=[
+            "status", "pdf", "pdf_sha256", "qr_token", "signing_kid", "token_kid", "failure",
+            "verification_code_sha256",
+        ]
+    )  # fmt: skip
     _event(locked, "issued", note=locked.number or "")
     _public_status_changed(locked.number, locked.supersedes.number if locked.supersedes is not None else "")
     if locked.supersedes_id:
@@ -324,7 +337,9 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
         return None
     token_key = keys.load_token_key()
     token = tokens.encode_token(document.token_claims(certificate), key=token_key.key, kid=token_key.kid)
-    pdf = document.render_certificate(certificate, token=token)
+    # A code of this attempt's own, printed on its PDF; _finish records its hash with that PDF.
+    code = codes.new_code()
+    pdf = document.render_certificate(certificate, token=token, verification_code=code)
     if not _move_on(certificate, claim, "sign"):
         return None
     lab = snapshots.read(certificate.snapshot)["laboratory"]
@@ -338,7 +353,7 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
     try:
         issued = _finish(
             certificate, claim, name=name, pdf_sha256=hashlib.sha256(signed).hexdigest(), token=token,
-            token_kid=token_key.kid,
+            token_kid=token_key.kid, verification_code_sha256=codes.code_sha256(code),
         )  # fmt: skip
     except BaseException:
         default_storage.delete(name)

@@ -71,7 +71,6 @@ import logging
 import shutil
 import subprocess
 import sys
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -84,26 +83,31 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-TOKEN_PREFIX = "LIMS1:"  # noqa: S105 - a format marker, not a secret
+TOKEN_PREFIX = "LIMS2:"  # noqa: S105 - a format marker, not a secret
+# The first format (zlib-compressed, with issuer and material, a full hash and ISO dates): no longer
+# read. Only demonstration certificates were ever issued with it; they verify by number.
+RETIRED_PREFIXES = ("LIMS1:",)
 SNAPSHOT_ATTACHMENT = "snapshot.json"
 TOKEN_ATTACHMENT = "qr-token.txt"  # noqa: S105 - a file name, not a secret
 
-# The claims of a QR token. Python code names them by letter; on the wire (CBOR) each is the integer
-# in front, as in CWT (RFC 8392), which keeps the QR code at version 15 or below at error correction
-# Q. Every claim is required. Values are strings (decimal numbers keep their reported digits), except
-# "a", and "k" and "h", which are bytes (half the size of hex).
+# The claims of a QR token: what an inspector at a border post needs to compare the paper with the
+# goods and the declaration, and the hash that binds the token to everything else. Python code names
+# them by letter; on the wire (CBOR) each is the integer in front, as in CWT (RFC 8392). Every claim
+# is required. Values are strings (decimal numbers keep their reported digits) except "a"; "k" and
+# "h" are bytes; "d" is an ISO date in Python and the integer YYYYMMDD on the wire (5 bytes, not 11).
+# The issuer is not a claim: each token key belongs to one laboratory, so the key id names it.
 CLAIMS = {
     "n": (1, "certificate number"),
-    "i": (2, "issuer (laboratory code)"),
     "k": (3, "key id of the certificate that signs the PDF (8 bytes)"),
     "l": (4, "lot number"),
-    "m": (5, "material"),
-    "d": (6, "issue date (ISO 8601)"),
+    "d": (6, "issue date"),
     "w": (7, "dry mass, t"),
     "a": (8, "headline assays {analyte: [value, unit]}: Cu %, Au g/t, Ag g/t, TREO with its unit"),
-    "h": (9, "SHA-256 of the canonical snapshot (32 bytes)"),
+    "h": (9, "SHA-256 of the canonical snapshot, its first 16 bytes"),
 }
 _CLAIM_NAMES = {wire: name for name, (wire, _) in CLAIMS.items()}
+# 128 bits of the snapshot's SHA-256 (see certificates.tokens for why that is enough).
+SNAPSHOT_HASH_BYTES = 16
 
 EXIT_CODES = {
     "authentic": 0,
@@ -123,8 +127,8 @@ UNKNOWN_TOKEN_KEY = "unknown to these keys"  # noqa: S105 - a message, not a sec
 _COSE_SIGN1_TAG = 18
 _COSE_ALG, _COSE_KID, _COSE_EDDSA = 1, 4, -8
 _KID_BYTES = 8
-# A genuine token inflates to about 300 bytes; the cap keeps a crafted one from inflating without limit.
-_MAX_TOKEN_BYTES = 4096
+# A genuine token has about 330 characters; nothing longer than this is decoded.
+_MAX_TOKEN_CHARS = 2000
 
 
 class TokenError(Exception):
@@ -204,9 +208,15 @@ def validate_claims(claims) -> None:
     unknown = claims.keys() - CLAIMS.keys()
     if missing or unknown:
         raise TokenFormatError(f"token claims: missing {sorted(missing)}, unknown {sorted(map(str, unknown))}")
-    for name in ("n", "i", "l", "m", "d", "w"):
+    for name in ("n", "l", "d", "w"):
         if not isinstance(claims[name], str) or not claims[name]:
             raise TokenFormatError(f"token claim {name!r} ({CLAIMS[name][1]}) must be a non-empty string")
+    try:
+        date.fromisoformat(claims["d"])
+    except ValueError as exc:
+        raise TokenFormatError("token claim 'd' must be a date YYYY-MM-DD") from exc
+    if len(claims["d"]) != len("2026-01-01"):
+        raise TokenFormatError("token claim 'd' must be a date YYYY-MM-DD")
     assays = claims["a"]
     if not isinstance(assays, dict) or not all(
         isinstance(analyte, str)
@@ -218,13 +228,36 @@ def validate_claims(claims) -> None:
         raise TokenFormatError("token claim 'a' must map each analyte to [value, unit] strings")
     if not isinstance(claims["k"], bytes) or len(claims["k"]) != _KID_BYTES:
         raise TokenFormatError("token claim 'k' must be an 8-byte key id")
-    if not isinstance(claims["h"], bytes) or len(claims["h"]) != hashlib.sha256().digest_size:
-        raise TokenFormatError("token claim 'h' must be a 32-byte SHA-256")
+    if not isinstance(claims["h"], bytes) or len(claims["h"]) != SNAPSHOT_HASH_BYTES:
+        raise TokenFormatError(f"token claim 'h' must be the first {SNAPSHOT_HASH_BYTES} bytes of a SHA-256")
 
 
 def claims_to_wire(claims: dict) -> dict:
-    """The CBOR map of a token: claim letters replaced by their integers."""
-    return {CLAIMS[name][0]: value for name, value in claims.items()}
+    """The CBOR map of a token: claim letters replaced by their integers, the date as YYYYMMDD."""
+    return {CLAIMS[name][0]: int(value.replace("-", "")) if name == "d" else value for name, value in claims.items()}
+
+
+def _claims_from_wire(wire_claims) -> dict:
+    if not isinstance(wire_claims, dict) or not wire_claims.keys() <= _CLAIM_NAMES.keys():
+        raise TokenFormatError("the QR token's claims are not the laboratory's")
+    claims = {_CLAIM_NAMES[wire]: value for wire, value in wire_claims.items()}
+    day = claims.get("d")
+    if isinstance(day, int) and not isinstance(day, bool) and 10000101 <= day <= 99991231:
+        try:
+            claims["d"] = date(day // 10000, day // 100 % 100, day % 100).isoformat()
+        except ValueError as exc:
+            raise TokenFormatError("the QR token's issue date is not a date") from exc
+    elif "d" in claims:
+        raise TokenFormatError("the QR token's issue date is not a date")
+    validate_claims(claims)
+    claims["a"] = {analyte: list(pair) for analyte, pair in claims["a"].items()}
+    return claims
+
+
+def binds_snapshot(claims: dict, sha256: bytes | str) -> bool:
+    """Whether the token's "h" is the start of the snapshot hash `sha256` (a digest, or its hex)."""
+    digest = bytes.fromhex(sha256) if isinstance(sha256, str) else sha256
+    return len(digest) == hashlib.sha256().digest_size and digest[:SNAPSHOT_HASH_BYTES] == claims["h"]
 
 
 def cose_sig_structure(protected: bytes, payload: bytes) -> bytes:
@@ -239,15 +272,18 @@ def decode_token(text: str, token_keys: dict) -> dict:
     token keys. Raises TokenFormatError, UnknownKeyError or BadSignatureError.
     """
     text = text.strip()
+    if text.startswith(RETIRED_PREFIXES):
+        raise TokenFormatError(
+            f"a QR token in a retired format ({text[:5]}), no longer accepted: check the certificate by its number"
+        )
     if not text.startswith(TOKEN_PREFIX):
         raise TokenFormatError(f"not a laboratory QR token (it does not start with {TOKEN_PREFIX})")
+    if len(text) > _MAX_TOKEN_CHARS:
+        raise TokenFormatError("the QR token is far longer than the laboratory's")
     try:
-        inflater = zlib.decompressobj()
-        raw = inflater.decompress(base45.b45decode(text[len(TOKEN_PREFIX) :]), _MAX_TOKEN_BYTES)
-    except (ValueError, zlib.error) as exc:
+        raw = base45.b45decode(text[len(TOKEN_PREFIX) :])
+    except ValueError as exc:
         raise TokenFormatError(f"the QR token cannot be decoded ({exc})") from exc
-    if inflater.unconsumed_tail or not inflater.eof:
-        raise TokenFormatError("the QR token is truncated or too large")
     message = _cbor(raw, "message", max_depth=8)
     if not (
         isinstance(message, cbor2.CBORTag)
@@ -270,13 +306,7 @@ def decode_token(text: str, token_keys: dict) -> dict:
         public_key.verify(signature, cose_sig_structure(protected, payload))
     except InvalidSignature as exc:
         raise BadSignatureError("the QR token's signature does not match its content") from exc
-    wire_claims = _cbor(payload, "claims", max_depth=4)
-    if not isinstance(wire_claims, dict) or not wire_claims.keys() <= _CLAIM_NAMES.keys():
-        raise TokenFormatError("the QR token's claims are not the laboratory's")
-    claims = {_CLAIM_NAMES[wire]: value for wire, value in wire_claims.items()}
-    validate_claims(claims)
-    claims["a"] = {analyte: list(pair) for analyte, pair in claims["a"].items()}
-    return claims
+    return _claims_from_wire(_cbor(payload, "claims", max_depth=4))
 
 
 def _cbor(data: bytes, part: str, *, max_depth: int):
@@ -585,7 +615,7 @@ def _check_content(reader, details: dict, token_keys: dict, revocations: dict | 
     if claims["k"].hex() != details["signing key id"]:
         message = f"the QR token names signing key {claims['k'].hex()}, but the PDF is signed with another one"
         return Verdict("not_ours", number, message, details)
-    if claims["h"] != hashlib.sha256(snapshot).digest():
+    if not binds_snapshot(claims, hashlib.sha256(snapshot).digest()):
         message = "the QR token does not belong to this document (the attached snapshot has another hash)"
         return Verdict("invalid", number, message, details)
     details["token key id"] = _token_key_id(token.decode("ascii"), token_keys)
@@ -640,9 +670,7 @@ def describe_claims(claims: dict) -> dict[str, str]:
     """The token's claims in words, for people reading a verdict."""
     return {
         "certificate number": claims["n"],
-        "issuer": claims["i"],
         "lot": claims["l"],
-        "material": claims["m"],
         "issued": claims["d"],
         "dry mass": f"{claims['w']} t",
         "assays": ", ".join(f"{analyte} {value} {unit}" for analyte, (value, unit) in claims["a"].items()),

@@ -13,7 +13,7 @@ import segno
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from certificates import document, keys, signing, tokens
+from certificates import document, keys, signing, tokens, verifier
 from certificates.models import Certificate
 from certificates.verifier import SNAPSHOT_ATTACHMENT, TOKEN_ATTACHMENT, canonical_json
 from tests.conftest import make_lot, received, require_or_skip
@@ -52,10 +52,14 @@ class Issued:
 
 
 @pytest.fixture
-def no_network(monkeypatch):
-    """A certificate must render from local files alone: any connection fails the test."""
+def no_network(monkeypatch, local_tsa):
+    """A certificate must render from local files alone: any connection fails the test, but the
+    signature's to the (local) timestamp authority."""
+    connect = socket.socket.connect
 
     def refuse(self, address):
+        if tuple(address[:2]) == local_tsa.server_address[:2]:
+            return connect(self, address)
         raise AssertionError(f"rendering tried to connect to {address}")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
@@ -88,10 +92,8 @@ def test_the_token_claims_identify_the_certificate(certificate_row, keys_dir):
 
     assert claims == {
         "n": NUMBER,
-        "i": "KZL",
         "k": keys.signing_kid(),
         "l": frozen["lot"]["number"],
-        "m": "copper-concentrate",
         "d": timezone.localdate(certificate_row.issued_at).isoformat(),
         "w": frozen["lot"]["dry_mass_t"],
         "a": {
@@ -105,13 +107,13 @@ def test_the_token_claims_identify_the_certificate(certificate_row, keys_dir):
     assert claims["a"]["Cu"][1] == "%" and claims["a"]["Au"][1] == "g/t"
 
 
-def test_the_token_fits_a_qr_code_that_scans_at_50_mm(certificate_row, keys_dir):
+def test_the_token_fits_a_qr_code_of_version_11(certificate_row, keys_dir):
     token_key = keys.load_token_key()
 
     token = tokens.encode_token(document.token_claims(certificate_row), key=token_key.key, kid=token_key.kid)
 
-    # Version 15 at ECC Q is the largest that a 150 dpi copy of a 50 mm code still resolves.
-    assert segno.make_qr(token, error="q", boost_error=False).version <= 15
+    # Version 11 at ECC M, 3 pt a module: 65 mm wide, 73 mm with its quiet zone (certificates.tokens).
+    assert segno.make_qr(token, error="m", boost_error=False).version <= 11
 
 
 def test_no_token_is_made_for_a_snapshot_that_does_not_match_its_hash(certificate_row, keys_dir):
@@ -223,7 +225,7 @@ def test_the_printed_qr_code_scans_and_verifies(issued):
     claims = tokens.decode_token(scanned.stdout.decode(), keys.published_token_keys())
     assert claims["n"] == NUMBER
     assert claims["l"] == issued.certificate.snapshot["lot"]["number"]
-    assert claims["h"].hex() == issued.certificate.snapshot_sha256
+    assert verifier.binds_snapshot(claims, issued.certificate.snapshot_sha256)
 
 
 def test_the_pdf_is_pdf_a_3_with_the_certificates_metadata(issued):

@@ -57,10 +57,8 @@ def sample_snapshot(number: str) -> dict:
 def sample_claims(number: str, snapshot: dict, signing_kid: str) -> dict:
     return {
         "n": number,
-        "i": "KZL",
         "k": signing_kid,
         "l": "LOT-2026-000417",
-        "m": "copper-concentrate",
         "d": date(2026, 11, 23),
         "w": Decimal("4823.512"),
         "a": {
@@ -113,7 +111,7 @@ def issue(number: str, *, token_key: keys.TokenKey | None = None, claims: dict |
     token_key = token_key or keys.load_token_key()
     claims = claims or sample_claims(number, snapshot, keys.signing_kid())
     token = tokens.encode_token(claims, key=token_key.key, kid=token_key.kid)
-    html = certificate_html(snapshot, pdf.qr_data_uri(token))
+    html = certificate_html(snapshot, pdf.qr_image(token).data_uri)
     metadata = {
         "title": f"Certificate of Analysis {number}",
         "author": "Kazakh Independent Laboratory",
@@ -321,7 +319,7 @@ def pasted_token(lab_dir, other_genuine) -> bytes:
     with lab_settings(lab_dir):
         snapshot = sample_snapshot("KZL-2026-000417")
         token = other_genuine.token
-        html = certificate_html(snapshot, pdf.qr_data_uri(token))
+        html = certificate_html(snapshot, pdf.qr_image(token).data_uri)
         attachments = pdf.certificate_attachments(snapshot=snapshot, token=token)
         document = pdf.render_pdf(html, base_url=None, attachments=attachments, metadata={"title": "x"})
         return signing.sign_pdf(document, reason="Certificate of analysis", location="Almaty, KZ")

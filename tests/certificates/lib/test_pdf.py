@@ -112,16 +112,18 @@ def test_unknown_metadata_is_refused():
         render("<p>x</p>", titel="typo")
 
 
-def test_the_qr_code_is_a_sharp_png_at_ecc_q(genuine):
-    uri = pdf.qr_data_uri(genuine.token)
+def test_the_qr_code_is_a_sharp_png_at_ecc_m_printed_3_pt_a_module(genuine):
+    image = pdf.qr_image(genuine.token)
 
-    assert uri.startswith("data:image/png;base64,")
-    image = PIL.Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
-    qr = segno.make_qr(genuine.token, error="q", boost_error=False)
+    assert image.data_uri.startswith("data:image/png;base64,")
+    png = PIL.Image.open(io.BytesIO(base64.b64decode(image.data_uri.split(",", 1)[1])))
+    qr = segno.make_qr(genuine.token, error="m", boost_error=False)
+    modules = qr.symbol_size(border=4)[0]
     # Four pixels per module with the quiet zone of four; the page enlarges it without blurring.
-    assert image.size == (qr.symbol_size(border=4)[0] * 4,) * 2
-    assert qr.error == "Q"
-    assert qr.version <= 15
+    assert png.size == (modules * 4,) * 2
+    assert image.version == qr.version <= 11
+    # 3 pt a module: 3 pixels at 72 dpi.
+    assert image.width_pt == modules * 3
 
 
 def test_the_printed_qr_code_scans_and_verifies(genuine, tmp_path, lab):
