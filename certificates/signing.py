@@ -11,12 +11,15 @@ the timestamps prove (certificates.verifier), with the revocation data the DSS k
 
 The timestamp authority is settings.LIMS_TSA_URL (required in production, certificates.checks); with
 development keys and no URL, the development authority of certificates.tsa, in process. The
-revocation data: whatever the validation context finds, the development roots' CRLs
-(keys.revocation_data) or, in production, what the worker fetches from the addresses in the
-certificates. "require" mode: a certificate whose revocation status is unknown is not signed with,
-since its signature could not be validated later anyway. A timestamp authority that does not answer
-raises TimestampUnavailable (transient: the issue task retries); unusable signing material or
-revocation data fails the certificate with pyHanko's reason.
+revocation data: the development roots' CRLs (keys.revocation_data, always embedded) or, in
+production, what the worker fetches from the addresses the certificates name ("hard-fail": a
+revoked certificate, or an address that does not answer, stops the signature). Signing checks the
+signer's chain against the published roots and the configured chain's own root; whether that root is
+the laboratory's, and whether the revocation data suffices, is the verifier's to judge (it requires
+revocation data for every certificate). A timestamp authority that does not answer raises
+TimestampUnavailable (transient: the issue task retries); unusable signing material, a timestamp
+authority whose root is not published, or failing revocation data fail the certificate with
+pyHanko's reason.
 
 RSA with SHA-256 keeps the file at PDF 1.7, as PDF/A-3 requires (the ESIC extension is declared in
 the catalog); document timestamps do not raise it either.
@@ -55,6 +58,7 @@ from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
 from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
@@ -102,10 +106,13 @@ async def _sign_lta(pdf: bytes, pdf_signer: PdfSigner, context: ValidationContex
         signer.signing_cert, intermediate_certs=list(signer.cert_registry), validation_context=context
     )
     signer_path = await validator.async_validate_usage({"non_repudiation"})
+    writer = _MetadataPreservingWriter(signed)
+    # The known CRLs go in whether or not the certificates name them (the development ones do not).
+    DocumentSecurityStore.supply_dss_in_writer(writer, sig_contents=None, crls=_crls())
     archived = io.BytesIO()
     assert pdf_signer.default_timestamper is not None
     await PdfTimeStamper(pdf_signer.default_timestamper, field_name=DOCUMENT_TIMESTAMP_FIELD).async_timestamp_pdf(
-        _MetadataPreservingWriter(signed),
+        writer,
         "sha256",
         validation_context=context,
         validation_paths=[signer_path],
@@ -140,18 +147,23 @@ def _local_timestamper(authority) -> TimeStamper:
 
 
 def _validation_context(material: keys.SigningMaterial) -> ValidationContext:
-    """Trust roots, the signer's chain and the known CRLs; fetching only outside development. A new
-    context per document: it accumulates what it fetched."""
+    """The published roots (and the configured chain's own root: whether that root is the
+    laboratory's is for the verifier to judge), the signer's chain and the known CRLs; fetching only
+    outside development. A new context per document: it accumulates what it fetched."""
+    own_roots = [cert for cert in material.chain if cert.issuer == cert.subject]
     return ValidationContext(
-        trust_roots=[_asn1(root) for root in keys.trust_roots()],
+        trust_roots=[_asn1(root) for root in [*keys.trust_roots(), *own_roots]],
         other_certs=[_asn1(cert) for cert in material.chain],
-        crls=[
-            asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
-            for crl in keys.revocation_data()
-        ],
+        crls=_crls(),
         allow_fetching=keys.fetching_allowed(),
-        revocation_mode="require",
+        revocation_mode="hard-fail",
     )
+
+
+def _crls() -> list[asn1_crl.CertificateList]:
+    return [
+        asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER)) for crl in keys.revocation_data()
+    ]
 
 
 def _asn1(cert) -> asn1_x509.Certificate:

@@ -465,13 +465,16 @@ def load_status_list(obj, status_keys: dict) -> dict:
     return payload
 
 
-def verify_pdf(data: bytes, *, trust_roots: list, token_keys: dict, revocations: dict | None) -> Verdict:
+def verify_pdf(
+    data: bytes, *, trust_roots: list, token_keys: dict, revocations: dict | None, require_timestamp: bool = True
+) -> Verdict:
     """Judge a certificate PDF. See the module docstring for what each verdict means.
 
     `trust_roots` are cryptography x509 certificates (never empty: pyHanko would fall back to the
     operating system's trust list); `token_keys` as for decode_token; `revocations` is a revocation
     list payload (from load_revocation_list, or built by the portal from its registry), or None to
-    skip the revocation check.
+    skip the revocation check. `require_timestamp` (the laboratory's policy: PAdES B-LTA) refuses a
+    signature without trusted signature and document timestamps (see _check_signature).
     """
     if not trust_roots:
         raise ValueError("verify_pdf needs at least one trust root")
@@ -486,7 +489,7 @@ def verify_pdf(data: bytes, *, trust_roots: list, token_keys: dict, revocations:
     if signature is None:
         return Verdict("invalid", None, "the PDF carries no signature")
 
-    failure, details = _check_signature(signature, trust_roots)
+    failure, details = _check_signature(signature, trust_roots, require_timestamp=require_timestamp)
     if failure:
         return Verdict(failure[0], None, failure[1], details)
     return _check_content(reader, details, token_keys, revocations)
@@ -509,29 +512,34 @@ def _read_signed_pdf(data: bytes):
     return reader, (signatures[0] if signatures else None)
 
 
-def _check_signature(signature, trust_roots: list) -> tuple[tuple[str, str] | None, dict]:
-    """(None, details) when the signature is intact, valid, trusted and covers the whole file;
-    otherwise ((verdict, message), details)."""
-    from pyhanko.keys import load_certs_from_pemder_data
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
+def _check_signature(
+    signature, trust_roots: list, *, require_timestamp: bool = True
+) -> tuple[tuple[str, str] | None, dict]:
+    """(None, details) when the signature is intact, valid, trusted at the time its timestamps prove,
+    and nothing but archival updates (DSS, document timestamps: PAdES B-LTA) follow it; otherwise
+    ((verdict, message), details).
 
-    # Nothing is fetched: the laboratory revokes certificates of analysis through its own signed list.
-    context = ValidationContext(
-        trust_roots=[
-            cert
-            for root in trust_roots
-            for cert in load_certs_from_pemder_data(root.public_bytes(serialization.Encoding.DER))
-        ],
-        allow_fetching=False,
-        revocation_mode="soft-fail",
-    )
+    Validation is pyHanko's AdES LTA validation (ETSI EN 319 102-1, 5.6.3): the document timestamps
+    are the evidence record, the DSS gives the revocation data, and a signing certificate that has
+    since expired still counts when a trusted timestamp proves the signature existed while it was
+    valid. Nothing is fetched (the offline kit has no network). With `require_timestamp` (the
+    laboratory's policy: B-LTA), a signature without a trusted signature timestamp and document
+    timestamp is refused, and every certificate in the chains needs revocation data in the file.
+    details["proven signing time"] is the time the timestamps prove, ISO 8601 UTC.
+    """
+    from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    if signature.sig_object_type != "/Sig":
+        return ("invalid", "the PDF's first signature is a document timestamp, not the laboratory's signature"), {}
     try:
-        status = validate_pdf_signature(signature, signer_validation_context=context)
+        result = _lta_validation(signature, trust_roots, require_revocation_data=require_timestamp)
     except Exception as exc:  # a damaged signature container fails in many ways
         return ("altered", f"the signature cannot be validated ({type(exc).__name__}: {exc})"), {}
+    status = result.api_status
+    if status is None:
+        return ("altered", f"the signature cannot be validated ({result.failure_msg})"), {}
     cert = status.signing_cert
     details = {
         "signed by": cert.subject.human_friendly,
@@ -541,25 +549,174 @@ def _check_signature(signature, trust_roots: list) -> tuple[tuple[str, str] | No
         details["signed at (as stated by the signer)"] = status.signer_reported_dt.isoformat(timespec="seconds")
     if not (status.intact and status.valid):
         return ("altered", "the document was changed after it was signed (the signature does not match)"), details
-    if not status.trusted:
-        # pyHanko types it as the AdESSubIndic base; every concrete sub-indication is an Enum member.
-        problem = status.trust_problem_indic
-        indication = problem.name if isinstance(problem, enum.Enum) else "untrusted"
-        message = f"not issued by this laboratory: the signing certificate does not chain to its root ({indication})"
-        return ("not_ours", message), details
+    if result.ades_subindic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        message = "not issued by this laboratory: the signing certificate does not chain to its root"
+        return ("not_ours", f"{message} (NO_CERTIFICATE_CHAIN_FOUND)"), details
     if (
-        status.coverage != SignatureCoverageLevel.ENTIRE_FILE
-        or status.modification_level != ModificationLevel.NONE
+        status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
+        or status.modification_level is None
+        or status.modification_level > ModificationLevel.LTA_UPDATES
         or not status.docmdp_ok
     ):
         return ("altered", "the document was changed after it was signed (an update was appended)"), details
     timestamp = status.timestamp_validity
+    if timestamp is not None and not (timestamp.intact and timestamp.valid):
+        return ("altered", "the signature's timestamp does not match the signature"), details
+    if require_timestamp:
+        refusal = _timestamp_refusal(signature, result, trust_roots)
+        if refusal:
+            return refusal, details
+    if result.ades_subindic != AdESPassed.OK:
+        indication = result.ades_subindic.name if isinstance(result.ades_subindic, enum.Enum) else "untrusted"
+        reason = _UNTRUSTED_REASONS.get(indication, "the signing certificate cannot be trusted")
+        return ("not_ours", f"not issued by this laboratory: {reason} ({indication})"), details
+    if result.best_signature_time is not None and (timestamp is not None or result.oldest_evidence_record_timestamp):
+        details["proven signing time"] = _iso_utc(result.best_signature_time, timespec="microseconds")
     if timestamp is not None:
-        if not (timestamp.intact and timestamp.valid):
-            return ("altered", "the signature's timestamp does not match the signature"), details
-        note = "" if timestamp.trusted else " (the timestamp authority is not among the given roots)"
-        details["timestamp"] = timestamp.timestamp.isoformat(timespec="seconds") + note
+        note = "" if result.signature_timestamp_status else " (the timestamp authority is not among the given roots)"
+        details["timestamp"] = _iso_utc(timestamp.timestamp) + note
+    if result.oldest_evidence_record_timestamp is not None:
+        details["document timestamp"] = _iso_utc(result.oldest_evidence_record_timestamp)
     return None, details
+
+
+# What an AdES sub-indication means for the laboratory's signature, in words.
+_UNTRUSTED_REASONS = {
+    "OUT_OF_BOUNDS_NO_POE": "the signing certificate has expired and no trusted timestamp proves the signature older",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "the signing certificate has expired and no trusted timestamp proves the signature older",
+    "EXPIRED": "the signing certificate had expired when the signature was made",
+    "NOT_YET_VALID": "the signing certificate was not yet valid when the signature was made",
+    "REVOKED": "the signing certificate is revoked",
+    "REVOKED_NO_POE": "the signing certificate is revoked, and nothing proves the signature older",
+    "REVOKED_CA_NO_POE": "a certificate of the signing chain is revoked",
+    "TRY_LATER": "the file lacks revocation data for the signing certificate",
+    "REVOCATION_OUT_OF_BOUNDS_NO_POE": "the revocation data in the file does not cover the signing time",
+    "CHAIN_CONSTRAINTS_FAILURE": "the signing certificate is not allowed to sign documents",
+    "SIG_CONSTRAINTS_FAILURE": "the signing certificate is not allowed to sign documents",
+}
+
+
+def _lta_validation(signature, trust_roots: list, *, require_revocation_data: bool):
+    """pyHanko's AdES LTA validation of `signature`, offline, against `trust_roots` only."""
+    import asyncio
+
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import (
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.policy_decl import (
+        REQUIRE_REVINFO,
+        CertRevTrustPolicy,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    if require_revocation_data:
+        revocation = CertRevTrustPolicy(REQUIRE_REVINFO)
+    else:
+        declared = RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
+        revocation = CertRevTrustPolicy(RevocationCheckingPolicy(declared, declared))
+    policy = CertValidationPolicySpec(
+        trust_manager=SimpleTrustManager.build(trust_roots=[_asn1_certificate(root) for root in trust_roots]),
+        revinfo_policy=revocation,
+    )
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=policy,
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+        ),
+        diff_policy=_archival_updates_only(),
+    )
+    return asyncio.run(ades_lta_validation(signature, spec))
+
+
+def _asn1_certificate(cert):
+    from asn1crypto import x509 as asn1_x509
+
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _archival_updates_only():
+    """pyHanko's default difference policy less what it lets pass as harmless but a certificate must
+    not get after signing: a new Info dictionary or XMP packet (a changed title, say), and form
+    filling. What remains at LTA_UPDATES: DSS, document timestamps and the file structure they need."""
+    from pyhanko.sign.diff_analysis import (
+        CatalogModificationRule,
+        DSSCompareRule,
+        FormUpdatingRule,
+        ModificationLevel,
+        ObjectStreamRule,
+        SigFieldCreationRule,
+        SigFieldModificationRule,
+        StandardDiffPolicy,
+        XrefStreamRule,
+    )
+
+    level = ModificationLevel.LTA_UPDATES
+    return StandardDiffPolicy(
+        global_rules=[
+            CatalogModificationRule(),
+            XrefStreamRule().as_qualified(level),
+            ObjectStreamRule().as_qualified(level),
+            DSSCompareRule().as_qualified(level),
+        ],
+        form_rule=FormUpdatingRule(field_rules=[SigFieldCreationRule(), SigFieldModificationRule()]),
+    )
+
+
+def _timestamp_refusal(signature, result, trust_roots: list) -> tuple[str, str] | None:
+    """Why the timestamps do not meet the laboratory's policy (B-LTA), or None."""
+    from pyhanko.sign.ades.report import AdESPassed
+
+    if result.api_status.timestamp_validity is None:
+        return "invalid", "the signature carries no timestamp: nothing proves when it was made (PAdES B-LTA required)"
+    if result.signature_timestamp_status is None or result.signature_timestamp_status.ades_subindic != AdESPassed.OK:
+        return "not_ours", (
+            "the signature's timestamp is not from a timestamp authority the laboratory trusts: "
+            "the signing time is not proven"
+        )
+    later = [
+        item
+        for item in signature.reader.embedded_signatures
+        if item.sig_object_type == "/DocTimeStamp" and item.signed_revision > signature.signed_revision
+    ]
+    if not later:
+        return "invalid", "the document carries no document timestamp after the signature (PAdES B-LTA required)"
+    if result.oldest_evidence_record_timestamp is None:
+        return _document_timestamp_problem(later[-1], trust_roots)
+    return None
+
+
+def _document_timestamp_problem(timestamp, trust_roots: list) -> tuple[str, str]:
+    """The AdES validation only says the chain of document timestamps failed; say which way."""
+    from pyhanko.sign.validation import validate_pdf_timestamp
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(
+        trust_roots=[_asn1_certificate(root) for root in trust_roots], allow_fetching=False, revocation_mode="soft-fail"
+    )
+    try:
+        status = validate_pdf_timestamp(timestamp, validation_context=context)
+    except Exception as exc:  # a damaged timestamp container fails in many ways
+        return "altered", f"the document timestamp cannot be validated ({type(exc).__name__}: {exc})"
+    if not (status.intact and status.valid):
+        return "altered", "the document was changed after it was timestamped (the document timestamp does not match)"
+    if not status.trusted:
+        return "not_ours", "the document timestamp is not from a timestamp authority the laboratory trusts"
+    return "not_ours", "the document timestamps do not prove the signature's existence (their chain does not validate)"
+
+
+def _iso_utc(moment, timespec: str = "seconds") -> str:
+    from datetime import UTC
+
+    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def _attachments(reader) -> dict[str, bytes]:

@@ -138,13 +138,31 @@ def lab_keys_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("lab-var")
 
 
+@pytest.fixture(scope="session")
+def local_tsa(lab_keys_dir):
+    """The development RFC 3161 timestamp authority (certificates.tsa) over HTTP on a free port, for
+    the whole session, with the session's development keys."""
+    from django.test import override_settings
+
+    from certificates import tsa
+
+    with override_settings(VAR_DIR=lab_keys_dir, LIMS_GENERATE_DEV_KEYS=True):
+        server = tsa.serve_in_thread(tsa.dev_authority())
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
-def keys_dir(settings, lab_keys_dir, tmp_path):
-    """Signing with the session's development keys; files (PDFs, runs) under this test's tmp_path."""
+def keys_dir(settings, lab_keys_dir, local_tsa, tmp_path):
+    """Signing with the session's development keys and timestamp authority (over HTTP, so every
+    certificate issued here is PAdES B-LTA through pyHanko's HTTP client); files (PDFs, runs) under
+    this test's tmp_path."""
     from certificates import keys
 
     settings.VAR_DIR = lab_keys_dir
     settings.LIMS_GENERATE_DEV_KEYS = True
+    settings.LIMS_TSA_URL = local_tsa.url
     settings.MEDIA_ROOT = tmp_path / "media"
     keys.load_signing_material()
     return lab_keys_dir / "keys"

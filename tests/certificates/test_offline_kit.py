@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from certificates import services
+from certificates import publication, services
 from tests.certificates.builders import issue_now
 from tests.certificates.lib.conftest import append_update, flip_byte, make_signing_ca, signed_ranges
 from tests.certificates.lib.conftest import issue as issue_specimen
@@ -21,6 +21,7 @@ from tests.certificates.test_verification import REVOCATION_REASON, issue, pdf_o
 KIT = {
     "/verify/keys/root.pem": "root.pem",
     "/verify/keys/token-keys.json": "token-keys.json",
+    "/verify/keys/keys.json": "keys.json",
     "/verify/revocations.json": "revocations.json",
     "/verify/kit/verifier.py": "verifier.py",
 }
@@ -28,7 +29,9 @@ UNSIGNED = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0
 
 
 def download_kit(client, folder: Path) -> Path:
-    """Fetch what the portal publishes, as an inspector's browser would save it."""
+    """Publish (as the task does after every issue and withdrawal), then fetch what the portal
+    publishes, as an inspector's browser would save it."""
+    publication.publish()
     folder.mkdir(parents=True, exist_ok=True)
     for url, name in KIT.items():
         response = client.get(url)

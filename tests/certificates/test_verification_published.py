@@ -10,7 +10,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.core.cache import cache
 from django.utils import timezone
 
 from certificates import document, keys, publication, services, tokens, verifier
@@ -36,23 +35,25 @@ def retired_token_key() -> Ed25519PrivateKey:
     return key
 
 
-def test_the_trust_roots_are_published(client, keys_dir):
+def test_the_trust_roots_are_published(client, keys_dir, db):
+    publication.publish()  # the worker writes the roots it signs with into storage
+
     response = client.get("/verify/keys/root.pem")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-pem-file"
     roots = x509.load_pem_x509_certificates(response.content)
-    assert roots == keys.trust_roots()
+    assert set(roots) == set(keys.trust_roots())
 
 
 def test_the_token_keys_are_published_with_the_retired_ones(client, keys_dir, db):
     retired = retired_token_key()
+    current = keys.load_token_key()  # the issue task made it (and published its public half)
 
     response = client.get("/verify/keys/token-keys.json")
 
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     published = verifier.parse_token_keys(response.json())  # the offline verifier reads it as it is
-    current = keys.load_token_key()
     assert set(published) == {current.kid, verifier.key_id(retired.public_key())}
     raw = current.key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     assert response.json()[current.kid] == base64.b64encode(raw).decode()
@@ -103,51 +104,85 @@ def test_the_verifier_is_published_as_it_is(client, db):
     assert hashlib.sha256(response.content).hexdigest() in client.get("/verify/").content.decode()
 
 
-def test_the_revocation_list_names_revoked_and_superseded_certificates(client, issue, manager):  # noqa: F811
+def test_the_status_list_names_revoked_and_superseded_certificates(client, issue, manager):  # noqa: F811
     revoked = services.certificate_revoke(actor=manager, certificate=issue(), reason=REVOCATION_REASON)
     original = issue()
     amendment = issue_now(services.certificate_amend(actor=manager, certificate=original, reason="x"), claim="a")
     original.refresh_from_db()
     issue()  # current: not listed
+    number = publication.publish()
 
     response = client.get("/verify/revocations.json")
 
     assert response.status_code == 200
-    assert response["Cache-Control"] == f"public, max-age={publication.REVOCATION_LIST_MAX_AGE}"
-    # The offline verifier accepts it with the published token keys.
-    token_keys = verifier.parse_token_keys(client.get("/verify/keys/token-keys.json").json())
-    payload = verifier.load_revocation_list(response.json(), token_keys)
-    assert payload["issuer"] == "KZL"
+    assert response["Cache-Control"] == f"public, max-age={publication.PUBLISHED_MAX_AGE}"
+    # The offline verifier accepts it with the published key set.
+    key_set = verifier.load_key_set(client.get("/verify/keys/keys.json").json())
+    payload = verifier.load_status_list(response.json(), key_set.public_keys("status"))
+    assert payload["issuer"] == "KZL" and payload["sequence"] == number
     assert payload["revoked"] == [
         {"number": revoked.number, "at": local(revoked.revoked_at), "reason": REVOCATION_REASON}
     ]
     assert payload["superseded"] == [
         {"number": original.number, "by": amendment.number, "at": local(original.superseded_at)}
     ]
-    assert abs(datetime.fromisoformat(payload["issued_at"]) - timezone.now()) < timedelta(minutes=1)
+    issued_at = datetime.fromisoformat(payload["issued_at"])
+    assert abs(issued_at - timezone.now()) < timedelta(minutes=1)
+    # next_update: LIMS_STATUS_LIST_VALIDITY (24 h) after issue, like a CRL.
+    assert datetime.fromisoformat(payload["next_update"]) - issued_at == timedelta(hours=24)
 
 
-def test_the_revocation_list_is_served_from_the_cache_for_a_minute(client, certificate, manager):
-    before = client.get("/verify/revocations.json").json()
+def test_each_publication_has_a_higher_sequence_number(client, certificate, manager):
+    first = publication.publish()
     services.certificate_revoke(actor=manager, certificate=certificate, reason=REVOCATION_REASON)
+    second = publication.publish()
 
-    # Within the minute, the list signed before the revocation...
-    assert client.get("/verify/revocations.json").json() == before
-    # ...while the portal's own checks read the register at once.
-    answer = client.get(f"/api/v1/verify/{certificate.number}/").json()
-    assert answer["verdict"] == "revoked"
-    cache.clear()  # the minute is over
-    after = client.get("/verify/revocations.json").json()
-    assert [entry["number"] for entry in after["payload"]["revoked"]] == [certificate.number]
+    assert second == first + 1
+    payload = client.get("/verify/revocations.json").json()["payload"]
+    assert payload["sequence"] == second
+    assert [entry["number"] for entry in payload["revoked"]] == [certificate.number]
 
 
-def test_a_tampered_revocation_list_is_refused_by_the_verifier(client, certificate):
+def test_a_revocation_sends_the_publication_after_commit(
+    certificate, manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(publication, "_send", lambda: sent.append("publish"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.certificate_revoke(actor=manager, certificate=certificate, reason=REVOCATION_REASON)
+
+    assert sent == ["publish"]
+
+
+def test_the_key_set_lists_every_key_with_its_state(client, certificate):
+    publication.publish()
+
+    key_set = verifier.load_key_set(client.get("/verify/keys/keys.json").json())
+
+    states = {(kid, key.kind, key.state) for kid, key in key_set.keys.items()}
+    assert states == {
+        (certificate.signing_kid, "pdf", "current"),
+        (certificate.token_kid, "token", "current"),
+        (keys.load_status_key().kid, "status", "current"),
+    }
+
+
+def test_before_any_publication_the_signed_files_answer_503(client, db):
+    response = client.get("/verify/revocations.json")
+
+    assert response.status_code == 503
+    assert "not published" in response.content.decode()
+
+
+def test_a_tampered_status_list_is_refused_by_the_verifier(client, certificate):
+    publication.publish()
     signed = client.get("/verify/revocations.json").json()
     signed["payload"]["revoked"] = []
-    signed["payload"]["issued_at"] = "2099-01-01T00:00:00+05:00"
+    signed["payload"]["next_update"] = "2099-01-01T00:00:00+05:00"
 
-    with pytest.raises(verifier.RevocationListError):
-        verifier.load_revocation_list(signed, publication.token_keys())
+    with pytest.raises(verifier.PublishedFileError):
+        verifier.load_status_list(signed, {keys.load_status_key().kid: keys.load_status_key().key.public_key()})
 
 
 def local(moment) -> str:

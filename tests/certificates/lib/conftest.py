@@ -187,8 +187,9 @@ def flip_byte(data: bytes, offset: int) -> bytes:
 
 
 def signed_ranges(data: bytes) -> list[int]:
-    """The /ByteRange of the (last) signature: [start1, length1, start2, length2]."""
-    start = data.rindex(b"/ByteRange [") + len(b"/ByteRange [")
+    """The /ByteRange of the laboratory's signature (the first; a document timestamp follows it):
+    [start1, length1, start2, length2]."""
+    start = data.index(b"/ByteRange [") + len(b"/ByteRange [")
     return [int(part) for part in data[start : data.index(b"]", start)].split()]
 
 

@@ -151,10 +151,10 @@ def test_a_tampered_revocation_list_stops_verification(specimens, kit, offline, 
     result = offline("verifier.py", name, "--keys", str(tampered), cwd=kit, blocked="django,lims,certificates")
 
     assert result.returncode == 8
-    assert "revocation list's signature does not verify" in result.stdout
+    assert "status list's signature does not verify" in result.stdout
 
 
-def test_a_missing_revocation_list_must_be_skipped_explicitly(specimens, kit, offline, published, tmp_path):
+def test_without_a_status_list_the_status_is_unknown(specimens, kit, offline, published, tmp_path):
     name, _, _ = specimens["authentic"]
     without = tmp_path / "keys-without"
     shutil.copytree(published, without)
@@ -165,9 +165,9 @@ def test_a_missing_revocation_list_must_be_skipped_explicitly(specimens, kit, of
         "verifier.py", name, "--keys", str(without), "--skip-revocation", cwd=kit, blocked="django,lims,certificates"
     )
 
-    assert refused.returncode == 8
-    assert skipped.returncode == 0
-    assert "  revocation: not checked" in skipped.stdout.splitlines()
+    # Without a list the kit never says "authentic and current": status unknown, exit 9.
+    assert refused.returncode == skipped.returncode == 9
+    assert refused.stdout.startswith("UNKNOWN_STATUS: KZL-2026-000417: authentic; current status unknown (no status list)")
 
 
 def test_bad_arguments_are_a_usage_error(kit, offline):
