@@ -42,7 +42,10 @@ class MethodAdmin(AuditedAdmin):
     limits every run is checked against."""
 
     audit_permission = REFERENCE
-    list_display = ["name", "code", "technique", "standard", "imported", "export_basis", "active"]
+    list_display = [
+        "name", "code", "technique", "standard", "procedure_code", "procedure_revision", "imported", "export_basis",
+        "active",
+    ]  # fmt: skip
     list_filter = ["technique", "imported", "active"]
     inlines = [MethodAnalyteInline]
 

@@ -64,7 +64,10 @@ class AnalyteSerializer(serializers.ModelSerializer):
 class MethodSerializer(serializers.ModelSerializer):
     class Meta:
         model = Method
-        fields = ["id", "code", "name", "technique", "standard", "imported", "export_basis", "export_unit", "active"]
+        fields = [
+            "id", "code", "name", "technique", "standard", "procedure_code", "procedure_revision", "imported",
+            "export_basis", "export_unit", "active",
+        ]  # fmt: skip
 
 
 class MethodAnalyteSerializer(serializers.ModelSerializer):

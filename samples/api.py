@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from lims import permissions
 from lims.api_views import OrganisationOutputSerializer, Pagination, UserOutputSerializer
+from lims.lib.text import validate_printable
 from lims.models import Organisation, User
 from samples import selectors, services
 from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample
@@ -46,6 +47,7 @@ class LotOutputSerializer(serializers.ModelSerializer):
             "hs_code",
             "origin",
             "wet_mass_t",
+            "wet_mass_source",
             "contract_reference",
             "export_licence_number",
             "destination_country",
@@ -178,14 +180,23 @@ class LotListApi(generics.ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         exporter = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), help_text="Organisation id.")
-        lot_number = serializers.CharField(max_length=40)
+        # Text fields print on the certificate: a character it cannot print is a 400 naming it (lims.lib.text).
+        lot_number = serializers.CharField(max_length=40, validators=[validate_printable])
         material = serializers.SlugRelatedField(slug_field="code", queryset=Material.objects.all())
         hs_code = serializers.CharField(max_length=16, help_text="For example 2603.00.")
-        origin = serializers.CharField(max_length=200)
+        origin = serializers.CharField(max_length=200, validators=[validate_printable])
         wet_mass_t = serializers.DecimalField(max_digits=12, decimal_places=3)
+        wet_mass_source = serializers.CharField(
+            max_length=120, allow_blank=True, default="", validators=[validate_printable],
+            help_text="Weighbridge ticket or draft survey reference of the wet mass, when known.",
+        )  # fmt: skip
         destination_country = CountryField()
-        contract_reference = serializers.CharField(max_length=80, allow_blank=True, default="")
-        export_licence_number = serializers.CharField(max_length=80, allow_blank=True, default="")
+        contract_reference = serializers.CharField(
+            max_length=80, allow_blank=True, default="", validators=[validate_printable]
+        )
+        export_licence_number = serializers.CharField(
+            max_length=80, allow_blank=True, default="", validators=[validate_printable]
+        )
 
         class Meta:
             ref_name = "LotRegisterInput"

@@ -9,6 +9,7 @@ from django_countries import countries
 from lims import permissions
 from lims.exceptions import ApplicationError
 from lims.forms import AcceptOrRejectForm, Form, RowsFormSet, field_of, with_blank
+from lims.lib.text import validate_printable
 from lims.models import Organisation, User
 from samples import selectors
 from samples.models import Material, Sample, validate_seal_number
@@ -48,17 +49,36 @@ class LocalDateTimeField(forms.DateTimeField):
 
 
 class LotForm(Form):
+    """A lot as the exporter declares it. Its text fields print on the certificate, so a character a
+    certificate cannot print is refused next to its field (lims.lib.text)."""
+
     exporter: "forms.ModelChoiceField[Organisation]" = forms.ModelChoiceField(label=_("Exporter"), queryset=None)
-    lot_number = forms.CharField(label=_("Lot number"), max_length=40)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=40, validators=[validate_printable])
     material = forms.ModelChoiceField(label=_("Material"), queryset=Material.objects.filter(active=True))
     hs_code = forms.CharField(
         label=_("HS code"), max_length=16, help_text=_("For example 2603.00; the heading must match the material.")
     )
-    origin = forms.CharField(label=_("Origin"), max_length=200, help_text=_("Mine or plant the material comes from."))
+    origin = forms.CharField(
+        label=_("Origin"),
+        max_length=200,
+        help_text=_("Mine or plant the material comes from."),
+        validators=[validate_printable],
+    )
     wet_mass_t = forms.DecimalField(label=_("Wet mass (t)"), max_digits=12, decimal_places=3, min_value=0.001)
+    wet_mass_source = forms.CharField(
+        label=_("Source of the wet mass"),
+        max_length=120,
+        required=False,
+        validators=[validate_printable],
+        help_text=_("Weighbridge ticket or draft survey reference, when known; printed beside the wet mass."),
+    )
     destination_country = forms.ChoiceField(label=_("Destination country"), choices=with_blank(countries, "---------"))
-    contract_reference = forms.CharField(label=_("Contract reference"), max_length=80, required=False)
-    export_licence_number = forms.CharField(label=_("Export licence number"), max_length=80, required=False)
+    contract_reference = forms.CharField(
+        label=_("Contract reference"), max_length=80, required=False, validators=[validate_printable]
+    )
+    export_licence_number = forms.CharField(
+        label=_("Export licence number"), max_length=80, required=False, validators=[validate_printable]
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lims import permissions
 from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
+from lims.lib import text
 from lims.models import Organisation, Sequence, User
 from lims.services import validate
 from samples import chain
@@ -149,14 +150,23 @@ def lot_register(
     destination_country: str,
     contract_reference: str = "",
     export_licence_number: str = "",
+    wet_mass_source: str = "",
 ) -> Lot:
+    """Register a lot as its exporter declares it. The wet mass and its source (a weighbridge ticket or
+    draft survey reference, when known), the origin, HS code, contract, licence and destination are the
+    customer's information: its certificates print them marked as such (ISO/IEC 17025 7.8.2.2), so every
+    text printed there must be printable (lims.lib.text), refused next to its field otherwise."""
     permissions.require(actor, "lot.register")
     permissions.require_exporter_scope(actor, exporter)
     if exporter.kind != Organisation.Kind.EXPORTER:
         raise ApplicationError(_("%(org)s is not an exporter.") % {"org": exporter}, field="exporter")
     if not material.active:
         raise ApplicationError(_("%(material)s is no longer in use.") % {"material": material}, field="material")
-    lot_number = lot_number.strip()
+    printed = _printable_fields(
+        lot_number=lot_number, hs_code=hs_code, origin=origin, contract_reference=contract_reference,
+        export_licence_number=export_licence_number, wet_mass_source=wet_mass_source,
+    )  # fmt: skip
+    lot_number = printed["lot_number"]
     if Lot.objects.filter(exporter=exporter, lot_number__iexact=lot_number).exists():
         raise ApplicationError(
             _("%(exporter)s already has a lot numbered %(number)s.") % {"exporter": exporter, "number": lot_number},
@@ -166,18 +176,30 @@ def lot_register(
         exporter=exporter,
         lot_number=lot_number,
         material=material,
-        hs_code=hs_code.strip(),
-        origin=origin.strip(),
+        hs_code=printed["hs_code"],
+        origin=printed["origin"],
         wet_mass_t=wet_mass_t,
+        wet_mass_source=printed["wet_mass_source"],
         destination_country=destination_country,
-        contract_reference=contract_reference.strip(),
-        export_licence_number=export_licence_number.strip(),
+        contract_reference=printed["contract_reference"],
+        export_licence_number=printed["export_licence_number"],
         registered_by=actor,
     )
     validate(lot)
     lot.save()
     audit_record(actor=actor, action=AuditAction.LOT_REGISTER, obj=lot, data={"lot_number": lot.lot_number})
     return lot
+
+
+def _printable_fields(**fields: str) -> dict[str, str]:
+    """The fields stripped, or an ApplicationError, on the field, naming a character a certificate cannot print."""
+    cleaned = {}
+    for name, value in fields.items():
+        try:
+            cleaned[name] = text.clean(value)
+        except ValidationError as exc:
+            raise ApplicationError(exc.messages[0], field=name) from exc
+    return cleaned
 
 
 # Samples still in the sampler's or the laboratory's hands: collected and not yet split or sealed,
