@@ -1,5 +1,10 @@
 """REST API of certificates: list and detail (exporters: their own), request, revoke, amend, retry,
-and the PDF. One view per operation, as in samples.api."""
+and the PDF. One view per operation, as in samples.api.
+
+The detail states the certificate's contents (snapshot, QR token) only to whom
+selectors.contents_visible allows: an exporter gets a pending or failed certificate's status with
+"snapshot" and "qr_token" null. Reasons are refused with a 400 naming the character a certificate
+cannot print (lims.lib.text)."""
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
@@ -11,6 +16,7 @@ from rest_framework.views import APIView
 from certificates import selectors, services
 from certificates.models import Certificate
 from lims.api_views import Pagination
+from lims.lib.text import validate_printable_lines
 from samples import selectors as sample_selectors
 from samples.models import Sample
 
@@ -39,9 +45,18 @@ class CertificateSerializer(serializers.ModelSerializer):
 
 
 class CertificateDetailSerializer(CertificateSerializer):
+    """The certificate with its contents; they are null for a caller who may not see them yet
+    (context["request"].user, selectors.contents_visible)."""
+
     class Meta(CertificateSerializer.Meta):
         fields = [*CertificateSerializer.Meta.fields, "snapshot", "qr_token"]
         read_only_fields = fields
+
+    def to_representation(self, certificate):
+        data = super().to_representation(certificate)
+        if not selectors.contents_visible(self.context["request"].user, certificate):
+            data["snapshot"] = data["qr_token"] = None
+        return data
 
 
 class CertificateListApi(generics.ListAPIView):
@@ -69,13 +84,16 @@ class CertificateListApi(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         sample = sample_selectors.sample_get(request.user, serializer.validated_data["sample"])
         certificate = services.certificate_request(actor=request.user, sample=sample)
-        return Response(CertificateDetailSerializer(certificate).data, status=status.HTTP_201_CREATED)
+        return Response(
+            CertificateDetailSerializer(certificate, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CertificateDetailApi(APIView):
     @extend_schema(responses={200: CertificateDetailSerializer})
     def get(self, request, cert_pk: int):
-        return Response(CertificateDetailSerializer(selectors.certificate_get(request.user, cert_pk)).data)
+        certificate = selectors.certificate_get(request.user, cert_pk)
+        return Response(CertificateDetailSerializer(certificate, context={"request": request}).data)
 
 
 class CertificatePdfApi(APIView):
@@ -92,7 +110,7 @@ class CertificatePdfApi(APIView):
 
 
 class ReasonInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True, default="", validators=[validate_printable_lines])
 
     class Meta:
         ref_name = "CertificateReasonInput"
@@ -114,7 +132,7 @@ class _CertificateActionApi(APIView):
         serializer.is_valid(raise_exception=True)
         result = self.call(request, certificate, serializer.validated_data["reason"])
         code = status.HTTP_201_CREATED if self.created else status.HTTP_200_OK
-        return Response(CertificateDetailSerializer(result).data, status=code)
+        return Response(CertificateDetailSerializer(result, context={"request": request}).data, status=code)
 
 
 class CertificateRevokeApi(_CertificateActionApi):

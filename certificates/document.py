@@ -9,6 +9,16 @@ certificates.signing).
 The page follows ISO/IEC 17025:2017 7.8.2.1 (a to p) and, for an amendment, 7.8.8. The template
 gets display-ready values (figures padded to line up, readable dates, country names) from
 _context(); it formats nothing itself, so what a row says is decided here.
+
+ISO/IEC 17025 7.8.2.2: the values the customer supplied (the snapshot's `customer_supplied`: the lot's
+origin, HS code, wet mass and its source, contract, export licence, destination) carry a dagger (†),
+explained below the lot and item boxes: the laboratory is not responsible for them, and they can
+affect the validity of results (the dry mass of the lot is computed from the customer's wet mass and
+the laboratory's moisture, and says so under the principal results). Methods are identified by their
+standard and/or the laboratory's procedure code and revision; the accreditation body and number print
+under the laboratory when configured; the tested split's seal prints in its own row and every other
+split of the composite below it with its seal, so any party's sealed split can be matched to the
+certificate. A lims.coa/1 snapshot prints as it did: without marks, splits or accreditation.
 """
 
 import functools
@@ -30,6 +40,7 @@ from assays.models import MOISTURE
 from certificates import keys, pdf, tokens
 from certificates import snapshot as snapshots
 from certificates.models import Certificate
+from samples.models import Sample
 
 TEMPLATE = "certificates/certificate_pdf.html"
 STYLESHEET = "certificates/certificate.css"
@@ -54,6 +65,14 @@ MAX_CHANGES = 12
 RESULT_FIELDS = {"value": "result", "uncertainty": "U (k = 2)", "detection_limit": "detection limit"}
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPPLIED_MARK = "†"
+SUPPLIED_NOTE = (
+    "† Supplied by the customer (ISO/IEC 17025 7.8.2.2). The laboratory is not responsible for information "
+    "supplied by the customer; it can affect the validity of the results derived from it, such as the dry mass "
+    "of the lot."
+)
+# Only a lims.coa/1 snapshot can hold a method with neither (snapshot.build refuses one since).
+UNIDENTIFIED_METHOD = "in-house procedure"
 WITHDRAWN: dict[str, str] = {
     Certificate.Status.REVOKED: "Revoked: this certificate is no longer valid.",
     Certificate.Status.SUPERSEDED: "Superseded: this certificate has been replaced and is no longer valid.",
@@ -214,7 +233,11 @@ def _context(certificate: Certificate, token: str) -> dict:
         "customer_address": _address(snapshot["customer"]),
         "lot": snapshot["lot"],
         "destination": _country(snapshot["lot"].get("destination_country")),
+        "supplied": _supplied_marks(snapshot),
+        "supplied_note": SUPPLIED_NOTE if snapshot.get("customer_supplied") else "",
+        "accreditation": snapshot["laboratory"].get("accreditation"),
         "sample": snapshot["sample"],
+        "other_splits": [split for split in _splits(snapshot["sample"]) if not split["tested"]],
         "sampling": snapshot["sampling"],
         # Every date of the snapshot is an ISO time or None (snapshot.Dates).
         "dates": {name: _when(value) for name, value in cast(dict[str, str | None], snapshot["dates"]).items()},
@@ -234,6 +257,28 @@ def _context(certificate: Certificate, token: str) -> dict:
         "qr": pdf.qr_image(token),
         "verify_url": verification_url(_number(certificate)),
     }
+
+
+def _supplied_marks(snapshot: snapshots.Snapshot) -> dict[str, str]:
+    """The mark beside each lot value the customer supplied, by the lot field's name ("" otherwise)."""
+    supplied = set(snapshot.get("customer_supplied") or [])
+    return {field: SUPPLIED_MARK if f"lot.{field}" in supplied else "" for field in cast(dict, snapshot["lot"])}
+
+
+def _splits(sample: snapshots.SamplePart) -> list[dict[str, str | bool]]:
+    """Every split of the composite as printed: code, purpose, seal, and which one was tested (its
+    seal prints in the item's own row, the others' below it)."""
+    return [
+        {
+            "code": split["code"],
+            "purpose": str(Sample.Purpose(split["purpose"]).label).lower()
+            if split["purpose"] in Sample.Purpose.values
+            else split["purpose"],
+            "seal": split["seal_number"] or NO_VALUE,
+            "tested": split["tested"],
+        }
+        for split in sample.get("splits") or []
+    ]
 
 
 def _country(code: str | None) -> str:
@@ -314,12 +359,20 @@ def _methods(results: list[snapshots.ResultRow]) -> dict[str, dict]:
             {
                 "ref": f"M{len(methods) + 1}",
                 "name": row["method"],
-                "standard": row["standard"] or "in-house procedure",
+                "standard": _identification(row),
                 "analytes": [],
             },
         )
         method["analytes"].append(_label(row["analyte"]))
     return methods
+
+
+def _identification(row: snapshots.ResultRow) -> str:
+    """How the method is identified (ISO/IEC 17025 7.8.2.1 f): its standard and the laboratory's
+    procedure that implements it, "ISO 10258; SOP-CU-01 rev. 2", or either alone."""
+    code, revision = row.get("procedure_code"), row.get("procedure_revision")
+    procedure = f"{code} rev. {revision}" if code and revision else code or ""
+    return "; ".join(part for part in (row["standard"], procedure) if part) or UNIDENTIFIED_METHOD
 
 
 def _refs(names: list[str], methods: dict[str, dict]) -> list[str]:

@@ -1,9 +1,14 @@
-"""Forms of the certificates pages. They parse input; certificates.services decides whether it is acceptable."""
+"""Forms of the certificates pages. They parse input; certificates.services decides whether it is acceptable.
+
+A revocation or amendment reason goes onto a signed document (the amendment, the signed status list):
+the form refuses, next to the field, a character a certificate cannot print (lims.lib.text), as the
+service does."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lims.forms import Form, ReasonForm
+from lims.lib.text import validate_printable_lines
 from samples.models import Sample
 
 
@@ -18,10 +23,21 @@ class RequestForm(Form):
         self.fields["sample"].label_from_instance = lambda s: f"{s.code} · {s.lot.lot_number} · {s.lot.exporter}"
 
 
+class RevokeForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        validators=[validate_printable_lines],
+        help_text=_("Shown to inspectors on the verification portal and in the signed status list."),
+    )
+
+
 class AmendForm(ReasonForm):
     reason = forms.CharField(
         label=_("What changed and why"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        validators=[validate_printable_lines],
         help_text=_("Printed on the amendment, with the differences the system finds between the two."),
     )

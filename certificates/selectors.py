@@ -39,6 +39,14 @@ def certificate_get(user: User, pk: int) -> Certificate:
     return get_object_or_404(certificates, pk=pk)
 
 
+def contents_visible(user: User, certificate: Certificate) -> bool:
+    """Whether `user` sees what the certificate states (its snapshot, results, QR token). An exporter
+    sees it once the certificate was issued: a pending or failed certificate is not yet the
+    laboratory's statement, and its frozen contents may still be corrected by amendment before
+    anyone relies on them. Laboratory staff and inspectors see it throughout (it is their work)."""
+    return certificate.was_issued or permissions.sees_lab_work(user)
+
+
 def certifiable_samples(user: User) -> QuerySet:
     """Reported samples with no live certificate: what a lab manager may request a certificate for."""
     return (

@@ -28,6 +28,7 @@ from functools import partial
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -43,6 +44,7 @@ from certificates.models import Certificate, CertificateEvent, SigningKey
 from lims import permissions
 from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict
+from lims.lib import text
 from lims.models import Sequence, User
 from samples import chain
 from samples.models import Sample
@@ -165,7 +167,7 @@ def certificate_amend(*, actor: User, certificate: Certificate, reason: str) -> 
     number and states what changed (computed from the two snapshots) and why. The old one becomes
     superseded when the amendment is issued, not before, so a current certificate exists throughout."""
     permissions.require(actor, "certificate.amend", certificate)
-    reason = reason.strip()
+    reason = _printable_reason(reason)
     if not reason:
         raise ApplicationError(_("Say what changed and why."), field="reason")
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
@@ -181,11 +183,21 @@ def certificate_amend(*, actor: User, certificate: Certificate, reason: str) -> 
     return amendment
 
 
+def _printable_reason(reason: str) -> str:
+    """A reason as it goes onto the amendment or into the signed status list: stripped, lines kept,
+    refused (field "reason") with the character named when a certificate cannot print it."""
+    try:
+        return text.clean(reason, multiline=True)
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], field="reason") from exc
+
+
 @transaction.atomic
 def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
-    """Withdraw an issued certificate, for a reason that the verification portal shows."""
+    """Withdraw an issued certificate, for a reason that the verification portal and the signed status
+    list show (so it is printable text: lims.lib.text)."""
     permissions.require(actor, "certificate.revoke", certificate)
-    reason = reason.strip()
+    reason = _printable_reason(reason)
     if not reason:
         raise ApplicationError(_("Give the reason for the revocation; inspectors will read it."), field="reason")
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)

@@ -6,19 +6,22 @@ the digits the panel reports (rounded half to even, assays.units.round_to), neve
 versioned by "schema"; the certificate number and issue date are not part of it (they are given at
 issue and carried by the PDF and the signed QR token).
 
-Layout (schema "lims.coa/1"):
+Layout (schema "lims.coa/2"; "lims.coa/1", still read, lacks what is marked *):
 
-    laboratory  name, address, country, code
+    laboratory  name, address, country, code, accreditation* {body, number} or null
     customer    name, address, registration_number, country
-    lot         number, material, material_code, hs_code, origin, wet_mass_t, dry_mass_t, contract,
-                export_licence, destination_country
+    lot         number, material, material_code, hs_code, origin, wet_mass_t, wet_mass_source*,
+                dry_mass_t, contract, export_licence, destination_country
     sample      code, composite, purpose, mass_g, seal_number, condition, collected_at,
-                collection_location, sampled_by, received_at, received_by
+                collection_location, sampled_by, received_at, received_by,
+                splits* [{code, purpose, seal_number, tested}]: every split of the composite
+    customer_supplied*  [paths of the values the customer supplied: lot.origin, lot.wet_mass_t...]
     sampling    standard, plan
     dates       sampled, received, testing_started, testing_completed, requested
     moisture    value, unit, method
-    results     [{analyte, name, rare_earth, method, method_code, standard, unit, basis, qualifier, value,
-                 detection_limit, uncertainty, reporting_limit, approved_by, approved_at}], panel order
+    results     [{analyte, name, rare_earth, method, method_code, standard, procedure_code*,
+                 procedure_revision*, unit, basis, qualifier, value, detection_limit, uncertainty,
+                 reporting_limit, approved_by, approved_at}], panel order
     headline    {Cu: [value, unit], Au: [...], Ag: [...], TREO: [value, unit]}
     treo        value, unit, oxides, censored, not_determined
     qc          runs [{run, instrument, method, status, checks, failed, override}], manual [methods]
@@ -28,23 +31,38 @@ Layout (schema "lims.coa/1"):
     authorised_by {name, role}
     statement   text
     amendment   {supersedes, reason} or null
+
+What goes onto the certificate is checked as it is frozen (build): every text must be printable
+(lims.lib.text), and every method identified by a standard or the laboratory's procedure code (ISO/IEC
+17025 7.8.2.1 f); a refusal names the value, so no certificate is requested that would print a box,
+hide a reversed string, or say "in-house procedure".
+
+Customer-supplied data (ISO/IEC 17025 7.8.2.2): the lot's identity and mass are the exporter's
+declaration, not the laboratory's findings; `customer_supplied` lists them so the document marks
+them and the attached data says so too. The dry mass is the laboratory's computation from the
+customer's wet mass and its own moisture result, and is therefore not in the list.
 """
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TypedDict, cast
+from typing import NotRequired, TypedDict, cast
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assays import units
 from assays.models import PanelEntry, Qualifier, Result
+from lims.exceptions import ApplicationError
+from lims.lib import text
 from lims.models import Organisation, User
 from lims.roles import Role
 from samples import chain
 from samples.models import CustodyEvent, Nonconformance, Sample
 
-SCHEMA = "lims.coa/1"
+SCHEMA = "lims.coa/2"
+# Schemas read(): lims.coa/1 is lims.coa/2 without the NotRequired keys, which consumers read with .get().
+READABLE = ("lims.coa/1", SCHEMA)
 
 
 # The contract: every consumer (the PDF, the verification page and API, customs cross-checks) reads a
@@ -57,8 +75,14 @@ class Party(TypedDict):
     country: str
 
 
+class Accreditation(TypedDict):
+    body: str
+    number: str
+
+
 class Laboratory(Party):
     code: str
+    accreditation: NotRequired[Accreditation | None]
 
 
 class Customer(Party):
@@ -72,10 +96,18 @@ class LotPart(TypedDict):
     hs_code: str
     origin: str
     wet_mass_t: str
+    wet_mass_source: NotRequired[str]
     dry_mass_t: str | None
     contract: str
     export_licence: str
     destination_country: str
+
+
+class Split(TypedDict):
+    code: str
+    purpose: str
+    seal_number: str
+    tested: bool
 
 
 class SamplePart(TypedDict):
@@ -90,6 +122,7 @@ class SamplePart(TypedDict):
     sampled_by: str
     received_at: str | None
     received_by: str
+    splits: NotRequired[list[Split]]
 
 
 class Sampling(TypedDict):
@@ -118,6 +151,8 @@ class ResultRow(TypedDict):
     method: str
     method_code: str
     standard: str
+    procedure_code: NotRequired[str]
+    procedure_revision: NotRequired[str]
     unit: str
     basis: str
     qualifier: str
@@ -176,6 +211,7 @@ class Snapshot(TypedDict):
     customer: Customer
     lot: LotPart
     sample: SamplePart
+    customer_supplied: NotRequired[list[str]]
     sampling: Sampling
     dates: Dates
     moisture: Moisture
@@ -199,8 +235,8 @@ def read(data: dict) -> Snapshot:
     """A stored snapshot as the typed contract; SchemaError when its schema is not one this code reads
     (a newer schema must be read by code that knows it, never guessed at)."""
     schema = data.get("schema") if isinstance(data, dict) else None
-    if schema != SCHEMA:
-        raise SchemaError(f"snapshot schema {schema!r} is not {SCHEMA!r}")
+    if schema not in READABLE:
+        raise SchemaError(f"snapshot schema {schema!r} is not one of {', '.join(READABLE)}")
     return cast(Snapshot, data)
 
 
@@ -210,6 +246,15 @@ STATEMENT = (
     "Contents are reported on a dry basis (dried at 105 °C) unless stated otherwise; moisture is as received."
 )
 SAMPLING_STANDARD = "ISO 12743:2021"
+# ISO/IEC 17025 7.8.2.2: what the exporter declares when registering the lot.
+CUSTOMER_SUPPLIED = (
+    "lot.origin", "lot.hs_code", "lot.wet_mass_t", "lot.wet_mass_source", "lot.contract", "lot.export_licence",
+    "lot.destination_country",
+)  # fmt: skip
+# Names of people, as the snapshot holds them.
+PEOPLE = {"results.approved_by", "approvers.name", "authorised_by.name", "sample.sampled_by", "sample.received_by"}
+# Text that may span lines on the certificate (lims.lib.text); every other text is one line.
+MULTILINE = {"amendment.reason", "deviations", "qc.runs.override"}
 ROLE_NAMES = {Role.REVIEWER: "Reviewer", Role.MANAGER: "Laboratory manager", Role.TECHNICIAN: "Technician"}
 
 
@@ -257,11 +302,14 @@ def _person(user: User) -> Person:
 
 def laboratory() -> Laboratory:
     lab = Organisation.objects.filter(kind=Organisation.Kind.LABORATORY).order_by("pk").first()
+    body, number = settings.LIMS_ACCREDITATION_BODY, settings.LIMS_ACCREDITATION_NUMBER
     return {
         "name": lab.name if lab else settings.LIMS_LAB_CODE,
         "address": lab.address if lab else "",
         "country": str(lab.country) if lab else "",
         "code": settings.LIMS_LAB_CODE,
+        # Both or neither (lims.checks).
+        "accreditation": {"body": body, "number": number} if body and number else None,
     }
 
 
@@ -275,6 +323,7 @@ def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
     results.sort(key=lambda r: (entries[r.analyte_id].position, r.analyte.symbol))
     rows: list[ResultRow] = []
     for r in results:
+        _require_identified(r.method)
         entry = entries[r.analyte_id]
         rows.append(
             {
@@ -284,6 +333,8 @@ def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
                 "method": r.method.name,
                 "method_code": r.method.code,
                 "standard": r.method.standard,
+                "procedure_code": r.method.procedure_code,
+                "procedure_revision": r.method.procedure_revision,
                 "unit": r.unit,
                 "basis": r.basis,
                 "qualifier": r.qualifier,
@@ -296,6 +347,61 @@ def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
             }
         )
     return rows, results
+
+
+def _require_identified(method) -> None:
+    """ISO/IEC 17025 7.8.2.1 f): a certificate identifies every method, by its standard or by the
+    laboratory's own procedure (code and revision); "in-house" identifies nothing."""
+    if not method.standard and not (method.procedure_code and method.procedure_revision):
+        raise ApplicationError(
+            _("The method %(method)s has neither a standard nor a procedure code and revision: give it its "
+              "procedure code and revision in the reference data before a certificate states its results.")
+            % {"method": method.name}
+        )  # fmt: skip
+
+
+def _splits(sample: Sample) -> list[Split]:
+    """Every split of the composite the tested sample was split from, with its seal (ISO 12743: the
+    laboratory's, the exporter's, the buyer's, the umpire's...): the certificate lists them all, so any
+    party's sealed split can be matched to it. In the order they were split; a sample that is no split
+    lists itself."""
+    siblings = sample.parent.splits.order_by("pk") if sample.parent else [sample]
+    return [
+        {"code": s.code, "purpose": s.purpose, "seal_number": s.seal_number, "tested": s.pk == sample.pk}
+        for s in siblings
+    ]
+
+
+def _require_printable(value, path: str = "") -> None:
+    """Every text of the snapshot can be printed on the certificate (lims.lib.text), or an
+    ApplicationError naming the value: a certificate is fixed once signed, so it is refused now."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _require_printable(inner, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for item in value:
+            _require_printable(item, path)
+    elif isinstance(value, str):
+        problem = text.problem(value, multiline=path in MULTILINE)
+        if problem:
+            raise ApplicationError(
+                _("%(field)s cannot go on a certificate: %(problem)s Correct %(where)s first.")
+                % {"field": path, "problem": problem, "where": _where(path)}
+            )
+
+
+def _where(path: str) -> str:
+    """Where a person corrects the value at `path` of a snapshot."""
+    if path in PEOPLE:
+        return _("the person's name in their account")
+    return {
+        "laboratory": _("the laboratory's organisation"),
+        "customer": _("the exporter's organisation"),
+        "lot": _("the lot"),
+        "sample": _("the sample"),
+        "custody": _("the sample's custody record"),
+        "amendment": _("the reason"),
+    }.get(path.split(".")[0], _("the laboratory's record"))
 
 
 def _treo(rows: list[ResultRow]) -> Treo:
@@ -386,7 +492,7 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
     headline = {row["analyte"]: [row["value"] or f"<{row['detection_limit']}", row["unit"]] for row in rows}
     treo = _treo(rows)
     approvers = {r.decided_by_id: _approver(r) for r in results}
-    return {
+    snapshot: Snapshot = {
         "schema": SCHEMA,
         "laboratory": laboratory(),
         "customer": {
@@ -402,6 +508,7 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
             "hs_code": lot.hs_code,
             "origin": lot.origin,
             "wet_mass_t": str(lot.wet_mass_t),
+            "wet_mass_source": lot.wet_mass_source,
             "dry_mass_t": str(units.round_to(dry_mass, 3)) if dry_mass is not None else None,
             "contract": lot.contract_reference,
             "export_licence": lot.export_licence_number,
@@ -421,7 +528,9 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
             "sampled_by": first_event.actor.get_full_name() if first_event else "",
             "received_at": _time(receipt.occurred_at) if receipt else None,
             "received_by": receipt.actor.get_full_name() if receipt else "",
+            "splits": _splits(sample),
         },
+        "customer_supplied": list(CUSTOMER_SUPPLIED),
         "sampling": {
             "standard": SAMPLING_STANDARD,
             "plan": f"Composite of increments taken at {sample.collection_location}, split under seal.",
@@ -452,10 +561,12 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
         "statement": STATEMENT,
         "amendment": amendment,
     }
+    _require_printable(snapshot)
+    return snapshot
 
 
 # Parts of a snapshot that differ between any two requests and say nothing about the item.
-_NOT_CONTENT = {"amendment", "dates.requested", "authorised_by.name", "authorised_by.role"}
+_NOT_CONTENT = {"schema", "amendment", "dates.requested", "authorised_by.name", "authorised_by.role"}
 
 
 def _flatten(value, path: str, out: dict) -> None:
@@ -471,11 +582,15 @@ def _flatten(value, path: str, out: dict) -> None:
 
 def differences(old: dict, new: dict) -> list[dict]:
     """What an amendment changes: every stated value that differs, as {field, old, new}, in the
-    order of the new snapshot. The amendment states these beside its reason (ISO/IEC 17025 7.8.8)."""
+    order of the new snapshot. The amendment states these beside its reason (ISO/IEC 17025 7.8.8).
+    Between schemas, only what both snapshots state is compared."""
     before: dict[str, object] = {}
     after: dict[str, object] = {}
     _flatten(old, "", before)
     _flatten(new, "", after)
+    if old.get("schema") != new.get("schema"):
+        # What the older document did not state has not changed: only what both state is compared.
+        after = {field: value for field, value in after.items() if field in before}
     fields = [f for f in after if f not in _NOT_CONTENT] + [
         f for f in before if f not in after and f not in _NOT_CONTENT
     ]

@@ -56,10 +56,13 @@ def certificate_detail(request, cert_pk):
 def _certificate_page(request, certificate, **sent) -> dict:
     """What the certificate's page shows; `sent` holds the form of an action as it was sent and refused."""
     user = request.user
+    # A pending or failed certificate shows its status only, to an exporter (selectors.contents_visible).
+    contents = selectors.contents_visible(user, certificate)
     return {
         "certificate": certificate,
+        "contents": read_snapshot(certificate.snapshot) if contents else None,
         "progress": selectors.progress(certificate),
-        "headline": headline_items(read_snapshot(certificate.snapshot)),
+        "headline": headline_items(read_snapshot(certificate.snapshot)) if contents else [],
         "events": certificate.events.select_related("actor"),
         "superseded_by": getattr(certificate, "superseded_by", None),
         "can_revoke": Certificate.LIFECYCLE.allows(certificate, "revoke")
@@ -68,7 +71,7 @@ def _certificate_page(request, certificate, **sent) -> dict:
         and permissions.can(user, "certificate.amend", certificate),
         "can_retry": Certificate.LIFECYCLE.allows(certificate, "retry")
         and permissions.can(user, "certificate.retry", certificate),
-        "revoke_form": ReasonForm(),
+        "revoke_form": forms.RevokeForm(),
         "amend_form": forms.AmendForm(),
         "retry_form": Form(),
         "is_staff_view": permissions.sees_lab_work(user),
@@ -115,7 +118,9 @@ def _certificate_action(action: str, service, done: "StrOrPromise", form_class=R
     return login_required(require_POST(view))
 
 
-certificate_revoke = _certificate_action("revoke", services.certificate_revoke, _("The certificate is revoked."))
+certificate_revoke = _certificate_action(
+    "revoke", services.certificate_revoke, _("The certificate is revoked."), form_class=forms.RevokeForm
+)
 certificate_amend = _certificate_action(
     "amend",
     services.certificate_amend,

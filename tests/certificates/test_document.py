@@ -316,6 +316,8 @@ def test_the_verification_address_follows_the_public_url(settings):
 def test_a_snapshot_of_another_schema_is_never_read_as_this_one():
     from certificates import snapshot as snapshots
 
-    with pytest.raises(snapshots.SchemaError, match=r"lims\.coa/2"):
-        snapshots.read({"schema": "lims.coa/2", "lot": {}})
+    with pytest.raises(snapshots.SchemaError, match=r"lims\.coa/3"):
+        snapshots.read({"schema": "lims.coa/3", "lot": {}})
+    # The current schema, and the first, which it extends (certificates frozen before it).
+    assert snapshots.read({"schema": "lims.coa/2"})["schema"] == "lims.coa/2"
     assert snapshots.read({"schema": "lims.coa/1"})["schema"] == "lims.coa/1"

@@ -154,3 +154,108 @@ def test_no_private_key_reaches_an_api_response(manager, issued):
     body = api(manager).get(f"/api/v1/certificates/{issued.pk}/").content.decode()
     assert "PRIVATE KEY" not in body
     assert issued.qr_token in body  # the public token is the certificate's own
+
+
+# What an exporter sees before issue ----------------------------------------------------------
+
+
+@pytest.fixture
+def pending(reported, manager, keys_dir, dispatched):
+    from certificates import services
+
+    return services.certificate_request(actor=manager, sample=reported)
+
+
+@pytest.mark.parametrize("state", ["pending", "failed"])
+def test_the_exporter_api_shows_a_certificate_not_yet_issued_without_its_contents(exporter, manager, pending, state):
+    failure = "the signing key is unavailable" if state == "failed" else ""
+    Certificate.objects.filter(pk=pending.pk).update(status=state, failure=failure)
+
+    seen = api(exporter).get(f"/api/v1/certificates/{pending.pk}/").json()
+
+    # The status, not what it will state: the laboratory has not issued it.
+    assert seen["status"] == state
+    assert seen["snapshot"] is None and seen["qr_token"] is None
+    assert "22.84" not in str(seen) and "Cu" not in str(seen)
+    # The laboratory still sees its work.
+    assert api(manager).get(f"/api/v1/certificates/{pending.pk}/").json()["snapshot"]["lot"]["number"] == (
+        pending.sample.lot.lot_number
+    )
+
+
+def test_the_exporter_api_shows_an_issued_certificates_contents(exporter, issued):
+    seen = api(exporter).get(f"/api/v1/certificates/{issued.pk}/").json()
+
+    assert seen["snapshot"]["headline"]["Cu"] == issued.snapshot["headline"]["Cu"]
+    assert seen["qr_token"] == issued.qr_token
+
+
+def test_the_exporter_page_of_a_pending_certificate_shows_its_status_only(client, exporter, manager, pending):
+    client.force_login(exporter)
+    page = client.get(f"/certificates/{pending.pk}/").content.decode()
+
+    assert "Pending" in page
+    assert "The contents show here once the laboratory has issued the certificate." in page
+    assert "Headline assays" not in page and pending.snapshot["moisture"]["value"] not in page
+
+    client.force_login(manager)
+    assert "Headline assays" in client.get(f"/certificates/{pending.pk}/").content.decode()
+
+
+# Reasons that go onto signed documents ---------------------------------------------------------
+
+
+def test_the_revoke_form_refuses_a_character_a_certificate_cannot_print(client, manager, issued):
+    client.force_login(manager)
+
+    refused = client.post(f"/certificates/{issued.pk}/revoke/", {"reason": "Sample swapped \u202eat the lab."})
+
+    issued.refresh_from_db()
+    assert issued.status == "issued"
+    # The refusal next to the reason, naming the character.
+    assert refused.status_code == 400
+    assert refused.context["revoke_form"].errors == {
+        "reason": ["U+202E RIGHT-TO-LEFT OVERRIDE cannot be printed on a certificate."]
+    }
+    (form,) = lxml.html.fromstring(refused.content).xpath("//form[contains(@class, 'revoke')]")
+    assert "RIGHT-TO-LEFT OVERRIDE" in form.text_content()
+
+
+def test_a_reason_keeps_its_lines(client, manager, issued):
+    client.force_login(manager)
+
+    # A textarea sends CR LF.
+    client.post(f"/certificates/{issued.pk}/revoke/", {"reason": "Sample swapped at the lab.\r\nRe-sampled."})
+
+    issued.refresh_from_db()
+    assert issued.status == "revoked"
+    assert issued.revocation_reason == "Sample swapped at the lab.\nRe-sampled."
+
+
+def test_the_api_refuses_an_unprintable_reason_with_a_400(manager, issued, dispatched):
+    client = api(manager)
+
+    revoked = client.post(f"/api/v1/certificates/{issued.pk}/revoke/", {"reason": "Withdrawn\x07."}, format="json")
+    amended = client.post(f"/api/v1/certificates/{issued.pk}/amend/", {"reason": "Au 한 re-assayed."}, format="json")
+
+    assert revoked.status_code == 400
+    assert revoked.json()["message"] == "reason: U+0007 a control character cannot be printed on a certificate."
+    assert amended.status_code == 400
+    assert amended.json()["message"] == "reason: U+D55C HANGUL SYLLABLE HAN cannot be printed on a certificate."
+    issued.refresh_from_db()
+    assert issued.status == "issued" and not Certificate.objects.filter(supersedes=issued).exists()
+
+
+@pytest.mark.parametrize("action", ["revoke", "amend"])
+def test_the_services_refuse_an_unprintable_reason(manager, issued, dispatched, action):
+    from certificates import services
+    from lims.exceptions import ApplicationError
+
+    service = {"revoke": services.certificate_revoke, "amend": services.certificate_amend}[action]
+    with pytest.raises(ApplicationError) as refused:
+        service(actor=manager, certificate=issued, reason="Typo in the\u200b origin.")
+
+    assert refused.value.field == "reason"
+    assert refused.value.message == "U+200B ZERO WIDTH SPACE cannot be printed on a certificate."
+    issued.refresh_from_db()
+    assert issued.status == "issued"
