@@ -80,7 +80,9 @@ WITHDRAWN: dict[str, str] = {
 
 
 def verification_url(number: str) -> str:
-    """Where anyone checks the certificate online (printed on it, so it must not depend on a request)."""
+    """Where anyone checks the certificate online (printed on it, so it must not depend on a request).
+    The development server's address only with LIMS_PUBLIC_URL unset, which the system check
+    lims.checks.public_url refuses when DEBUG is off, as it refuses a loopback address."""
     base = (getattr(settings, "LIMS_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL).rstrip("/")
     return f"{base}/verify/?{urlencode({'number': number})}"
 
