@@ -54,12 +54,14 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, PdfTimeStamper, Signer
 from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -93,6 +95,11 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str, contact: str = "", field
     except TimestampRequestError as exc:
         where = getattr(settings, "LIMS_TSA_URL", None) or "(local)"
         raise TimestampUnavailable(f"timestamp authority {where} did not answer: {exc}") from exc
+    except (PathError, SigningError) as exc:
+        raise keys.KeyConfigurationError(
+            f"the signing or timestamp authority's certificate cannot be validated against the published roots "
+            f"and revocation data: {exc}"
+        ) from exc
 
 
 async def _sign_lta(pdf: bytes, pdf_signer: PdfSigner, context: ValidationContext) -> bytes:

@@ -534,12 +534,21 @@ def _check_signature(
     if signature.sig_object_type != "/Sig":
         return ("invalid", "the PDF's first signature is a document timestamp, not the laboratory's signature"), {}
     try:
-        result = _lta_validation(signature, trust_roots, require_revocation_data=require_timestamp)
+        if require_timestamp:
+            result = _lta_validation(signature, trust_roots)
+            status, indication = result.api_status, result.ades_subindic
+        else:  # the signature alone, at the current time (PAdES B-B)
+            from pyhanko.sign.validation import validate_pdf_signature
+
+            result = None
+            status = validate_pdf_signature(
+                signature, signer_validation_context=_offline_context(trust_roots), diff_policy=_archival_updates_only()
+            )
+            indication = AdESPassed.OK if status.trusted else status.trust_problem_indic
     except Exception as exc:  # a damaged signature container fails in many ways
         return ("altered", f"the signature cannot be validated ({type(exc).__name__}: {exc})"), {}
-    status = result.api_status
     if status is None:
-        return ("altered", f"the signature cannot be validated ({result.failure_msg})"), {}
+        return ("altered", f"the signature cannot be validated ({result and result.failure_msg})"), {}
     cert = status.signing_cert
     details = {
         "signed by": cert.subject.human_friendly,
@@ -549,7 +558,7 @@ def _check_signature(
         details["signed at (as stated by the signer)"] = status.signer_reported_dt.isoformat(timespec="seconds")
     if not (status.intact and status.valid):
         return ("altered", "the document was changed after it was signed (the signature does not match)"), details
-    if result.ades_subindic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+    if indication == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
         message = "not issued by this laboratory: the signing certificate does not chain to its root"
         return ("not_ours", f"{message} (NO_CERTIFICATE_CHAIN_FOUND)"), details
     if (
@@ -562,20 +571,19 @@ def _check_signature(
     timestamp = status.timestamp_validity
     if timestamp is not None and not (timestamp.intact and timestamp.valid):
         return ("altered", "the signature's timestamp does not match the signature"), details
-    if require_timestamp:
+    if result is not None:
         refusal = _timestamp_refusal(signature, result, trust_roots)
         if refusal:
             return refusal, details
-    if result.ades_subindic != AdESPassed.OK:
-        indication = result.ades_subindic.name if isinstance(result.ades_subindic, enum.Enum) else "untrusted"
-        reason = _UNTRUSTED_REASONS.get(indication, "the signing certificate cannot be trusted")
-        return ("not_ours", f"not issued by this laboratory: {reason} ({indication})"), details
-    if result.best_signature_time is not None and (timestamp is not None or result.oldest_evidence_record_timestamp):
+    if indication != AdESPassed.OK:
+        name = indication.name if isinstance(indication, enum.Enum) else "untrusted"
+        reason = _UNTRUSTED_REASONS.get(name, "the signing certificate cannot be trusted")
+        return ("not_ours", f"not issued by this laboratory: {reason} ({name})"), details
+    if result is not None:
+        # Both timestamps validated (_timestamp_refusal): the time they prove.
         details["proven signing time"] = _iso_utc(result.best_signature_time, timespec="microseconds")
-    if timestamp is not None:
-        note = "" if result.signature_timestamp_status else " (the timestamp authority is not among the given roots)"
-        details["timestamp"] = _iso_utc(timestamp.timestamp) + note
-    if result.oldest_evidence_record_timestamp is not None:
+        if timestamp is not None:
+            details["timestamp"] = _iso_utc(timestamp.timestamp)
         details["document timestamp"] = _iso_utc(result.oldest_evidence_record_timestamp)
     return None, details
 
@@ -596,8 +604,9 @@ _UNTRUSTED_REASONS = {
 }
 
 
-def _lta_validation(signature, trust_roots: list, *, require_revocation_data: bool):
-    """pyHanko's AdES LTA validation of `signature`, offline, against `trust_roots` only."""
+def _lta_validation(signature, trust_roots: list):
+    """pyHanko's AdES LTA validation of `signature`, offline, against `trust_roots` only, with
+    revocation data required for every certificate."""
     import asyncio
 
     from pyhanko.sign.validation.ades import ades_lta_validation
@@ -608,22 +617,12 @@ def _lta_validation(signature, trust_roots: list, *, require_revocation_data: bo
         SignatureValidationSpec,
     )
     from pyhanko_certvalidator.context import CertValidationPolicySpec
-    from pyhanko_certvalidator.policy_decl import (
-        REQUIRE_REVINFO,
-        CertRevTrustPolicy,
-        RevocationCheckingPolicy,
-        RevocationCheckingRule,
-    )
+    from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
     from pyhanko_certvalidator.registry import SimpleTrustManager
 
-    if require_revocation_data:
-        revocation = CertRevTrustPolicy(REQUIRE_REVINFO)
-    else:
-        declared = RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
-        revocation = CertRevTrustPolicy(RevocationCheckingPolicy(declared, declared))
     policy = CertValidationPolicySpec(
         trust_manager=SimpleTrustManager.build(trust_roots=[_asn1_certificate(root) for root in trust_roots]),
-        revinfo_policy=revocation,
+        revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
     )
     spec = PdfSignatureValidationSpec(
         SignatureValidationSpec(
@@ -674,14 +673,13 @@ def _archival_updates_only():
 def _timestamp_refusal(signature, result, trust_roots: list) -> tuple[str, str] | None:
     """Why the timestamps do not meet the laboratory's policy (B-LTA), or None."""
     from pyhanko.sign.ades.report import AdESPassed
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
-    if result.api_status.timestamp_validity is None:
+    token = next(extract_tst_data_iter(signature.signer_info, signed=False), None)
+    if token is None:
         return "invalid", "the signature carries no timestamp: nothing proves when it was made (PAdES B-LTA required)"
     if result.signature_timestamp_status is None or result.signature_timestamp_status.ades_subindic != AdESPassed.OK:
-        return "not_ours", (
-            "the signature's timestamp is not from a timestamp authority the laboratory trusts: "
-            "the signing time is not proven"
-        )
+        return _signature_timestamp_problem(signature, token, trust_roots)
     later = [
         item
         for item in signature.reader.embedded_signatures
@@ -694,16 +692,43 @@ def _timestamp_refusal(signature, result, trust_roots: list) -> tuple[str, str] 
     return None
 
 
+def _signature_timestamp_problem(signature, token, trust_roots: list) -> tuple[str, str]:
+    """The AdES validation only says the signature timestamp failed; say which way."""
+    import asyncio
+
+    from pyhanko.sign.validation.generic_cms import message_imprint_checker, validate_tst_signed_data
+
+    try:
+        status = asyncio.run(
+            validate_tst_signed_data(
+                token,
+                _offline_context(trust_roots),
+                message_imprint_checker(signature.signer_info),
+            )
+        )
+    except Exception as exc:  # a damaged timestamp token fails in many ways
+        return "altered", f"the signature's timestamp cannot be validated ({type(exc).__name__}: {exc})"
+    if not (status.get("intact") and status.get("valid")):
+        return "altered", "the signature's timestamp does not match the signature"
+    return "not_ours", (
+        "the signature's timestamp is not from a timestamp authority the laboratory trusts: the signing time is not proven"
+    )
+
+
+def _offline_context(trust_roots: list):
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(
+        trust_roots=[_asn1_certificate(root) for root in trust_roots], allow_fetching=False, revocation_mode="soft-fail"
+    )
+
+
 def _document_timestamp_problem(timestamp, trust_roots: list) -> tuple[str, str]:
     """The AdES validation only says the chain of document timestamps failed; say which way."""
     from pyhanko.sign.validation import validate_pdf_timestamp
-    from pyhanko_certvalidator import ValidationContext
 
-    context = ValidationContext(
-        trust_roots=[_asn1_certificate(root) for root in trust_roots], allow_fetching=False, revocation_mode="soft-fail"
-    )
     try:
-        status = validate_pdf_timestamp(timestamp, validation_context=context)
+        status = validate_pdf_timestamp(timestamp, validation_context=_offline_context(trust_roots))
     except Exception as exc:  # a damaged timestamp container fails in many ways
         return "altered", f"the document timestamp cannot be validated ({type(exc).__name__}: {exc})"
     if not (status.intact and status.valid):

@@ -99,8 +99,9 @@ def test_pyhanko_finds_it_intact_valid_trusted_and_unmodified(genuine, lab):
     status = pyhanko_status(genuine.pdf, keys.trust_roots())
 
     assert status.intact and status.valid and status.trusted
-    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    assert status.modification_level == ModificationLevel.NONE
+    # What follows the signature is the B-LTA update (DSS and document timestamp), nothing else.
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    assert status.modification_level == ModificationLevel.LTA_UPDATES
     assert status.docmdp_ok
     assert status.bottom_line
     assert status.md_algorithm == "sha256"
@@ -213,22 +214,14 @@ def tsa_server():
     server.server_close()
 
 
-def test_a_configured_timestamp_authority_makes_it_b_t(lab_dir, settings, tsa_server):
-    url, tsa_root, requests = tsa_server
-    with lab_settings(lab_dir, LIMS_TSA_URL=url):
-        issued = issue("KZL-2026-000419")
-        roots = keys.trust_roots()
-        token_keys = keys.published_token_keys()
+def test_a_timestamp_authority_whose_root_is_not_published_is_refused_when_signing(lab_dir, settings, tsa_server):
+    """Its timestamps would prove nothing to a verifier (certificates.verifier requires them to chain to
+    the published roots): signing stops with pyHanko's reason rather than issue such certificates."""
+    url, _, requests = tsa_server
+    with lab_settings(lab_dir, LIMS_TSA_URL=url), pytest.raises(keys.KeyConfigurationError, match="published roots"):
+        issue("KZL-2026-000419")
 
     assert requests, "the timestamp authority was not asked"
-    status = pyhanko_status(issued.pdf, [*roots, tsa_root])
-    assert status.timestamp_validity is not None
-    assert status.timestamp_validity.intact and status.timestamp_validity.valid and status.timestamp_validity.trusted
-    assert status.bottom_line
-    verdict = verifier.verify_pdf(issued.pdf, trust_roots=roots, token_keys=token_keys, revocations=None)
-    assert verdict.status == "authentic"
-    # Without the authority's root, the timestamp is reported but does not decide the verdict.
-    assert "not among the given roots" in verdict.details["timestamp"]
 
 
 def test_an_unreachable_timestamp_authority_is_a_retryable_error(genuine, settings, lab):
