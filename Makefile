@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The development RFC 3161 timestamp authority (certificates.tsa) that `make run` starts for the worker.
+TSA_PORT ?= 8318
 
 .PHONY: run test bench lint format migrate demo worker clean
 
@@ -14,15 +16,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # Development server and a real Celery worker (with beat) on the embedded filesystem broker,
-# SQLite under var/, demo data loaded. Ctrl-C stops both.
+# SQLite under var/, demo data loaded, and the local timestamp authority the worker signs with
+# (PAdES B-LTA; an LIMS_TSA_URL in the environment wins). Ctrl-C stops all three.
 run: export DEBUG ?= 1
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/ (users: sampler, technician, reviewer, manager, exporter, exporter2, broker, inspector, admin; password: demo)"
-	@$(VENV)/bin/celery -A lims worker --beat --pool solo -Q default,imports,pdf --loglevel INFO \
-		--without-mingle --without-gossip & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(PY) manage.py run_tsa --port $(TSA_PORT) & tsa=$$!; \
+	LIMS_TSA_URL=$${LIMS_TSA_URL:-http://127.0.0.1:$(TSA_PORT)/} $(VENV)/bin/celery -A lims worker --beat --pool solo \
+		-Q default,imports,pdf --loglevel INFO --without-mingle --without-gossip & worker=$$!; \
+	trap 'kill $$worker $$tsa 2>/dev/null; wait $$worker $$tsa 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
