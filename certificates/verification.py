@@ -20,8 +20,12 @@ issued (pending, failed), is `unknown`: the portal never tells that a certificat
 By QR token: decoded with every token key the laboratory ever used (unknown key id: `not_ours`; a
 known key id with a bad signature: `altered`); then the number it names is looked up, and the
 token's snapshot hash must be the one the register holds for that number (and its PDF signing key
-the one recorded), else `mismatch`. Whoever checks may give the number printed on the document in
-front of them: a genuine QR code of another certificate is then `mismatch`, not `authentic`.
+the one recorded), else `mismatch`. Whoever checks must give the number printed on the document in
+front of them (the page and the API refuse the check without it): a genuine QR code copied onto
+another document is then `mismatch`, never `authentic`. Required rather than merely offered, because
+the QR code alone proves only that some certificate is genuine; whether it is the paper in the
+inspector's hand is the comparison of the two numbers, and typing the printed one makes the
+inspector do it, where a warning beside a verdict is easily read past.
 
 By file (the upload), the cases:
 1. Its SHA-256 is a registered pdf_sha256: it is, byte for byte, the file the laboratory issued; the
@@ -40,12 +44,29 @@ By file (the upload), the cases:
    in the register (else `unknown`), its attached snapshot must hash to the registered snapshot hash
    and its signing key must be the recorded one (else `mismatch`); then the register's status
    decides, and the verdict says the file is not the registered copy.
+
+What is shown (the disclosure level, PUBLIC or FULL). A check by number alone shows the verdict and
+what identifies the certificate: its number, title, issue date, the laboratory, the lot's identity
+and, for an amendment, the number it replaces. The lot's identity is its number, material and HS
+code: what an inspector matches against the shipping papers and the declaration's tariff line.
+Not the customer (walking the consecutive numbers would otherwise list which exporter ships what
+and when), not masses, moisture, assays or results (the commercial content: mass times grade is the
+shipment's value), not the amendment's reason (it may quote corrected results) and not the
+authoriser. A revocation's reason stays in the verdict: whoever holds a withdrawn certificate must
+learn why, and the signed status list publishes it anyway.
+FULL (everything the certificate states, as before) goes to whoever shows they hold the document:
+its QR code, its PDF, or its number with the verification code printed on it (certificates.codes; a
+wrong code is refused as bad input, and every guess counts against the client's rate like any other
+check); and, by number, to signed-in users who may see the certificate (lims.permissions: laboratory
+staff, customs inspectors, the exporter who owns it; another exporter gets PUBLIC). Statements and
+cached answers are keyed by the level.
 """
 
 import functools
 import hashlib
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -57,10 +78,11 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from certificates import publication, verifier
+from certificates import codes, publication, verifier
 from certificates.models import Certificate
 from certificates.publication import token_keys, trust_roots
 from certificates.snapshot import headline_items
+from lims import permissions
 
 S = Certificate.Status
 # What the register shows: what was issued. A certificate under way or failed is nobody's business
@@ -70,7 +92,10 @@ NUMBER_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
 # A genuine token has about 400 characters; the forms refuse anything much longer.
 MAX_TOKEN_CHARS = 2000
 STATEMENT_CACHE_SECONDS = 3600
-_STATEMENT_CACHE_KEY = "verify:statement:{number}:{sha256}:{language}"
+_STATEMENT_CACHE_KEY = "verify:statement:{number}:{sha256}:{language}:{disclosure}"
+# How much of a certificate a check shows (see "What is shown" above); cached statements and answers
+# are keyed by it, so a full statement is never served to whoever did not prove they may see it.
+PUBLIC, FULL = "public", "full"
 
 AUTHENTIC, REVOKED, SUPERSEDED = "authentic", "revoked", "superseded"
 NOT_OURS, ALTERED, INVALID, UNKNOWN, MISMATCH = "not_ours", "altered", "invalid", "unknown", "mismatch"
@@ -92,7 +117,8 @@ TITLES = {
 EXIT_CODES = {**verifier.EXIT_CODES, UNKNOWN: verifier.EXIT_CODES["not_ours"], MISMATCH: verifier.EXIT_CODES["invalid"]}
 
 # The parts of the snapshot a verdict shows (what the certificate states); never custody, QC runs,
-# the people who sampled, received or approved, or anything else of the laboratory's records.
+# the people who sampled, received or approved, or anything else of the laboratory's records. A
+# PUBLIC statement reads only _PUBLIC_PARTS, and only the lot's identity (_LOT_IDENTITY) of the lot.
 _SNAPSHOT_PARTS = {
     "laboratory": "snapshot__laboratory",
     "customer": "snapshot__customer__name",
@@ -113,7 +139,9 @@ _REGISTER_FIELDS = (
     "snapshot_sha256",
     "signing_kid",
 )
+_PUBLIC_PARTS = ("laboratory", "lot", "amendment")
 _LOT_FIELDS = ("number", "material", "hs_code", "dry_mass_t")
+_LOT_IDENTITY = ("number", "material", "hs_code")
 _RESULT_FIELDS = ("analyte", "name", "value", "qualifier", "detection_limit", "unit", "basis", "uncertainty", "method")
 
 
@@ -154,31 +182,76 @@ def valid_number(number: str) -> bool:
 # The register -------------------------------------------------------------------------------------
 
 
-def _register(**lookup) -> dict | None:
+class WrongCode(Exception):
+    """A verification code was given for a certificate, and it is not the one printed on it."""
+
+    def __init__(self, number: str):
+        super().__init__(number)
+        self.number = number
+
+    def __str__(self) -> str:
+        return _(
+            "This is not the verification code printed on certificate %(number)s. Type it as printed beside "
+            "the QR code, or leave it out to see the certificate's status only."
+        ) % {"number": self.number}
+
+
+def _register(disclosure: str, **lookup) -> dict | None:
     """One row of the register by an indexed column (number or pdf_sha256), with what the certificate
-    states: one query for the status. The statement never changes after issue, so it is cached; on
-    a miss, a second query extracts only the shown parts of the snapshot (never custody or QC)."""
+    states at `disclosure` (PUBLIC or FULL): one query for the status; the statement never changes
+    after issue, so it is cached."""
     rows = Certificate.objects.filter(status__in=PUBLIC_STATUSES, **lookup).order_by().values(*_REGISTER_FIELDS)
     row = next(iter(rows[:1]), None)
     if row is None:
         return None
-    # Keyed by the snapshot's hash (what the statement is made of) and the language it is told in.
-    key = _STATEMENT_CACHE_KEY.format(number=row["number"], sha256=row["snapshot_sha256"], language=get_language())
-    row["statement"] = cache.get(key)
-    if row["statement"] is None:
-        parts = Certificate.objects.filter(number=row["number"]).order_by().values(*_SNAPSHOT_PARTS.values())[0]
-        row["statement"] = _statement(row, {name: parts[path] for name, path in _SNAPSHOT_PARTS.items()})
-        cache.set(key, row["statement"], STATEMENT_CACHE_SECONDS)
+    row["statement"] = _stated(row, disclosure)
     return row
 
 
-def _statement(row: dict, snapshot: dict) -> dict:
-    """What the certificate states, as the verdict shows it."""
+def _stated(row: dict, disclosure: str) -> dict:
+    """The statement of a register row at `disclosure`, cached under the snapshot's hash (what it is
+    made of), the language it is told in and the disclosure level; on a miss, one query extracts only
+    the shown parts of the snapshot (never custody or QC)."""
+    if disclosure not in (PUBLIC, FULL):
+        raise ValueError(f"unknown disclosure level {disclosure!r}")
+    key = _STATEMENT_CACHE_KEY.format(
+        number=row["number"], sha256=row["snapshot_sha256"], language=get_language(), disclosure=disclosure
+    )
+    statement = cache.get(key)
+    if statement is None:
+        names = _PUBLIC_PARTS if disclosure == PUBLIC else tuple(_SNAPSHOT_PARTS)
+        paths = [_SNAPSHOT_PARTS[name] for name in names]
+        parts = Certificate.objects.filter(number=row["number"]).order_by().values(*paths)[0]
+        snapshot = {name: parts[_SNAPSHOT_PARTS[name]] for name in names}
+        statement = _statement(row, snapshot) if disclosure == FULL else _public_statement(row, snapshot)
+        cache.set(key, statement, STATEMENT_CACHE_SECONDS)
+    return statement
+
+
+def _public_statement(row: dict, snapshot: Mapping) -> dict:
+    """What anyone with the number sees: the certificate's and the lot's identity."""
+    lot = snapshot["lot"] or {}
+    laboratory = snapshot["laboratory"] or {}
+    amendment = snapshot["amendment"]
+    return {
+        "disclosure": PUBLIC,
+        "number": row["number"],
+        "title": _("Amended Certificate of Analysis") if amendment else _("Certificate of Analysis"),
+        "issued": timezone.localdate(row["issued_at"]).isoformat(),
+        "laboratory": {"name": laboratory.get("name", ""), "address": laboratory.get("address", "")},
+        "lot": {name: lot.get(name) for name in _LOT_IDENTITY},
+        "amendment": {"supersedes": amendment.get("supersedes")} if amendment else None,
+    }
+
+
+def _statement(row: dict, snapshot: Mapping) -> dict:
+    """What the certificate states, as the verdict shows it to whoever may see it all."""
     lot = snapshot["lot"] or {}
     laboratory = snapshot["laboratory"] or {}
     authoriser = snapshot["authorised_by"] or {}
     amendment = snapshot["amendment"]
     return {
+        "disclosure": FULL,
         "number": row["number"],
         "title": _("Amended Certificate of Analysis") if amendment else _("Certificate of Analysis"),
         "issued": timezone.localdate(row["issued_at"]).isoformat(),
@@ -246,10 +319,34 @@ def _unknown(number: str) -> Check:
     )
 
 
-def check_number(number: str) -> Check:
-    """The register's verdict on a certificate number (already normalised and valid)."""
-    row = _register(number=number)
+def check_number(number: str, *, code: str = "", viewer=None) -> Check:
+    """The register's verdict on a certificate number (already normalised and valid), showing what
+    disclosure(number, code=..., viewer=...) allows. Raises WrongCode for a code that is not the
+    certificate's."""
+    return check_number_at(number, disclosure(number, code=code, viewer=viewer))
+
+
+def check_number_at(number: str, level: str) -> Check:
+    row = _register(level, number=number)
     return _unknown(number) if row is None else _from_register(row)
+
+
+def disclosure(number: str, *, code: str = "", viewer=None) -> str:
+    """How much a check by number shows (see the module docstring): FULL to a signed-in user who may
+    see the certificate or with the verification code printed on it, else PUBLIC. A code that is not
+    the certificate's raises WrongCode; for a number the register does not know, a code decides
+    nothing (the verdict is `unknown` either way)."""
+    issued = Certificate.objects.filter(number=number, status__in=PUBLIC_STATUSES)
+    if code:
+        stored = issued.values_list("verification_code_sha256", flat=True).first()
+        if stored is None:
+            return PUBLIC
+        if not codes.matches(code, stored):
+            raise WrongCode(number)
+        return FULL
+    if viewer is not None and viewer.is_authenticated and permissions.visible(viewer, issued).exists():
+        return FULL
+    return PUBLIC
 
 
 def _column(name: str) -> str:
@@ -300,20 +397,26 @@ def forget_register_state(*numbers: str) -> None:
     cache.delete_many([_STATE_CACHE_KEY.format(number=number) for number in numbers if number])
 
 
-def answer_cache_key(number: str, state: str, *variant: str) -> str:
+def answer_cache_key(number: str, state: str, level: str, *variant: str) -> str:
     """A key for a verdict's rendered answer that changes whenever the verdict may: it is made of the
-    register's state just read, so a cached answer is never staler than the query that chose it.
-    `variant`: the language and host it was written for."""
-    digest = hashlib.sha256("\x1f".join((number, state, *variant)).encode()).hexdigest()
+    register's state just read, so a cached answer is never staler than the query that chose it, and
+    of the disclosure level it shows. `variant`: the language and host it was written for."""
+    if level not in (PUBLIC, FULL):
+        raise ValueError(f"unknown disclosure level {level!r}")
+    digest = hashlib.sha256("\x1f".join((number, state, level, *variant)).encode()).hexdigest()
     return f"verify:answer:{digest}"
 
 
 # Tokens ------------------------------------------------------------------------------------------
 
 
-def check_token(text: str, *, expected_number: str = "") -> Check:
+def check_token(text: str, *, expected_number: str) -> Check:
     """The verdict on a QR token (the text of the QR code); `expected_number` is the number printed on
-    the document whose QR code this is, when the person checking gives it."""
+    the document whose QR code this is: required, so that a genuine QR code is never `authentic` for
+    a document that is not its certificate. Holding the QR code shows the full statement."""
+    expected = normalise_number(expected_number)
+    if not expected:
+        raise ValueError("check_token needs the number printed on the document")
     try:
         claims = verifier.decode_token(text, token_keys())
     except verifier.UnknownKeyError:
@@ -321,20 +424,27 @@ def check_token(text: str, *, expected_number: str = "") -> Check:
     except verifier.BadSignatureError:
         return Check(ALTERED, _("The QR code's signature does not match its content: it was altered or forged."))
     except verifier.TokenFormatError:
+        if text.strip().startswith(verifier.RETIRED_PREFIXES):
+            message = _(
+                "This QR code is in an earlier format, no longer accepted: check the certificate by its number."
+            )
+            return Check(INVALID, message)
         return Check(INVALID, _("This is not a QR code of this laboratory's certificates."))
     number = claims["n"]
-    row = _register(number=number)
+    row = _register(FULL, number=number)
     if row is None:
         return _unknown(number)
     evidence = [(_("QR code"), _("signed by the laboratory"))]
-    if claims["h"].hex() != row["snapshot_sha256"] or (row["signing_kid"] and claims["k"].hex() != row["signing_kid"]):
+    if not verifier.binds_snapshot(claims, row["snapshot_sha256"]) or (
+        row["signing_kid"] and claims["k"].hex() != row["signing_kid"]
+    ):
         message = _(
             "The QR code is signed by the laboratory and names certificate %(number)s, but what it certifies is "
             "not what the register holds for that certificate."
         ) % {"number": number}
-        return Check(MISMATCH, message, number=number, statement=row["statement"], evidence=evidence)
-    expected = normalise_number(expected_number)
-    if expected and expected != number:
+        # Not that certificate's QR code: it proves no hold of its document.
+        return Check(MISMATCH, message, number=number, statement=_stated(row, PUBLIC), evidence=evidence)
+    if expected != number:
         message = _(
             "This QR code belongs to certificate %(number)s, not to certificate %(expected)s: the document it is "
             "printed on is not the certificate it claims to be."
@@ -352,7 +462,7 @@ def check_file(data: bytes) -> Check:
     Synchronous: pyHanko's validator runs an event loop of its own, which cannot start inside a
     running one. Call it from sync views and commands only."""
     digest = hashlib.sha256(data).hexdigest()
-    row = _register(pdf_sha256=digest)
+    row = _register(FULL, pdf_sha256=digest)
     if row is not None:
         return _from_register(row, evidence=[(_("File"), _("identical to the file the laboratory registered"))])
     verdict = verifier.verify_pdf(data, trust_roots=trust_roots(), token_keys=token_keys(), revocations=None)
@@ -366,7 +476,7 @@ def check_file(data: bytes) -> Check:
         return Check(verdict.status, message, evidence=evidence)
     if verdict.number is None:  # the verifier reads the number off the token of an authentic document
         raise ValueError("the verifier found the document authentic without a certificate number")
-    row = _register(number=verdict.number)
+    row = _register(FULL, number=verdict.number)
     if row is None:
         return _unknown(verdict.number)
     if _attached_snapshot_sha256(data) != row["snapshot_sha256"] or (
@@ -376,7 +486,9 @@ def check_file(data: bytes) -> Check:
             "The document is signed by the laboratory and numbered %(number)s, but its content is not what the "
             "register holds for that certificate."
         ) % {"number": verdict.number}
-        return Check(MISMATCH, message, number=verdict.number, statement=row["statement"], evidence=evidence)
+        # Signed by the laboratory, but not that certificate's document: it proves no hold of it.
+        statement = _stated(row, PUBLIC)
+        return Check(MISMATCH, message, number=verdict.number, statement=statement, evidence=evidence)
     note = _("This file is not the registered copy byte for byte, but its signature and content are the laboratory's.")
     return _from_register(row, evidence=evidence, note=note)
 

@@ -1,6 +1,8 @@
-"""The verification portal as JSON, for anyone and without an account: by number (GET), by QR token
-(POST) and by uploaded PDF (POST). The verdicts are certificates.verification's; the page
-(certificates.verify_views) shows the same.
+"""The verification portal as JSON, for anyone and without an account: by number (GET, with the
+verification code printed on the certificate as `code` to see its results), by QR token with the
+number printed on the document (POST) and by uploaded PDF (POST). The verdicts and what each shows
+are certificates.verification's; the page (certificates.verify_views) shows the same. By number, a
+signed-in user (session or API token) who may see the certificate gets all of it.
 
 Every answer of a check has the shape of CheckOutputSerializer; a refusal (bad input, too many
 requests, a file too large) is {"message", "extra"} as everywhere in the API.
@@ -21,6 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -32,7 +35,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from certificates import publication, verification
+from certificates import codes, publication, verification
 from lims.exceptions import ApplicationError
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -77,6 +80,10 @@ def upload_limit_message() -> str:
     return _("The file is larger than %(size)s; a certificate of analysis is far smaller.") % {
         "size": filesizeformat(settings.LIMS_VERIFY_MAX_UPLOAD_BYTES)
     }
+
+
+def code_format_message() -> str:
+    return _("A verification code has 16 letters and digits, as printed beside the QR code: 7KQ4-M2XD-9PHT-B3WE.")
 
 
 def not_a_pdf_message() -> str:
@@ -170,8 +177,11 @@ class CheckOutputSerializer(serializers.Serializer):
     )
     certificate = serializers.JSONField(
         allow_null=True,
-        help_text="What the certificate states (number, issue date, laboratory, customer, lot, headline assays, "
-        "results); null when the register does not know it or the document is not genuine.",
+        help_text="What the certificate states; null when the register does not know it or the document is not "
+        'genuine. "disclosure" says how much: "public" (by number alone: number, title, issue date, laboratory, '
+        'the lot\'s number, material and HS code, the number an amendment replaces) or "full" (with the QR code, '
+        "the PDF, the verification code, or signed in as someone who may see it: also the customer, lot masses, "
+        "moisture, headline assays, results, authoriser and amendment reason).",
     )
     evidence = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
 
@@ -200,11 +210,20 @@ class PublicApi(APIView):
 _NUMBER_RESPONSES = {200: CheckOutputSerializer, 404: CheckOutputSerializer, 400: _ERROR, 429: _ERROR}
 
 
-class VerifyNumberApi(PublicApi):
-    """The register's verdict on a certificate number, `GET /api/v1/verify/<number>/`. A number the
-    register does not know answers 404 with the verdict `unknown`."""
+_CODE = OpenApiParameter(
+    "code", OpenApiTypes.STR, required=False, description="The verification code printed on the certificate."
+)
 
-    @extend_schema(operation_id="verify_number", responses=_NUMBER_RESPONSES)
+
+class VerifyNumberApi(PublicApi):
+    """The register's verdict on a certificate number, `GET /api/v1/verify/<number>/[?code=...]`. A
+    number the register does not know answers 404 with the verdict `unknown`; a code that is not the
+    certificate's, 400. Signed-in users are recognised (session or API token) to show them all that
+    they may see."""
+
+    authentication_classes = tuple(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+
+    @extend_schema(operation_id="verify_number", parameters=[_CODE], responses=_NUMBER_RESPONSES)
     def get(self, request, number: str):
         return self.check(number)
 
@@ -219,15 +238,23 @@ class VerifyNumberApi(PublicApi):
         if (
             request.method != "GET"
             or not verification.valid_number(number)
+            or not _anonymous_without_code(request)
             or not throttle.allow_request(request, self)
         ):
             return super().dispatch(request, *args, **kwargs)
+        # Only the public answer is cached, and under its level: whoever proves more takes the path below.
+        level = verification.PUBLIC
         key = verification.answer_cache_key(
-            number, verification.register_state(number), get_language(), request.get_host(), str(wants_results(request))
+            number,
+            verification.register_state(number),
+            level,
+            get_language(),
+            request.get_host(),
+            str(wants_results(request)),
         )
         cached = cache.get(key)
         if cached is None:
-            check = verification.check_number(number)
+            check = verification.check_number_at(number, level)
             code = status.HTTP_404_NOT_FOUND if check.verdict == verification.UNKNOWN else status.HTTP_200_OK
             cached = (code, JSONRenderer().render(check_data(check, request)))
             cache.set(key, cached, ANSWER_CACHE_SECONDS)
@@ -235,12 +262,23 @@ class VerifyNumberApi(PublicApi):
         return HttpResponse(body, status=code, content_type="application/json")
 
     def check(self, number: str | None) -> Response:
-        """The ordinary path: a malformed number is refused here with its message."""
+        """The ordinary path: a malformed number or code, or a wrong code, is refused here with its message."""
         number = verification.normalise_number(number)
         if not verification.valid_number(number):
             raise ApplicationError(_("Give a certificate number such as KZL-2026-000042."), field="number")
-        check = verification.check_number(number)
+        code = self.request.query_params.get("code", "")
+        if code and codes.normalise(code) is None:
+            raise ApplicationError(code_format_message(), field="code")
+        try:
+            check = verification.check_number(number, code=code, viewer=self.request.user)
+        except verification.WrongCode as wrong:
+            raise ApplicationError(str(wrong), field="code") from wrong
         return self.answer(check, status.HTTP_404_NOT_FOUND if check.verdict == verification.UNKNOWN else 200)
+
+
+def _anonymous_without_code(request) -> bool:
+    """A request that can only be shown the public answer: no code, no session user, no API token."""
+    return not (request.GET.get("code") or request.META.get("HTTP_AUTHORIZATION") or request.user.is_authenticated)
 
 
 class VerifyNumberQueryApi(VerifyNumberApi):
@@ -248,7 +286,10 @@ class VerifyNumberQueryApi(VerifyNumberApi):
 
     @extend_schema(
         operation_id="verify_number_query",
-        parameters=[OpenApiParameter("number", OpenApiTypes.STR, required=True, description="Certificate number.")],
+        parameters=[
+            OpenApiParameter("number", OpenApiTypes.STR, required=True, description="Certificate number."),
+            _CODE,
+        ],
         responses=_NUMBER_RESPONSES,
     )
     def get(self, request):
@@ -256,15 +297,28 @@ class VerifyNumberQueryApi(VerifyNumberApi):
 
 
 class VerifyTokenApi(PublicApi):
-    """The verdict on a QR code's text (`LIMS1:...`). Give `number`, the number printed on the document,
-    to have a QR code of another certificate reported as `mismatch`."""
+    """The verdict on a QR code's text (`LIMS2:...`) and `number`, the number printed on the document
+    (required: a QR code copied onto another document is `mismatch`)."""
 
     class InputSerializer(serializers.Serializer):
         token = serializers.CharField(max_length=verification.MAX_TOKEN_CHARS, help_text="The QR code's text.")
-        number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        number = serializers.CharField(
+            max_length=60,
+            help_text="The certificate number printed on the document the QR code is on.",
+            error_messages={
+                "required": _lazy("Give the certificate number printed on the document."),
+                "blank": _lazy("Give the certificate number printed on the document."),
+            },
+        )
 
         class Meta:
             ref_name = "VerifyTokenInput"
+
+        def validate_number(self, value: str) -> str:
+            number = verification.normalise_number(value)
+            if not verification.valid_number(number):
+                raise serializers.ValidationError(_("Give a certificate number such as KZL-2026-000042."))
+            return number
 
     @extend_schema(
         operation_id="verify_token",
@@ -276,7 +330,7 @@ class VerifyTokenApi(PublicApi):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            check = verification.check_token(data["token"], expected_number=data.get("number", ""))
+            check = verification.check_token(data["token"], expected_number=data["number"])
         except publication.VerificationUnavailable as exc:
             raise Unavailable(
                 _("Verification by QR code is not available: the laboratory's keys are missing.")

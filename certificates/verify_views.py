@@ -3,9 +3,12 @@ offline checks. Verdicts come from certificates.verification; the JSON API (cert
 gives the same ones.
 
 The page checks a certificate by its number (GET, so the address printed on a certificate,
-/verify/?number=..., opens its verdict), by the text of its QR code (typed, pasted, or read by the
-phone's camera where the browser has the BarcodeDetector API) and by an uploaded PDF. Every request
-counts against the client address's rate (verify_api.VerifyRateThrottle, shared with the API).
+/verify/?number=..., opens its verdict), optionally with the verification code printed on it (which
+shows the results), by the text of its QR code with the number printed on the document (the QR code
+typed, pasted, or read by the phone's camera where the browser has the BarcodeDetector API) and by
+an uploaded PDF. What each shows is certificates.verification's disclosure level; a signed-in user
+who may see the certificate sees it all by number. Every request counts against the client
+address's rate (verify_api.VerifyRateThrottle, shared with the API), a wrong code included.
 """
 
 import functools
@@ -22,10 +25,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import publication, verification
+from certificates import codes, publication, verification
 from certificates.verify_api import (
     VerifyRateThrottle,
     body_too_large,
+    code_format_message,
     not_a_pdf_message,
     too_many_requests_message,
     upload_limit_message,
@@ -36,18 +40,38 @@ TEMPLATE = "verify/verify.html"
 PEM = "application/x-pem-file"
 
 
+def clean_number_field(text: str) -> str:
+    number = verification.normalise_number(text)
+    if not verification.valid_number(number):
+        raise forms.ValidationError(_("Enter a certificate number such as KZL-2026-000042."))
+    return number
+
+
 class NumberForm(Form):
     number = forms.CharField(
         label=gettext_lazy("Certificate number"),
         max_length=60,
         help_text=gettext_lazy("As printed at the top of the certificate, for example KZL-2026-000042."),
     )
+    code = forms.CharField(
+        label=gettext_lazy("Verification code (optional)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        help_text=gettext_lazy(
+            "Printed beside the QR code, for example 7KQ4-M2XD-9PHT-B3WE. With it the results are shown; without "
+            "it, the certificate's status and identity only."
+        ),
+    )
 
     def clean_number(self):
-        number = verification.normalise_number(self.cleaned_data["number"])
-        if not verification.valid_number(number):
-            raise forms.ValidationError(_("Enter a certificate number such as KZL-2026-000042."))
-        return number
+        return clean_number_field(self.cleaned_data["number"])
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if code and codes.normalise(code) is None:
+            raise forms.ValidationError(code_format_message())
+        return code
 
 
 class TokenForm(Form):
@@ -56,14 +80,25 @@ class TokenForm(Form):
         max_length=verification.MAX_TOKEN_CHARS,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
-        help_text=gettext_lazy("It starts with LIMS1: — scan it with the camera below or paste it from a QR reader."),
+        help_text=gettext_lazy("It starts with LIMS2: — scan it with the camera below or paste it from a QR reader."),
     )
     number = forms.CharField(
-        label=gettext_lazy("Number printed on the document (optional)"),
+        label=gettext_lazy("Number printed on the document"),
         max_length=60,
-        required=False,
-        help_text=gettext_lazy("Given, a QR code copied from another certificate is reported as not matching."),
+        error_messages={"required": gettext_lazy("Type the certificate number printed on the document.")},
+        help_text=gettext_lazy(
+            "The certificate number printed on the paper beside the QR code: a QR code copied onto another "
+            "document is found out only by comparing the two."
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        # Its own element ids: the number form on the same page has a "number" field too.
+        kwargs.setdefault("auto_id", "token_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_number(self):
+        return clean_number_field(self.cleaned_data["number"])
 
 
 class UploadForm(Form):
@@ -137,7 +172,13 @@ def verify(request):
     form = NumberForm(request.GET)
     if not form.is_valid():
         return _page(request, status=400, number_form=form)
-    check = verification.check_number(form.cleaned_data["number"])
+    try:
+        check = verification.check_number(
+            form.cleaned_data["number"], code=form.cleaned_data["code"], viewer=request.user
+        )
+    except verification.WrongCode as wrong:
+        form.add_error("code", str(wrong))
+        return _page(request, status=400, number_form=form)
     return _page(request, check=check, number_form=form)
 
 

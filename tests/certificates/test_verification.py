@@ -11,6 +11,7 @@ certifies something else.
 import re
 from dataclasses import dataclass
 
+import lxml.html
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.files.storage import default_storage
@@ -18,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
 
-from certificates import document, keys, services, signing, tokens
+from certificates import codes, document, keys, services, signing, tokens
 from certificates.models import Certificate
 from certificates.verifier import key_id
 from tests.certificates.builders import issue_now, issued_certificate
@@ -46,12 +47,13 @@ class Portal:
     def __init__(self, client):
         self.client = client
 
-    def number(self, number: str) -> tuple[Seen, Seen]:
-        return self._page(self.client.get("/verify/", {"number": number})), self._api(
-            self.client.get(f"/api/v1/verify/{number}/")
+    def number(self, number: str, code: str = "") -> tuple[Seen, Seen]:
+        query = {"code": code} if code else {}
+        return self._page(self.client.get("/verify/", {"number": number, **query})), self._api(
+            self.client.get(f"/api/v1/verify/{number}/", query)
         )
 
-    def token(self, token: str, number: str = "") -> tuple[Seen, Seen]:
+    def token(self, token: str, number: str) -> tuple[Seen, Seen]:
         form = {"token": token, "number": number}
         return self._page(self.client.post("/verify/token/", form)), self._api(
             self.client.post("/api/v1/verify/token/", form, content_type="application/json")
@@ -90,6 +92,11 @@ def pdf_of(certificate: Certificate) -> bytes:
         return stored.read()
 
 
+def printed_code(certificate: Certificate) -> str:
+    """The verification code printed on `certificate` (the register keeps only its hash)."""
+    return PRINTED_CODES[certificate.verification_code_sha256]
+
+
 def lab_token(certificate: Certificate, **claims) -> str:
     """A token signed with the laboratory's own key: the certificate's claims, with `claims` changed."""
     token_key = keys.load_token_key()
@@ -101,9 +108,21 @@ def portal(client):
     return Portal(client)
 
 
+# The verification codes printed on the certificates issued here, by their hash.
+PRINTED_CODES: dict[str, str] = {}
+
+
 @pytest.fixture
-def issue(lot, sampler, technician, reviewer, manager, instrument, keys_dir):
-    """Issue a new certificate of a new laboratory split of alice's lot."""
+def issue(lot, sampler, technician, reviewer, manager, instrument, keys_dir, monkeypatch):
+    """Issue a new certificate of a new laboratory split of alice's lot (its printed code kept)."""
+
+    def new_code() -> str:
+        code = make_code()
+        PRINTED_CODES[codes.code_sha256(code)] = code
+        return code
+
+    make_code = codes.new_code
+    monkeypatch.setattr(codes, "new_code", new_code)
 
     def issue() -> Certificate:
         return issued_certificate(
@@ -137,20 +156,34 @@ def amended(certificate, manager):
 
 
 def test_a_genuine_certificate_is_authentic_by_number_qr_code_and_file(portal, certificate):
+    cu = certificate.snapshot["headline"]["Cu"][0]
     for answers in (
         portal.number(certificate.number),
-        portal.token(certificate.qr_token),
+        portal.number(certificate.number, code=printed_code(certificate)),
+        portal.token(certificate.qr_token, certificate.number),
         portal.file(pdf_of(certificate)),
     ):
         assert verdict(answers) == "authentic"
         page, api = answers
         assert page.status == api.status == 200
         assert "Authentic and current" in page.body
-        # What the certificate states is shown beside the verdict.
+        # The certificate's identity is shown beside the verdict.
         assert api.data["number"] == certificate.number
         assert api.data["certificate"]["lot"]["number"] == certificate.snapshot["lot"]["number"]
-        assert api.data["certificate"]["headline"][0] == {"analyte": "Cu", "value": "24.46", "unit": "%"}
-        assert certificate.snapshot["lot"]["number"] in page.body and "24.46" in page.body
+        assert certificate.snapshot["lot"]["number"] in page.body
+    # What it states in full, to whoever shows they hold it: the code, the QR code, the file.
+    for page, api in answers_with_proof(portal, certificate):
+        assert api.data["certificate"]["disclosure"] == "full"
+        assert api.data["certificate"]["headline"][0] == {"analyte": "Cu", "value": cu, "unit": "%"}
+        assert f"{cu} %" in page.body
+
+
+def answers_with_proof(portal, certificate):
+    return [
+        portal.number(certificate.number, code=printed_code(certificate)),
+        portal.token(certificate.qr_token, certificate.number),
+        portal.file(pdf_of(certificate)),
+    ]
 
 
 def test_the_address_printed_on_the_certificate_opens_its_verdict(client, certificate):
@@ -174,7 +207,11 @@ def test_the_registered_file_is_recognised_by_its_hash(portal, certificate):
 
 
 def test_a_revoked_certificate_says_when_and_why(portal, revoked):
-    for answers in (portal.number(revoked.number), portal.token(revoked.qr_token), portal.file(pdf_of(revoked))):
+    for answers in (
+        portal.number(revoked.number),
+        portal.token(revoked.qr_token, revoked.number),
+        portal.file(pdf_of(revoked)),
+    ):
         assert verdict(answers) == "revoked"
         page, api = answers
         assert REVOCATION_REASON in page.body and REVOCATION_REASON in api.data["message"]
@@ -187,18 +224,26 @@ def test_a_revoked_certificate_says_when_and_why(portal, revoked):
 def test_a_superseded_certificate_links_to_its_amendment(portal, amended):
     original, amendment = amended
 
-    for answers in (portal.number(original.number), portal.token(original.qr_token), portal.file(pdf_of(original))):
+    for answers in (
+        portal.number(original.number),
+        portal.token(original.qr_token, original.number),
+        portal.file(pdf_of(original)),
+    ):
         assert verdict(answers) == "superseded"
         page, api = answers
         assert f'href="/verify/?number={amendment.number}"' in page.body
         assert api.data["superseded"]["by"] == amendment.number
         assert api.data["superseded"]["url"] == f"http://testserver/api/v1/verify/{amendment.number}/"
         assert api.data["superseded"]["page"] == f"http://testserver/verify/?number={amendment.number}"
-    # The amendment itself is current, and says what it replaces and why.
+    # The amendment itself is current, and says what it replaces; why, to whoever holds it.
     page, api = portal.number(amendment.number)
     assert api.data["verdict"] == "authentic"
-    assert api.data["certificate"]["amendment"] == {"supersedes": original.number, "reason": AMENDMENT_REASON}
+    assert api.data["certificate"]["amendment"] == {"supersedes": original.number}
     assert api.data["certificate"]["title"] == "Amended Certificate of Analysis"
+    assert AMENDMENT_REASON not in page.body and AMENDMENT_REASON not in api.body
+    page, api = portal.number(amendment.number, code=printed_code(amendment))
+    assert api.data["certificate"]["amendment"] == {"supersedes": original.number, "reason": AMENDMENT_REASON}
+    assert AMENDMENT_REASON in page.body
 
 
 def test_links_use_the_public_address_when_it_is_configured(portal, amended, settings):
@@ -234,7 +279,7 @@ def test_a_certificate_not_yet_issued_is_not_in_the_register(portal, certificate
 def test_a_genuine_token_of_a_number_the_register_lacks_is_reported(portal, certificate):
     token = lab_token(certificate, n=UNKNOWN_NUMBER)
 
-    page, api = portal.token(token)
+    page, api = portal.token(token, UNKNOWN_NUMBER)
 
     assert verdict((page, api)) == "unknown"
     assert UNKNOWN_NUMBER in api.data["message"]
@@ -269,7 +314,7 @@ def test_a_qr_code_whose_signature_does_not_match_is_altered(portal, certificate
     # The laboratory's key id, someone else's signature.
     token = tokens.encode_token(document.token_claims(certificate), key=impostor, kid=certificate.token_kid)
 
-    assert verdict(portal.token(token)) == "altered"
+    assert verdict(portal.token(token, certificate.number)) == "altered"
 
 
 # Not issued by this laboratory -------------------------------------------------------------------
@@ -291,7 +336,7 @@ def test_a_qr_code_signed_with_another_key_is_not_ours(portal, certificate):
     impostor = Ed25519PrivateKey.generate()
     token = tokens.encode_token(document.token_claims(certificate), key=impostor, kid=key_id(impostor.public_key()))
 
-    page, api = portal.token(token)
+    page, api = portal.token(token, certificate.number)
 
     assert verdict((page, api)) == "not_ours"
     assert api.data["certificate"] is None
@@ -306,9 +351,9 @@ def test_a_pdf_without_a_signature_is_not_a_valid_certificate(portal, db, keys_d
     assert verdict(portal.file(unsigned)) == "invalid"
 
 
-@pytest.mark.parametrize("text", ["hello", "LIMS1:", "LIMS1:NOT-BASE45!!", "LIMS1:" + "0" * 500, "ünïcödé"])
+@pytest.mark.parametrize("text", ["hello", "LIMS2:", "LIMS2:NOT-BASE45!!", "LIMS2:" + "0" * 500, "ünïcödé", "LIMS1:X"])
 def test_text_that_is_no_qr_code_of_ours_is_invalid(portal, db, keys_dir, text):
-    page, api = portal.token(text)
+    page, api = portal.token(text, UNKNOWN_NUMBER)
 
     assert verdict((page, api)) == "invalid"
     assert page.status == api.status == 200
@@ -337,10 +382,12 @@ def test_a_qr_code_certifying_other_content_under_a_registered_number_does_not_m
     # Signed with the laboratory's key, naming `genuine`, but hashing `other`'s snapshot.
     token = lab_token(genuine, h=other.snapshot_sha256)
 
-    page, api = portal.token(token)
+    page, api = portal.token(token, genuine.number)
 
     assert verdict((page, api)) == "mismatch"
     assert "not what the register holds" in api.data["message"]
+    # A QR code that is not the certificate's own proves no hold of its document: its identity only.
+    assert api.data["certificate"]["disclosure"] == "public"
 
 
 def test_a_second_signed_copy_of_a_certificate_is_genuine_but_not_the_registered_file(portal, certificate):
@@ -391,8 +438,9 @@ def test_a_revocation_shows_at_once_even_after_the_answer_was_cached(
 
 
 def test_the_results_table_comes_when_asked_for(client, certificate):
-    lean = client.get(f"/api/v1/verify/{certificate.number}/").json()
-    full = client.get(f"/api/v1/verify/{certificate.number}/", {"results": "1"}).json()
+    code = printed_code(certificate)
+    lean = client.get(f"/api/v1/verify/{certificate.number}/", {"code": code}).json()
+    full = client.get(f"/api/v1/verify/{certificate.number}/", {"code": code, "results": "1"}).json()
 
     assert "results" not in lean["certificate"] and lean["certificate"]["headline"]
     assert {row["analyte"] for row in full["certificate"]["results"]} >= {"Cu", "Au", "Ag", "La"}
@@ -407,3 +455,22 @@ def test_without_the_commit_the_kept_state_lasts_its_second_only(portal, certifi
         status="revoked", revoked_at=timezone.now(), revocation_reason=REVOCATION_REASON
     )
     assert portal.number(certificate.number)[1].verdict == "revoked"
+
+
+def test_a_genuine_qr_code_without_the_printed_number_is_never_authentic(client, certificate):
+    # Pasted alone, a genuine QR code would vouch for whatever paper it was copied onto.
+    page = client.post("/verify/token/", {"token": certificate.qr_token, "number": ""})
+    api = client.post("/api/v1/verify/token/", {"token": certificate.qr_token}, content_type="application/json")
+    blank = client.post(
+        "/api/v1/verify/token/", {"token": certificate.qr_token, "number": " "}, content_type="application/json"
+    )
+
+    assert page.status_code == 400 and 'data-verdict="authentic"' not in page.content.decode()
+    (field,) = lxml.html.fromstring(page.content).xpath(
+        "//div[contains(@class, 'has-error')][.//input[@name='number']]"
+    )
+    assert "Type the certificate number printed on the document." in field.text_content()
+    for response in (api, blank):
+        assert response.status_code == 400
+        assert response.json()["extra"]["fields"].keys() == {"number"}
+        assert "verdict" not in response.json()

@@ -128,16 +128,26 @@ def test_a_malformed_number_is_refused_with_a_message(client, db, number):
 
 
 def test_a_missing_or_overlong_qr_code_is_refused(client, db, keys_dir):
-    for token in ("", "LIMS1:" + "A" * 3000):
-        page = client.post("/verify/token/", {"token": token})
-        api = client.post("/api/v1/verify/token/", {"token": token}, content_type="application/json")
+    for token in ("", "LIMS2:" + "A" * 3000):
+        form = {"token": token, "number": "KZL-2026-000001"}
+        page = client.post("/verify/token/", form)
+        api = client.post("/api/v1/verify/token/", form, content_type="application/json")
         assert page.status_code == 400 and 'class="field has-error"' in page.content.decode()
         assert api.status_code == 400 and api.json()["extra"]["fields"].keys() == {"token"}
 
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"[]", b'{"token": 5}', b'{"token": null}', b'{"token": ["a"]}', b'{"token": "x", "number": {}}'],
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"token": 5, "number": "KZL-2026-000001"}',
+        b'{"token": null, "number": "KZL-2026-000001"}',
+        b'{"token": ["a"], "number": "KZL-2026-000001"}',
+        b'{"token": "x", "number": {}}',
+        b'{"token": "x", "number": "<script>"}',
+    ],
 )
 def test_no_json_makes_the_token_check_fail(client, db, keys_dir, body):
     response = client.post("/api/v1/verify/token/", body, content_type="application/json")
@@ -152,7 +162,8 @@ def test_without_the_laboratorys_keys_signature_checks_are_unavailable(client, d
     settings.LIMS_GENERATE_DEV_KEYS = False
 
     page = client.post("/verify/upload/", {"file": upload(PDF)})
-    api = client.post("/api/v1/verify/token/", {"token": "LIMS1:X"}, content_type="application/json")
+    form = {"token": "LIMS2:X", "number": "KZL-2026-000001"}
+    api = client.post("/api/v1/verify/token/", form, content_type="application/json")
 
     assert page.status_code == 503 and "not configured" in page.content.decode()
     assert api.status_code == 503 and "keys are missing" in api.json()["message"]
@@ -180,8 +191,38 @@ def test_the_checks_need_no_cookie_or_csrf_token(db, keys_dir):
     # A phone that refuses cookies can still check; a check changes nothing a forged request could abuse.
     client = Client(enforce_csrf_checks=True)
 
-    token = client.post("/verify/token/", {"token": "hello"})
+    token = client.post("/verify/token/", {"token": "hello", "number": "KZL-2026-000001"})
     upload_ = client.post("/verify/upload/", {"file": upload(PDF)})
 
     assert token.status_code == 200 and 'data-verdict="invalid"' in token.content.decode()
     assert upload_.status_code == 200 and 'data-verdict="invalid"' in upload_.content.decode()
+
+
+def test_wrong_verification_codes_count_as_guesses(client, tiny_rate, issue):  # noqa: F811
+    certificate = issue()
+    guesses = ["AAAA-BBBB-CCCC-DDDD", "AAAA-BBBB-CCCC-DDDE", "AAAA-BBBB-CCCC-DDDF"]
+
+    answers = [client.get(f"/api/v1/verify/{certificate.number}/", {"code": guess}) for guess in guesses[:2]]
+    page = client.get("/verify/", {"number": certificate.number, "code": guesses[2]})
+    # Over the rate, the right code is refused too: guessing costs the same as any check.
+    throttled = client.get(f"/api/v1/verify/{certificate.number}/", {"code": guesses[0]})
+
+    for answer in answers:
+        assert answer.status_code == 400 and answer.json()["extra"] == {"field": "code"}
+        assert answer.json()["message"].startswith("This is not the verification code printed on certificate")
+    assert (
+        page.status_code == 400 and "This is not the verification code printed on certificate" in page.content.decode()
+    )
+    assert throttled.status_code == 429
+
+
+@pytest.mark.parametrize("code", ["1234", "AAAA-BBBB-CCCC-DDDU", "AAAA BBBB CCCC DDDD EEEE"])
+def test_a_malformed_verification_code_is_refused_next_to_its_field(client, db, code):
+    page = client.get("/verify/", {"number": "KZL-2026-000001", "code": code})
+    api = client.get("/api/v1/verify/KZL-2026-000001/", {"code": code})
+
+    assert page.status_code == 400 and api.status_code == 400
+    body = page.content.decode()
+    assert 'class="field has-error"' in body and "A verification code has 16 letters and digits" in body
+    assert api.json()["extra"] == {"field": "code"}
+    assert "data-verdict" not in body

@@ -1,7 +1,8 @@
 """An inspector at the border, signed out, checks two PDFs on the public verification page: the
 certificate as the laboratory issued it, and a copy someone edited after signing. The page says
 the first is authentic and current and the second was altered. On a phone, the inspector scans the
-certificate's QR code with the camera instead."""
+certificate's QR code with the camera instead, and types the number printed beside it: the page
+never checks a QR code without it."""
 
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -83,10 +84,31 @@ def test_an_inspector_scans_the_qr_code_with_the_phone_camera(page, live_server,
 
     page.get_by_role("button", name="Scan with the camera").click()
 
+    # Read, but not checked: the number printed on the paper is asked for first.
+    expect(page.locator("#scanner-status")).to_contain_text("Now type the certificate number")
+    expect(page.locator("#verdict")).to_have_count(0)
+    number = page.get_by_label("Number printed on the document")
+    expect(number).to_be_focused()
+    number.fill(certificate.number)
+    page.get_by_role("button", name="Check the QR code").click()
+
     verdict = page.locator("#verdict")
     expect(verdict).to_have_attribute("data-verdict", "authentic")
     expect(verdict).to_contain_text(certificate.number)
     expect(verdict).to_contain_text("signed by the laboratory")
+    # Holding the QR code shows the results.
+    expect(page.locator("#statement")).to_contain_text(certificate.snapshot["headline"]["Cu"][0])
+
+
+def test_the_number_typed_first_the_scan_checks_at_once(page, live_server, certificate):
+    page.add_init_script(CAMERA.replace("QR_TEXT", json.dumps(certificate.qr_token)))
+    page.goto(f"{live_server.url}/verify/")
+
+    page.get_by_label("Number printed on the document").fill("KZL-2026-999999")
+    page.get_by_role("button", name="Scan with the camera").click()
+
+    # A genuine QR code on a paper numbered otherwise.
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "mismatch")
 
 
 def test_without_a_camera_decoder_the_page_asks_for_the_text(page, live_server):
