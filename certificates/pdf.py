@@ -133,7 +133,7 @@ def qr_image(token: str) -> QRImage:
     """
     # The token is base45 behind "LIMS2:": QR alphanumeric characters only, no need to guess the mode.
     qr = segno.make_qr(token, error="m", boost_error=False, mode="alphanumeric")
-    modules = qr.symbol_size(border=QR_BORDER)[0]
+    modules = int(qr.symbol_size(border=QR_BORDER)[0])
     return QRImage(
-        data_uri=qr.png_data_uri(border=QR_BORDER, scale=4), version=qr.version, width_pt=modules * QR_MODULE_PT
+        data_uri=qr.png_data_uri(border=QR_BORDER, scale=4), version=int(qr.version), width_pt=modules * QR_MODULE_PT
     )

@@ -195,7 +195,7 @@ _ERROR = OpenApiResponse(description='{"message": ..., "extra": {...}}')
 class PublicApi(APIView):
     """Open to anyone: no authentication (so no session and no CSRF), counted per client address."""
 
-    authentication_classes = ()
+    authentication_classes: tuple = ()
     permission_classes = (AllowAny,)
     throttle_classes = (VerifyRateThrottle,)
 
