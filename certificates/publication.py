@@ -23,6 +23,7 @@ table: compromise() is the portal's rule, the kit's is verifier._compromised.
 """
 
 import base64
+import contextlib
 import json
 import logging
 from datetime import datetime
@@ -36,6 +37,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certificates import keys, status_list, verifier
 from certificates.models import Certificate, SigningKey
@@ -66,9 +68,11 @@ def _sequence_key() -> str:
 def token_keys() -> dict[str, Ed25519PublicKey]:
     """Every QR-token public key of the laboratory: those on record in the SigningKey table (a token
     signed with a retired key still verifies after its file is gone) and those in published/. A
-    record whose key id does not match its key is ignored. Never reads a private key."""
+    record whose key id does not match its key is ignored. Never reads a private key (with
+    development keys on, the development token key is made if missing, as `make run` expects)."""
     found = _recorded(SigningKey.Kind.TOKEN)
-    found.update(keys.published_public_keys("token"))
+    with contextlib.suppress(keys.KeyConfigurationError):  # none published: the register's may do
+        found.update(keys.published_token_keys())
     if not found:
         raise VerificationUnavailable("no QR-token public key is on record or published")
     return found
@@ -88,13 +92,18 @@ def _recorded(kind: str) -> dict[str, Ed25519PublicKey]:
 
 def trust_roots() -> list[x509.Certificate]:
     """The trust roots of PDF signatures: the published root.pem (written by the publication task)
-    and published/roots/ on disk. Never generates anything."""
+    and published/roots/ on disk (with development keys on, the development roots are made if
+    missing)."""
     roots = {}
     try:
         published = x509.load_pem_x509_certificates(published_file("root"))
     except (NotPublished, ValueError):
         published = []
-    for root in [*published, *keys.published_roots()]:
+    try:
+        on_disk = keys.trust_roots()
+    except keys.KeyConfigurationError:
+        on_disk = []
+    for root in [*published, *on_disk]:
         roots[root.fingerprint(hashes.SHA256())] = root
     if not roots:
         raise VerificationUnavailable("no trust root is published: run the publication task (manage.py publish_status)")
@@ -155,10 +164,14 @@ def compromise(*, number: str, signing_kid: str, signed_at: datetime | None) -> 
         if kid in compromised:
             since = compromised[kid]
             if since is None or signed_at is None or signed_at >= since:
-                when = f" from {timezone.localtime(since):%Y-%m-%d %H:%M %Z}" if since else ""
-                return (
-                    f"Not valid: key compromised. Key {kid}, which signed certificate {number}, is compromised{when}."
-                )
+                return _(
+                    "Not valid: key compromised. Key %(kid)s, which signed certificate %(number)s, is compromised "
+                    "from %(since)s."
+                ) % {
+                    "kid": kid,
+                    "number": number,
+                    "since": f"{timezone.localtime(since):%Y-%m-%d %H:%M %Z}" if since else _("its first use"),
+                }
     return ""
 
 
