@@ -558,9 +558,10 @@ def _check_signature(
         details["signed at (as stated by the signer)"] = status.signer_reported_dt.isoformat(timespec="seconds")
     if not (status.intact and status.valid):
         return ("altered", "the document was changed after it was signed (the signature does not match)"), details
-    if indication == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        message = "not issued by this laboratory: the signing certificate does not chain to its root"
-        return ("not_ours", f"{message} (NO_CERTIFICATE_CHAIN_FOUND)"), details
+    # The policy first: without its timestamps a signature cannot be judged at a proven time.
+    missing = _missing_timestamp(signature) if result is not None else None
+    if missing:
+        return missing, details
     if (
         status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
         or status.modification_level is None
@@ -575,6 +576,9 @@ def _check_signature(
         refusal = _timestamp_refusal(signature, result, trust_roots)
         if refusal:
             return refusal, details
+    if indication == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        message = "not issued by this laboratory: the signing certificate does not chain to its root"
+        return ("not_ours", f"{message} (NO_CERTIFICATE_CHAIN_FOUND)"), details
     if indication != AdESPassed.OK:
         name = indication.name if isinstance(indication, enum.Enum) else "untrusted"
         reason = _UNTRUSTED_REASONS.get(name, "the signing certificate cannot be trusted")
@@ -673,26 +677,40 @@ def _archival_updates_only():
 def _timestamp_refusal(signature, result, trust_roots: list) -> tuple[str, str] | None:
     """Why the timestamps do not meet the laboratory's policy (B-LTA), or None."""
     from pyhanko.sign.ades.report import AdESPassed
+
+    if result.signature_timestamp_status is None or result.signature_timestamp_status.ades_subindic != AdESPassed.OK:
+        # (pyHanko does not get to the timestamp when the signature itself fails: then it is judged here.)
+        problem = _signature_timestamp_problem(signature, _signature_timestamp(signature), trust_roots)
+        if problem:
+            return problem
+    if result.oldest_evidence_record_timestamp is None:
+        return _document_timestamp_problem(_document_timestamps(signature)[-1], trust_roots)
+    return None
+
+
+def _signature_timestamp(signature):
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
-    token = next(extract_tst_data_iter(signature.signer_info, signed=False), None)
-    if token is None:
-        return "invalid", "the signature carries no timestamp: nothing proves when it was made (PAdES B-LTA required)"
-    if result.signature_timestamp_status is None or result.signature_timestamp_status.ades_subindic != AdESPassed.OK:
-        return _signature_timestamp_problem(signature, token, trust_roots)
-    later = [
+    return next(extract_tst_data_iter(signature.signer_info, signed=False), None)
+
+
+def _document_timestamps(signature) -> list:
+    return [
         item
         for item in signature.reader.embedded_signatures
         if item.sig_object_type == "/DocTimeStamp" and item.signed_revision > signature.signed_revision
     ]
-    if not later:
+
+
+def _missing_timestamp(signature) -> tuple[str, str] | None:
+    if _signature_timestamp(signature) is None:
+        return "invalid", "the signature carries no timestamp: nothing proves when it was made (PAdES B-LTA required)"
+    if not _document_timestamps(signature):
         return "invalid", "the document carries no document timestamp after the signature (PAdES B-LTA required)"
-    if result.oldest_evidence_record_timestamp is None:
-        return _document_timestamp_problem(later[-1], trust_roots)
     return None
 
 
-def _signature_timestamp_problem(signature, token, trust_roots: list) -> tuple[str, str]:
+def _signature_timestamp_problem(signature, token, trust_roots: list) -> tuple[str, str] | None:
     """The AdES validation only says the signature timestamp failed; say which way."""
     import asyncio
 
@@ -710,6 +728,8 @@ def _signature_timestamp_problem(signature, token, trust_roots: list) -> tuple[s
         return "altered", f"the signature's timestamp cannot be validated ({type(exc).__name__}: {exc})"
     if not (status.get("intact") and status.get("valid")):
         return "altered", "the signature's timestamp does not match the signature"
+    if status.get("trust_problem_indic") is None and status.get("validation_path") is not None:
+        return None
     return "not_ours", (
         "the signature's timestamp is not from a timestamp authority the laboratory trusts: the signing time is not proven"
     )
