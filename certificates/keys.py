@@ -320,7 +320,7 @@ def reset_cache() -> None:
     _load_signing_material.cache_clear()
     _load_ed25519.cache_clear()
     _load_dev_tsa_material.cache_clear()
-    pkcs11_session.cache_clear()
+    _close_pkcs11_sessions()
 
 
 @functools.lru_cache(maxsize=4)
@@ -741,10 +741,24 @@ def _pkcs11_config() -> Pkcs11Key | None:
     )
 
 
-@functools.lru_cache(maxsize=4)
+_PKCS11_SESSIONS: dict = {}
+
+
 def pkcs11_session(config: Pkcs11Key):
-    """One logged-in session per process and configuration (reset_cache() forgets it; the session
-    closes when it is collected)."""
+    """One logged-in session per process and configuration (reset_cache() closes it)."""
+    if config not in _PKCS11_SESSIONS:
+        _PKCS11_SESSIONS[config] = _open_pkcs11_session(config)
+    return _PKCS11_SESSIONS[config]
+
+
+def _close_pkcs11_sessions() -> None:
+    while _PKCS11_SESSIONS:
+        _, session = _PKCS11_SESSIONS.popitem()
+        with contextlib.suppress(Exception):  # a token removed meanwhile: nothing left to close
+            session.close()
+
+
+def _open_pkcs11_session(config: Pkcs11Key):
     from pkcs11.exceptions import PKCS11Error
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign.pkcs11 import open_pkcs11_session
