@@ -213,7 +213,7 @@ class TimestampServer(http.server.ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
 
 def serve_in_thread(authority: TimestampAuthority, host: str = "127.0.0.1", port: int = 0) -> TimestampServer:
