@@ -94,6 +94,7 @@ class RunAdmin(ReadOnlyAdmin):
     """Runs are imported and decided through the services; the admin shows them."""
 
     list_display = ["pk", "filename", "instrument", "method", "status", "qc_status", "operator", "imported_at"]
+    list_select_related = ["instrument", "method", "operator"]
     list_filter = ["status", "qc_status", "method"]
     search_fields = ["filename", "sha256"]
     inlines = [QCCheckInline]
@@ -105,6 +106,11 @@ class ReadingAdmin(ReadOnlyAdmin):
         "run", "row", "sample_name", "row_type", "analyte", "qualifier", "value", "unit", "basis", "dilution_factor",
         "chosen",
     ]  # fmt: skip
+    list_select_related = ["run", "analyte"]
+    # A million rows: the newest first by primary key (the model's order goes through the run, a join
+    # and a sort of every reading), and no second count of the whole table.
+    ordering = ["-id"]
+    show_full_result_count = False
     list_filter = ["row_type", "qualifier", "basis", "chosen", "excluded"]
     search_fields = ["sample_name"]
 
@@ -114,6 +120,7 @@ class ReadingChoiceAdmin(ReadOnlyAdmin):
     """Technicians' decisions on readings the selection rule could not choose (assays.selection)."""
 
     list_display = ["run", "sample", "analyte", "reading", "chosen_by", "chosen_at", "reason"]
+    list_select_related = ["run", "sample", "analyte", "reading", "chosen_by"]
     search_fields = ["sample__code", "reason"]
 
 
@@ -129,6 +136,11 @@ class ResultAdmin(ReadOnlyAdmin):
     """Read-only: approval needs a second person and goes through the review page or the API."""
 
     list_display = ["sample", "analyte", "display_value", "status", "entered_by", "decided_by"]
+    list_select_related = ["sample", "analyte", "entered_by", "decided_by"]
+    # Hundreds of thousands of rows: newest first, as an index has them (the model's order sorts every
+    # result through a join), and no second count of the whole table.
+    ordering = ["-entered_at", "-id"]
+    show_full_result_count = False
     list_filter = ["status", "source", "method"]
     search_fields = ["sample__code", "analyte__symbol"]
     inlines = [ResultEventInline]

@@ -421,7 +421,7 @@ class ResultListApi(generics.ListAPIView):
     ordering_fields = ["entered_at", "sample__code"]
 
     def get_queryset(self):
-        return selectors.result_list(self.request.user).order_by("-entered_at", "id")
+        return selectors.result_list(self.request.user).order_by(*selectors.NEWEST_RESULTS)
 
 
 class ResultDetailApi(APIView):

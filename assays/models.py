@@ -428,6 +428,8 @@ class Run(models.Model):
                 name="run_override_has_reason",
             ),
         ]
+        # The lists' order, newest first.
+        indexes = [models.Index(models.F("imported_at").desc(), models.F("id").desc(), name="run_newest_idx")]
 
     def __str__(self):
         return f"{_('Run')} {self.pk} ({self.filename})"
@@ -471,7 +473,11 @@ class Reading(models.Model):
         verbose_name = _("reading")
         verbose_name_plural = _("readings")
         ordering = ["run", "row", "id"]
-        indexes = [models.Index(fields=["run", "row_type"])]
+        indexes = [
+            models.Index(fields=["run", "row_type"]),
+            # A run's readings in file order (its page, its preview, the API), without sorting the run.
+            models.Index(fields=["run", "row", "id"], name="reading_run_row_idx"),
+        ]
 
     def __str__(self):
         return f"{self.sample_name} {self.analyte_id} {self.qualifier}{self.value}"
@@ -648,7 +654,11 @@ class Result(models.Model):
                 name="result_measured_has_value",
             ),
         ]
-        indexes = [models.Index(fields=["status"], condition=models.Q(status="entered"), name="result_entered_idx")]
+        indexes = [
+            models.Index(fields=["status"], condition=models.Q(status="entered"), name="result_entered_idx"),
+            # The lists' order, newest first.
+            models.Index(models.F("entered_at").desc(), models.F("id").desc(), name="result_newest_idx"),
+        ]
 
     def __str__(self):
         return f"{self.sample} {self.analyte} {self.display_value()}"

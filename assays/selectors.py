@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 import django_filters
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,7 @@ from assays.models import (
     Panel,
     PanelEntry,
     QCCheck,
+    Reading,
     ReadingChoice,
     ReferenceMaterial,
     Result,
@@ -27,14 +28,19 @@ from assays.models import (
 )
 from lims import permissions
 from lims.filters import IdFilter, choice_filter
+from lims.lib.queries import count_of
 from lims.models import User
 from samples.models import Sample
 
 
 def run_list(user: User) -> QuerySet:
-    runs = permissions.visible(user, Run.objects.all()).select_related("instrument", "method", "operator")
-    # The annotation's GROUP BY drops the model's default order; paginated lists need one.
-    return runs.annotate(reading_count=Count("readings", distinct=True)).order_by(*(Run._meta.ordering or ()))
+    """Newest first (an index serves the order), with who accepted, overrode or withdrew each run,
+    and its readings counted for the rows of the page only (lims.lib.queries.count_of)."""
+    runs = permissions.visible(user, Run.objects.all()).select_related(
+        "instrument", "method", "operator", "accepted_by", "override_by", "withdrawn_by"
+    )
+    readings = Reading.objects.filter(run=OuterRef("pk"))
+    return runs.annotate(reading_count=count_of(readings)).order_by(*(Run._meta.ordering or ()))
 
 
 class RunFilter(django_filters.FilterSet):
@@ -149,6 +155,10 @@ def result_list(user: User) -> QuerySet:
     return permissions.visible(user, Result.objects.all()).select_related(
         "sample__lot", "analyte", "method", "entered_by", "decided_by", "run"
     )
+
+
+# The results lists' order: newest first, as an index of assays 0008 has it.
+NEWEST_RESULTS = ("-entered_at", "-id")
 
 
 class ResultFilter(django_filters.FilterSet):

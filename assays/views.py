@@ -228,7 +228,7 @@ def result_decide(request, result_pk):
 @login_required
 def result_list(request):
     _require_lab(request.user)
-    results = selectors.result_list(request.user).order_by("-entered_at")
+    results = selectors.result_list(request.user).order_by(*selectors.NEWEST_RESULTS)
     return list_page(request, "assays/result_list.html", selectors.ResultFilter, results, fields=["status", "sample"])
 
 

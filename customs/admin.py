@@ -33,6 +33,8 @@ class DeclarationAdmin(ReadOnlyAdmin):
     (exporters see their own, laboratory staff none)."""
 
     list_display = ["number", "exporter", "lot", "declared_on", "value", "currency", "status", "filed_at"]
+    # A lot names its exporter.
+    list_select_related = ["exporter", "lot__exporter"]
     list_filter = ["status", "customs_office"]
     search_fields = ["number", "declarant", "lot__lot_number"]
     inlines = [DeclaredComponentInline, CitedCertificateInline, FindingInline]

@@ -311,7 +311,9 @@ class Declaration(models.Model):
         ]
         indexes = [
             # The inspectors' queue.
-            models.Index(fields=["filed_at"], condition=models.Q(status="flagged"), name="declaration_flagged_idx")
+            models.Index(fields=["filed_at"], condition=models.Q(status="flagged"), name="declaration_flagged_idx"),
+            # The lists' order, newest first.
+            models.Index(models.F("filed_at").desc(), models.F("id").desc(), name="declaration_newest_idx"),
         ]
 
     def __str__(self):

@@ -4,8 +4,9 @@ the list query tests (tests/lims/test_list_queries.py), written straight into th
 At scale 1: 10,000 lots of copper concentrate, each with a composite and three sealed splits (40,000
 samples) and their custody chains (hash chains computed by samples.chain, so chain verification
 passes), 1,000,000 instrument readings in 1,000 accepted runs, 350,000 results, 10,000 issued
-certificates (500 of them amendments of another) and 5,000 customs declarations with their cited
-certificates, declared components and findings. The newest 5 % of the lots are still in analysis
+certificates (500 of them amendments of another), 5,000 customs declarations with their cited
+certificates, declared components and findings, and a nonconformance (a broken seal, accepted) on every
+fifth lot's laboratory sample. The newest 5 % of the lots are still in analysis
 (results entered, not approved); the older lots are reported and certified.
 
 It is written with COPY on PostgreSQL and bulk_create elsewhere, in chunks of lots, each chunk in one
@@ -13,7 +14,7 @@ transaction: no service runs, so nothing is checked or audited, and it is a data
 a record. Certificates are snapshot rows only: no PDF is rendered, `pdf` names a file that does not
 exist (certificates/scale/<number>.pdf) and the hashes and QR token are placeholders, so they do not
 verify. Identifiers carry the prefix SC (lots SC-LOT-000001, samples SC-000001-L1, certificates
-SC-CoA-000001, declarations SC-DT-000001), and a build refuses to run twice into one database.
+SC-CoA-000001, declarations SC-DT-000001); a second build adds lots after those of the first.
 """
 
 import hashlib
@@ -33,21 +34,18 @@ from customs.models import CitedCertificate, Declaration, DeclaredComponent, Fin
 from lims.models import Organisation, User
 from lims.roles import Role
 from samples import chain
-from samples.models import CustodyEvent, Lot, Material, Sample, Seal
+from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal
 
 PREFIX = "SC"
-FULL = {
-    "lots": 10_000,
-    "readings": 1_000_000,
-    "results": 350_000,
-    "certificates": 10_000,
-    "declarations": 5_000,
-}
+FULL_LOTS = 10_000
+# Per lot, as the full dataset has them: 1,000,000 readings, 350,000 results, 10,000 certificates and
+# 5,000 declarations for 10,000 lots.
+READINGS_PER_LOT, RESULTS_PER_LOT, CERTIFICATES_PER_LOT, DECLARATIONS_PER_LOT = 100, 35, 1.0, 0.5
 SAMPLES_PER_RUN = 10
 CHUNK_LOTS = 250
-# The dataset spans two years up to `END`, the newest lot last.
+# The full dataset spans two years up to `END`, a lot every 1.75 hours, the newest last.
 END = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
-SPAN = timedelta(days=730)
+LOT_EVERY = timedelta(days=730) / FULL_LOTS
 
 
 @dataclass
@@ -102,8 +100,8 @@ class Cast:
         )
 
 
-def targets(scale: float) -> dict[str, int]:
-    return {name: max(1, round(count * scale)) for name, count in FULL.items()}
+def exists() -> bool:
+    return Lot.objects.filter(lot_number__startswith=f"{PREFIX}-LOT-").exists()
 
 
 class _Ids:
@@ -139,10 +137,10 @@ def _write(model: type[models.Model], rows: list[dict]) -> None:
     json_names = {n for n in names if isinstance(fields[n], models.JSONField)}
     quote = connection.ops.quote_name
     columns = ", ".join(quote(fields[n].column) for n in names)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([Jsonb(row[n]) if n in json_names else row[n] for n in names])
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([Jsonb(row[n]) if n in json_names else row[n] for n in names])
 
 
 class _Chain:
@@ -181,12 +179,11 @@ def _value(n: int, k: int) -> Decimal:
     return Decimal((n * 7919 + k * 104729) % 100_000 + 1) / Decimal(1000)
 
 
-def build(*, scale: float = 1.0, cast: Cast | None = None, log: Callable[[str], None] = lambda _: None) -> dict:
-    """Write the dataset at `scale` (1 is 10,000 lots); returns the number of rows per kind."""
-    want = targets(scale)
-    if Lot.objects.filter(lot_number__startswith=f"{PREFIX}-LOT-").exists():
-        raise RuntimeError("This database holds a scale dataset already; build into an empty one.")
+def build(*, lots: int, cast: Cast | None = None, log: Callable[[str], None] = lambda _: None) -> dict:
+    """Write `lots` lots and what hangs off them (FULL_LOTS is the full size); returns the number of
+    rows per kind. A second build adds lots after the first's."""
     cast = cast or Cast.ensure()
+    start = Lot.objects.filter(lot_number__startswith=f"{PREFIX}-LOT-").count()
     material = Material.objects.get(code="copper-concentrate")
     method = Method.objects.get(code="icpms-4acid")
     entries = list(
@@ -197,27 +194,27 @@ def build(*, scale: float = 1.0, cast: Cast | None = None, log: Callable[[str], 
         defaults={"name": "Scale ICP-MS", "model": "Agilent 7900", "calibration_due": END.date() + timedelta(365)},
     )
     icpms = [e for e in entries if e.method_id == method.pk]
-    n_lots = want["lots"]
-    per_sample_results = min(len(entries), round(want["results"] / n_lots))
-    shown = entries[:per_sample_results]
-    runs_total = -(-n_lots // SAMPLES_PER_RUN)
-    qc_per_run = 2 * len(icpms)
-    per_sample_readings = max(len(icpms), (want["readings"] - runs_total * qc_per_run) // n_lots)
-    in_analysis_from = n_lots - max(1, n_lots // 20)  # the newest 5 %: results entered, not yet approved
-    amend_every = max(1, round(in_analysis_from / max(1, want["certificates"] - in_analysis_from)))
-    n_declared = min(want["declarations"], in_analysis_from)
+    n_lots = lots
+    shown = entries[:RESULTS_PER_LOT]
+    # A run's QC rows count among the readings.
+    per_sample_readings = max(len(icpms), READINGS_PER_LOT - 2 * len(icpms) // SAMPLES_PER_RUN)
+    # The newest 5 %: results entered, not yet approved.
+    in_analysis_from = start + n_lots - max(1, n_lots // 20)
+    reported = in_analysis_from - start
+    amend_every = max(1, round(reported / max(1, round(n_lots * CERTIFICATES_PER_LOT) - reported)))
+    n_declared = start + min(round(n_lots * DECLARATIONS_PER_LOT) or 1, reported)
     ids = _Ids(
-        Lot, Sample, Seal, CustodyEvent, Run, Reading, Result, Certificate, Declaration, CitedCertificate,
+        Lot, Sample, Seal, CustodyEvent, Nonconformance, Run, Reading, Result, Certificate, Declaration, CitedCertificate,
         DeclaredComponent, Finding,
     )  # fmt: skip
     counts: dict[str, int] = dict.fromkeys(
         ["lots", "samples", "custody events", "runs", "readings", "results", "certificates", "declarations"], 0
     )
     started = datetime.now(UTC)
-    for first in range(0, n_lots, CHUNK_LOTS):
+    for first in range(start, start + n_lots, CHUNK_LOTS):
         with transaction.atomic():
             chunk = _chunk(
-                range(first, min(n_lots, first + CHUNK_LOTS)), n_lots=n_lots, cast=cast, ids=ids, material=material,
+                range(first, min(start + n_lots, first + CHUNK_LOTS)), cast=cast, ids=ids, material=material,
                 instrument=instrument, method=method, icpms=icpms, shown=shown,
                 per_sample_readings=per_sample_readings, in_analysis_from=in_analysis_from,
                 amend_every=amend_every, n_declared=n_declared,
@@ -230,7 +227,7 @@ def build(*, scale: float = 1.0, cast: Cast | None = None, log: Callable[[str], 
             if key in counts:
                 counts[key] += len(rows)
         elapsed = (datetime.now(UTC) - started).total_seconds()
-        log(f"{min(n_lots, first + CHUNK_LOTS)}/{n_lots} lots, {counts['readings']} readings, {elapsed:.0f} s")
+        log(f"{min(n_lots, first - start + CHUNK_LOTS)}/{n_lots} lots, {counts['readings']} readings, {elapsed:.0f} s")
     ids.finish()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -238,13 +235,14 @@ def build(*, scale: float = 1.0, cast: Cast | None = None, log: Callable[[str], 
     return counts
 
 
-def _chunk(lot_range, *, n_lots, cast, ids, material, instrument, method, icpms, shown, per_sample_readings,
+def _chunk(lot_range, *, cast, ids, material, instrument, method, icpms, shown, per_sample_readings,
            in_analysis_from, amend_every, n_declared) -> list[tuple[type[models.Model], list[dict]]]:  # fmt: skip
     lots, samples, seals, events, runs, readings, results = [], [], [], [], [], [], []
     certificates, declarations, citations, components, findings = [], [], [], [], []
+    nonconformances: list[dict] = []
     lab_samples: list[tuple[int, dict]] = []
     for i in lot_range:
-        at = END - SPAN * (n_lots - i) / n_lots
+        at = END - LOT_EVERY * (FULL_LOTS - i)
         n = i + 1
         org = i % len(cast.exporters)
         lot = {
@@ -281,8 +279,19 @@ def _chunk(lot_range, *, n_lots, cast, ids, material, instrument, method, icpms,
                 seal = split["seal_number"]
                 c.append(CustodyEvent.Action.HAND_OVER, cast.sampler, at + timedelta(hours=1), from_party=party,
                          to_party=cast.technician.party_label(), seal_number_seen=seal)  # fmt: skip
-                c.append(CustodyEvent.Action.RECEIVE, cast.technician, later, seal_number_seen=seal, seal_intact=True,
-                         location="Lab reception")  # fmt: skip
+                if i % 5 == 0:  # seal broken on arrival, accepted for testing by the lab manager
+                    c.append(CustodyEvent.Action.HOLD, cast.technician, later, seal_number_seen=seal, seal_intact=False,
+                             location="Lab reception")  # fmt: skip
+                    c.append(CustodyEvent.Action.RELEASE, cast.manager, later, note="Accepted: inner bag intact.")
+                    nonconformances.append(
+                        {"id": ids.take(Nonconformance), "sample_id": split["id"], "kind": "seal_broken",
+                         "description": "Seal cut on arrival.", "raised_by_id": cast.technician.pk, "raised_at": later,
+                         "status": "accepted", "resolved_by_id": cast.manager.pk, "resolved_at": later,
+                         "resolution": "Inner bag intact."}
+                    )  # fmt: skip
+                else:
+                    c.append(CustodyEvent.Action.RECEIVE, cast.technician, later, seal_number_seen=seal,
+                             seal_intact=True, location="Lab reception")  # fmt: skip
                 c.append(CustodyEvent.Action.ANALYSE, cast.technician, later + timedelta(days=1))
                 if i < in_analysis_from:
                     c.append(CustodyEvent.Action.REPORT, cast.reviewer, later + timedelta(days=3))
@@ -292,7 +301,7 @@ def _chunk(lot_range, *, n_lots, cast, ids, material, instrument, method, icpms,
     for start in range(0, len(lab_samples), SAMPLES_PER_RUN):
         group = lab_samples[start : start + SAMPLES_PER_RUN]
         first_i = group[0][0]
-        imported = END - SPAN * (n_lots - first_i) / n_lots + timedelta(days=1, hours=2)
+        imported = END - LOT_EVERY * (FULL_LOTS - first_i) + timedelta(days=1, hours=2)
         run_id = ids.take(Run)
         runs.append(
             {
@@ -315,7 +324,9 @@ def _chunk(lot_range, *, n_lots, cast, ids, material, instrument, method, icpms,
             for k in range(per_sample_readings):
                 entry = icpms[k % len(icpms)]
                 row += 1 if k % len(icpms) == 0 else 0
-                reading = _reading(ids, run_id, row, split["code"], "sample", split["id"], entry, _value(i, k), imported)
+                reading = _reading(
+                    ids, run_id, row, split["code"], "sample", split["id"], entry, _value(i, k), imported
+                )
                 reading["isotope"] = str(k // len(icpms) + 1)
                 if entry.analyte_id not in chosen:
                     reading["chosen"], reading["choice"] = True, "the only reading"
@@ -349,7 +360,9 @@ def _chunk(lot_range, *, n_lots, cast, ids, material, instrument, method, icpms,
         certificate = _certificate(ids, split, snapshot, f"{PREFIX}-CoA-{i + 1:06d}", issued, cast)
         certificates.append(certificate)
         if i % amend_every == 0:
-            amendment = _certificate(ids, split, snapshot, f"{PREFIX}-CoA-{i + 1:06d}-A", issued + timedelta(days=2), cast)
+            amendment = _certificate(
+                ids, split, snapshot, f"{PREFIX}-CoA-{i + 1:06d}-A", issued + timedelta(days=2), cast
+            )
             amendment.update(supersedes_id=certificate["id"], amendment_reason="Contract reference corrected.")
             certificate.update(status=Certificate.Status.SUPERSEDED, superseded_at=amendment["issued_at"])
             certificates.append(amendment)
@@ -362,6 +375,7 @@ def _chunk(lot_range, *, n_lots, cast, ids, material, instrument, method, icpms,
     return [
         (Lot, lots), (Sample, [s for s in samples if s["parent_id"] is None]),
         (Sample, [s for s in samples if s["parent_id"] is not None]), (Seal, seals), (CustodyEvent, events),
+        (Nonconformance, nonconformances),
         (Run, runs), (Reading, readings), (Result, results), (Certificate, certificates), (Declaration, declarations),
         (CitedCertificate, citations), (DeclaredComponent, components), (Finding, findings),
     ]  # fmt: skip
@@ -419,7 +433,7 @@ def _certificate(ids, sample, snapshot, number, issued, cast) -> dict:
     }  # fmt: skip
 
 
-DECLARATION_STATUSES = ["cleared", "cleared", "flagged", "cleared", "accepted", "cleared", "flagged", "accepted",
+DECLARATION_STATUSES = ["flagged", "cleared", "cleared", "cleared", "accepted", "cleared", "flagged", "accepted",
                         "rejected", "cleared"]  # fmt: skip
 
 

@@ -102,6 +102,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
     audit_permission = "account.change"
     list_display = ["username", "first_name", "last_name", "organisation", "is_active", "is_staff"]
+    list_select_related = ["organisation"]
     list_filter = ["organisation__kind", "groups", "is_active", "is_staff"]
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Organisation"), {"fields": ["organisation"]}))
     add_fieldsets = (*(BaseUserAdmin.add_fieldsets or ()), (_("Organisation"), {"fields": ["organisation"]}))
@@ -121,5 +122,7 @@ class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id"]
+    list_select_related = ["actor"]
+    show_full_result_count = False
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "actor__username"]

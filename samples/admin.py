@@ -19,6 +19,7 @@ class LotAdmin(AuditedAdmin, ScopedAdmin):
     audit_permission = "lot.change"
 
     list_display = ["lot_number", "exporter", "material", "hs_code", "wet_mass_t", "status", "registered_at"]
+    list_select_related = ["exporter", "material"]
     list_filter = ["status", "material", "exporter"]
     search_fields = ["lot_number", "contract_reference", "export_licence_number"]
     readonly_fields = ["exporter", "lot_number", "status", "registered_by", "registered_at"]
@@ -47,6 +48,10 @@ class CustodyEventInline(ReadOnlyInline):
 @admin.register(Sample)
 class SampleAdmin(ReadOnlyAdmin):
     list_display = ["code", "lot", "purpose", "status", "seal_number", "current_custodian"]
+    # A lot names its exporter.
+    list_select_related = ["lot__exporter", "current_custodian"]
+    # Tens of thousands of rows: no second count of the whole table under a search or filter.
+    show_full_result_count = False
     list_filter = ["status", "purpose"]
     search_fields = ["code", "seal_number", "lot__lot_number"]
     inlines = [CustodyEventInline]
@@ -55,6 +60,8 @@ class SampleAdmin(ReadOnlyAdmin):
 @admin.register(CustodyEvent)
 class CustodyEventAdmin(ReadOnlyAdmin):
     list_display = ["sample", "sequence", "action", "actor", "occurred_at", "hash"]
+    list_select_related = ["sample", "actor"]
+    show_full_result_count = False
     list_filter = ["action"]
     search_fields = ["sample__code", "hash"]
 
@@ -62,10 +69,13 @@ class CustodyEventAdmin(ReadOnlyAdmin):
 @admin.register(Seal)
 class SealAdmin(ReadOnlyAdmin):
     list_display = ["number", "sample", "applied_by", "applied_at"]
+    list_select_related = ["sample", "applied_by"]
+    show_full_result_count = False
     search_fields = ["number", "sample__code"]
 
 
 @admin.register(Nonconformance)
 class NonconformanceAdmin(ReadOnlyAdmin):
     list_display = ["sample", "kind", "status", "raised_at", "resolved_by"]
+    list_select_related = ["sample", "resolved_by"]
     list_filter = ["status", "kind"]

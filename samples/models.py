@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -125,6 +126,8 @@ class Lot(models.Model):
             models.CheckConstraint(condition=models.Q(status__in=LotStatus.values), name="lot_status_valid"),
             models.CheckConstraint(condition=models.Q(wet_mass_t__gt=0), name="lot_wet_mass_positive"),
         ]
+        # The lists' order, newest first.
+        indexes = [models.Index(F("registered_at").desc(), F("id").desc(), name="lot_newest_idx")]
 
     def __str__(self):
         return f"{self.lot_number} ({self.exporter})"
@@ -282,7 +285,11 @@ class Sample(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(mass_g__gt=0), name="sample_mass_positive"),
         ]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # The lists' order, newest first.
+            models.Index(F("collected_at").desc(), "code", name="sample_newest_idx"),
+        ]
 
     def __str__(self):
         return self.code

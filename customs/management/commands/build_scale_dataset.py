@@ -23,9 +23,8 @@ class Command(BaseCommand):
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
             self.stderr.write("Not PostgreSQL: rows go in with bulk_create, slowly; use a small --scale.")
         started = time.perf_counter()
-        try:
-            counts = dataset.build(scale=scale, log=self.stdout.write)
-        except RuntimeError as exc:
-            raise CommandError(str(exc)) from exc
+        if dataset.exists():
+            raise CommandError("This database holds a scale dataset already; build into an empty one.")
+        counts = dataset.build(lots=max(1, round(dataset.FULL_LOTS * scale)), log=self.stdout.write)
         summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"{summary} in {time.perf_counter() - started:.0f} s"))
