@@ -91,7 +91,9 @@ def test_the_task_issues_a_signed_pdf_with_a_number(requested, keys_dir):
         data = stored.read()
     assert data.startswith(b"%PDF-1.7")
     assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
-    assert certificate.qr_token.startswith("LIMS1:")
+    assert certificate.qr_token.startswith("LIMS2:")
+    # The verification code printed on it is on record as its hash only.
+    assert len(certificate.verification_code_sha256) == 64
     # The public halves of both keys are on record; no private key is.
     assert set(SigningKey.objects.values_list("kid", flat=True)) == {certificate.signing_kid, certificate.token_kid}
     assert not SigningKey.objects.filter(public_pem__contains="PRIVATE").exists()
