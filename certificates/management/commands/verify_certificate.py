@@ -40,7 +40,9 @@ class Command(BaseCommand):
             "--skip-revocation", action="store_true", help="with --keys: ignore the status list (status unknown)"
         )
         parser.add_argument(
-            "--max-age", type=verifier.parse_duration, help="with --keys: a status list older than this (6h, 2d) is too old"
+            "--max-age",
+            type=verifier.parse_duration,
+            help="with --keys: a status list older than this (6h, 2d) is too old",
         )
 
     def handle(self, *args, pdf: Path, keys: Path | None, skip_revocation: bool, max_age=None, **options):

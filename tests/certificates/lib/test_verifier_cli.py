@@ -167,7 +167,9 @@ def test_without_a_status_list_the_status_is_unknown(specimens, kit, offline, pu
 
     # Without a list the kit never says "authentic and current": status unknown, exit 9.
     assert refused.returncode == skipped.returncode == 9
-    assert refused.stdout.startswith("UNKNOWN_STATUS: KZL-2026-000417: authentic; current status unknown (no status list)")
+    assert refused.stdout.startswith(
+        "UNKNOWN_STATUS: KZL-2026-000417: authentic; current status unknown (no status list)"
+    )
 
 
 def test_bad_arguments_are_a_usage_error(kit, offline):
