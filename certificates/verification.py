@@ -79,7 +79,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from certificates import codes, publication, verifier
-from certificates.models import Certificate
+from certificates.models import Certificate, SigningKey
 from certificates.publication import token_keys, trust_roots
 from certificates.snapshot import headline_items
 from lims import permissions
@@ -357,6 +357,14 @@ def _column(name: str) -> str:
     return connection.ops.quote_name(field.column)
 
 
+def _key_state_sql(table: str, own: str, part: str) -> str:
+    """A subquery for one column `part` of the SigningKey row named by the certificate's column `own`."""
+    keys_table = connection.ops.quote_name(SigningKey._meta.db_table)
+    kid = connection.ops.quote_name(SigningKey._meta.get_field("kid").column)
+    column = connection.ops.quote_name(SigningKey._meta.get_field(part).column)
+    return f"(SELECT {column} FROM {keys_table} WHERE {keys_table}.{kid} = {table}.{_column(own)})"  # noqa: S608
+
+
 @functools.cache
 def _state_sql() -> str:
     columns = ", ".join(_column(name) for name in _REGISTER_FIELDS)
@@ -364,7 +372,17 @@ def _state_sql() -> str:
     number = _column("number")
     status = _column("status")
     table = connection.ops.quote_name(Certificate._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE {number} = %s AND {status} IN ({statuses})"  # noqa: S608 - quoted names
+    # The states of the keys that signed it belong to the state too: marking a key compromised
+    # changes the verdict, so it must change every cached answer's key (answer_cache_key).
+    key_columns = ", ".join(
+        _key_state_sql(table, own, part)
+        for own in ("signing_kid", "token_kid")
+        for part in ("state", "compromised_from")
+    )
+    return (
+        f"SELECT {columns}, {key_columns} FROM {table} "  # noqa: S608 - quoted names
+        f"WHERE {number} = %s AND {status} IN ({statuses})"
+    )
 
 
 _STATE_CACHE_KEY = "verify:state:{number}"

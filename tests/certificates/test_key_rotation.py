@@ -113,3 +113,17 @@ def test_it_needs_a_reason_to_mark_a_key_compromised(own_keys, certificate):
     with pytest.raises(CommandError, match="--reason"):
         rotate("--compromised", certificate.token_kid)
     assert SigningKey.objects.get(kid=certificate.token_kid).state == "current"
+
+
+def test_a_cached_answer_by_number_changes_when_the_key_is_marked_compromised(own_keys, certificate, client, settings):
+    """The API keeps rendered answers by the register's state: the signing keys' states are part of it,
+    so an answer cached before a compromise is never served after it (the state itself is kept for a
+    second at most; here not at all)."""
+    settings.LIMS_VERIFY_STATE_CACHE_SECONDS = 0
+    url = f"/api/v1/verify/{certificate.number}/"
+    assert client.get(url).json()["verdict"] == "authentic"
+    assert client.get(url).json()["verdict"] == "authentic"  # served from the cache
+
+    rotate("--compromised", certificate.token_kid, "--reason", "token key copied off the server")
+
+    assert client.get(url).json()["verdict"] == "compromised"
