@@ -16,7 +16,7 @@ from assays.models import (
     ResultEvent,
     Run,
 )
-from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from lims.admin import AuditedAdmin, EstimatedCountPaginator, ReadOnlyAdmin, ReadOnlyInline
 
 # Lab managers keep the laboratory's reference data (lims.permissions); every change is on record.
 REFERENCE = "reference.change"
@@ -111,6 +111,7 @@ class ReadingAdmin(ReadOnlyAdmin):
     # and a sort of every reading), and no second count of the whole table.
     ordering = ["-id"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_filter = ["row_type", "qualifier", "basis", "chosen", "excluded"]
     search_fields = ["sample_name"]
 
@@ -141,6 +142,8 @@ class ResultAdmin(ReadOnlyAdmin):
     # result through a join), and no second count of the whole table.
     ordering = ["-entered_at", "-id"]
     show_full_result_count = False
-    list_filter = ["status", "source", "method"]
-    search_fields = ["sample__code", "analyte__symbol"]
+    # By analyte with the filter: a search across two joined tables cannot use the trigram index of
+    # sample codes (samples 0006) and scans every result.
+    list_filter = ["status", "source", "method", "analyte"]
+    search_fields = ["sample__code"]
     inlines = [ResultEventInline]

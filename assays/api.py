@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -129,26 +130,34 @@ REFERENCE = "reference.change"
 AnalyteListApi, AnalyteDetailApi = reference_views(Analyte, AnalyteSerializer, "Analyte", permission=REFERENCE)
 MethodListApi, MethodDetailApi = reference_views(Method, MethodSerializer, "Method", permission=REFERENCE)
 MethodAnalyteListApi, MethodAnalyteDetailApi = reference_views(
-    MethodAnalyte, MethodAnalyteSerializer, "MethodPerformance", permission=REFERENCE
-)
+    MethodAnalyte, MethodAnalyteSerializer, "MethodPerformance", permission=REFERENCE,
+    queryset=MethodAnalyte.objects.select_related("method", "analyte"),
+)  # fmt: skip
 InstrumentListApi, InstrumentDetailApi = reference_views(
     Instrument, InstrumentSerializer, "Instrument", permission=REFERENCE
 )
 ReferenceMaterialListApi, ReferenceMaterialDetailApi = reference_views(
-    ReferenceMaterial, ReferenceMaterialSerializer, "ReferenceMaterial", permission=REFERENCE
-)
+    ReferenceMaterial, ReferenceMaterialSerializer, "ReferenceMaterial", permission=REFERENCE,
+    queryset=ReferenceMaterial.objects.prefetch_related(
+        Prefetch("values", queryset=CertifiedValue.objects.select_related("reference_material", "analyte"))
+    ),
+)  # fmt: skip
 CertifiedValueListApi, CertifiedValueDetailApi = reference_views(
-    CertifiedValue, CertifiedValueSerializer, "CertifiedValue", permission=REFERENCE
-)
+    CertifiedValue, CertifiedValueSerializer, "CertifiedValue", permission=REFERENCE,
+    queryset=CertifiedValue.objects.select_related("reference_material", "analyte"),
+)  # fmt: skip
 PanelEntryListApi, PanelEntryDetailApi = reference_views(
-    PanelEntry, PanelEntrySerializer, "PanelEntry", permission=REFERENCE
-)
+    PanelEntry, PanelEntrySerializer, "PanelEntry", permission=REFERENCE,
+    queryset=PanelEntry.objects.select_related("panel", "analyte", "method"),
+)  # fmt: skip
 
 
 class PanelListApi(generics.ListAPIView):
     """Panels with their entries (change an entry through panel-entries/)."""
 
-    queryset = Panel.objects.select_related("material").prefetch_related("entries__analyte", "entries__method")
+    queryset = Panel.objects.select_related("material").prefetch_related(
+        Prefetch("entries", queryset=PanelEntry.objects.select_related("panel", "analyte", "method"))
+    )
     serializer_class = PanelSerializer
     pagination_class = Pagination
 

@@ -2,10 +2,34 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from lims import permissions, services
 from lims.models import AuditEvent, Organisation, User
+
+
+class EstimatedCountPaginator(Paginator):
+    """Pages of a table too large to count on every view (a million readings): unfiltered, on
+    PostgreSQL, its size is the planner's estimate (pg_class.reltuples, kept by autovacuum), so the last
+    page number is approximate; filtered or searched, or under ESTIMATE_FROM rows, the exact count."""
+
+    ESTIMATE_FROM = 100_000
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if connection.vendor == "postgresql" and not rows.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [rows.model._meta.db_table]
+                )
+                estimate = cursor.fetchone()
+            if estimate and estimate[0] >= self.ESTIMATE_FROM:
+                return estimate[0]
+        return super().count
 
 
 class ScopedAdmin(admin.ModelAdmin):

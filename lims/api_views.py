@@ -126,11 +126,13 @@ class _ReferenceMixin:
         self._save(serializer, serializer.instance)
 
 
-def reference_views(model, serializer, name: str, *, permission: str):
+def reference_views(model, serializer, name: str, *, permission: str, queryset=None):
     """A list/create view and a read/change view of one kind of reference data, changed by holders of
     `permission` through lims.services.reference_save. No delete: results, certificates and
-    declarations cite reference rows; retire them instead."""
-    attributes = {"queryset": model.objects.all(), "serializer_class": serializer, "reference_permission": permission}
+    declarations cite reference rows; retire them instead. `queryset` (default: every row) loads what
+    the serializer shows of related rows, so a list runs no query per row."""
+    queryset = model.objects.all() if queryset is None else queryset
+    attributes = {"queryset": queryset, "serializer_class": serializer, "reference_permission": permission}
     list_view = type(
         f"{name}ListApi",
         (_ReferenceMixin, generics.ListCreateAPIView),
