@@ -104,11 +104,21 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str, contact: str = "", field
 
 async def _sign_lta(pdf: bytes, pdf_signer: PdfSigner, context: ValidationContext) -> bytes:
     signed = io.BytesIO()
-    await pdf_signer.async_sign_pdf(_MetadataPreservingWriter(io.BytesIO(pdf)), output=signed)
-    # The signer's chain, with the revocation data found for it, goes into the DSS; pyHanko adds the
-    # timestamp authority's (the same one signs both timestamps).
+    timestamper = pdf_signer.default_timestamper
+    assert timestamper is not None
+    # The space for the two CMS containers, from what they hold (pyHanko would otherwise make and
+    # measure a throw-away signature and timestamp for every document: about 15 ms).
+    stamp = len((await timestamper.async_dummy_response("sha256")).dump())
     signer = pdf_signer.signer
     assert signer.signing_cert is not None
+    certificates = len(signer.signing_cert.dump()) + sum(len(cert.dump()) for cert in signer.cert_registry)
+    await pdf_signer.async_sign_pdf(
+        _MetadataPreservingWriter(io.BytesIO(pdf)),
+        output=signed,
+        bytes_reserved=_hex_space(certificates + stamp + _SIGNATURE_SLACK),
+    )
+    # The signer's chain, with the revocation data found for it, goes into the DSS; pyHanko adds the
+    # timestamp authority's (the same one signs both timestamps).
     validator = CertificateValidator(
         signer.signing_cert, intermediate_certs=list(signer.cert_registry), validation_context=context
     )
@@ -117,16 +127,27 @@ async def _sign_lta(pdf: bytes, pdf_signer: PdfSigner, context: ValidationContex
     # The known CRLs go in whether or not the certificates name them (the development ones do not).
     DocumentSecurityStore.supply_dss_in_writer(writer, sig_contents=None, crls=_crls())
     archived = io.BytesIO()
-    assert pdf_signer.default_timestamper is not None
-    await PdfTimeStamper(pdf_signer.default_timestamper, field_name=DOCUMENT_TIMESTAMP_FIELD).async_timestamp_pdf(
+    await PdfTimeStamper(timestamper, field_name=DOCUMENT_TIMESTAMP_FIELD).async_timestamp_pdf(
         writer,
         "sha256",
         validation_context=context,
+        bytes_reserved=_hex_space(stamp + _SIGNATURE_SLACK),
         validation_paths=[signer_path],
         output=archived,
         dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
     )
     return archived.getvalue()
+
+
+# Bytes beyond the certificates and the timestamp token that a CMS signature container holds (signed
+# attributes, the RSA signature, the structure): under 2 KB for RSA-4096; a container that does not
+# fit makes pyHanko refuse to sign, never a truncated signature.
+_SIGNATURE_SLACK = 4096
+
+
+def _hex_space(size: int) -> int:
+    """The /Contents space for a container of `size` bytes: written in hex, so twice that."""
+    return 2 * size
 
 
 def get_timestamper() -> TimeStamper:
