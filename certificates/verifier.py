@@ -1042,6 +1042,24 @@ EPILOG = """exit status:
 """
 
 
+def _printed_number(verdict: Verdict, printed: str | None) -> Verdict:
+    """A QR code proves only what it says itself: a genuine code copied onto another document is
+    still genuine. With the number printed on the document (--number), a code of another certificate
+    is `invalid`; without it, the verdict starts by saying which number the document must show."""
+    if verdict.number is None:
+        return verdict
+    if printed is None:
+        notice = f"this code belongs to certificate {verdict.number}: check that the document shows {verdict.number}"
+        return Verdict(verdict.status, verdict.number, f"{notice}; {verdict.message}", verdict.details)
+    if "".join(printed.split()).upper() != verdict.number:
+        message = (
+            f"this QR code belongs to certificate {verdict.number}, not to certificate {printed}: the document it "
+            "is printed on is not the certificate it claims to be"
+        )
+        return Verdict("invalid", verdict.number, message, verdict.details)
+    return verdict
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Verify a Certificate of Analysis (or its QR code) offline against the laboratory's published keys.",
@@ -1051,6 +1069,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pdf", type=Path, nargs="?", help="the certificate PDF")
     parser.add_argument("--token", help="the text of the QR code, instead of a PDF")
     parser.add_argument("--image", type=Path, help="a picture of the QR code (read with zbarimg), instead of a PDF")
+    parser.add_argument(
+        "--number", help="with --token/--image: the certificate number printed on the document the QR code is on"
+    )
     parser.add_argument("--keys", type=Path, required=True, help="directory with root.pem, keys.json, revocations.json")
     parser.add_argument(
         "--max-age", type=parse_duration, help="a status list older than this (6h, 2d) gives status unknown"
@@ -1074,7 +1095,7 @@ def main(argv: list[str] | None = None) -> int:
             verdict = verify_pdf_offline(args.pdf.read_bytes(), kit, now=now, max_age=args.max_age)
         else:
             text = args.token if args.token is not None else read_qr_image(args.image)
-            verdict = verify_token_offline(text, kit, now=now, max_age=args.max_age)
+            verdict = _printed_number(verify_token_offline(text, kit, now=now, max_age=args.max_age), args.number)
     except OSError as exc:
         print(f"CANNOT VERIFY: {exc}")
         return EXIT_USAGE

@@ -146,3 +146,22 @@ def test_a_picture_without_a_qr_code_is_invalid(kit, capsys):
     code, out = check(kit, "--image", kit / "blank.png", capsys=capsys)
 
     assert code == 7 and "no readable QR code" in out
+
+
+def test_a_token_checked_without_the_printed_number_says_which_number_the_document_must_show(kit, certificate, capsys):
+    code, out = check(kit, "--token", certificate.qr_token, capsys=capsys)
+
+    expected = (
+        f"this code belongs to certificate {certificate.number}: check that the document shows {certificate.number}"
+    )
+    assert code == 0 and out.startswith(f"AUTHENTIC: {certificate.number}: {expected}; ")
+
+
+def test_a_genuine_token_with_another_printed_number_is_invalid(kit, certificate, capsys):
+    other = certificate.number[:-1] + ("1" if certificate.number[-1] != "1" else "2")
+
+    code, out = check(kit, "--token", certificate.qr_token, "--number", other, capsys=capsys)
+
+    assert code == 7 and f"belongs to certificate {certificate.number}, not to certificate {other}" in out
+    # With the number the document shows (typed in lower case), the verdict stands.
+    assert check(kit, "--token", certificate.qr_token, "--number", certificate.number.lower(), capsys=capsys)[0] == 0
