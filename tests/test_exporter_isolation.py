@@ -141,7 +141,11 @@ def test_bob_gets_nothing_from_an_object_endpoint(client, alices_world, exporter
 
 @pytest.mark.parametrize("route", [r for r in project_routes() if "<" not in r])
 def test_bobs_lists_show_nothing_of_alices(client, alices_world, exporter2, route, keys_dir):
-    # keys_dir: the laboratory's keys, without which its published revocation list cannot be signed (503).
+    # keys_dir and publish(): the laboratory's keys and its signed key set and status list, which a
+    # worker publishes (before the first publication those addresses answer 503).
+    from certificates import publication
+
+    publication.publish()
     client.force_login(exporter2)
     response = client.get("/" + route)
     body = response.content.decode(errors="replace")
