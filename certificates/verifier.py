@@ -931,6 +931,7 @@ def verify_pdf_offline(data: bytes, kit: Kit, *, now: datetime, max_age=None) ->
     kit, compromised) and what the status list says of its number (current_status)."""
     verdict = verify_pdf(data, trust_roots=kit.trust_roots, token_keys=kit.token_keys, revocations=None)
     details = dict(verdict.details)
+    details.pop("revocation", None)  # "not checked" by verify_pdf: the status list is checked below
     signing_kid = details.get("signing key id")
     signed_at = details.get("proven signing time") or details.get("signed at (as stated by the signer)")
     if verdict.status == "not_ours":
