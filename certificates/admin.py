@@ -16,10 +16,18 @@ class CertificateAdmin(ReadOnlyAdmin):
     """Certificates change only through their services (request, issue, revoke, amend)."""
 
     list_display = ["__str__", "sample", "status", "issued_at", "requested_by"]
+    list_select_related = ["sample", "requested_by"]
+    # Tens of thousands of rows: no second count of the whole table under a search or filter.
+    show_full_result_count = False
     list_filter = ["status"]
     search_fields = ["number", "sample__code", "sample__lot__lot_number", "pdf_sha256"]
     exclude = ["qr_token"]
     inlines = [CertificateEventInline]
+
+    def get_queryset(self, request):
+        # The snapshot is most of a row and the changelist shows none of it; the change page loads it
+        # when it shows it (one query).
+        return super().get_queryset(request).defer("snapshot")
 
 
 @admin.register(SigningKey)

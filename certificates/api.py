@@ -40,8 +40,11 @@ class CertificateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_superseded_by(self, certificate) -> str | None:
-        amendment = getattr(certificate, "superseded_by", None)
-        return amendment.number if amendment is not None else None
+        """The amendment's number: annotated by selectors.certificate_list (no query per row); a single
+        certificate (detail, or one a service returns) looks its amendment up."""
+        if hasattr(certificate, "superseded_by_number"):
+            return certificate.superseded_by_number
+        return Certificate.objects.filter(supersedes=certificate).values_list("number", flat=True).first()
 
 
 class CertificateDetailSerializer(CertificateSerializer):

@@ -202,7 +202,9 @@ class Certificate(models.Model):
                 fields=["dispatched_at"],
                 condition=models.Q(status__in=list(IN_PROGRESS)),
                 name="certificate_unfinished_idx",
-            )
+            ),
+            # Meta.ordering, so a page of the lists reads the index instead of sorting every certificate.
+            models.Index(models.F("requested_at").desc(), models.F("id").desc(), name="certificate_newest_idx"),
         ]
 
     def __str__(self):

@@ -1,7 +1,7 @@
 """Reads of certificates for pages and API views, scoped by lims.permissions."""
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from certificates.models import Certificate
@@ -15,10 +15,15 @@ PROGRESS = (*Certificate.IN_PROGRESS, Certificate.Status.ISSUED)
 
 
 def certificate_list(user: User) -> QuerySet:
+    """The certificates `user` may see, newest first (the index certificate_newest_idx), with what a
+    list row shows in the same query: the certificate it supersedes (without that one's snapshot) and
+    the number of the amendment that supersedes it, `superseded_by_number` (None while the amendment
+    is unnumbered or there is none). Snapshots, the bulk of a certificate row, are deferred."""
+    amendment = Certificate.objects.filter(supersedes=OuterRef("pk")).values("number")[:1]
     certificates = permissions.visible(user, Certificate.objects.all()).select_related(
         "sample__lot__exporter", "supersedes"
     )
-    return certificates.defer("snapshot")
+    return certificates.annotate(superseded_by_number=Subquery(amendment)).defer("snapshot", "supersedes__snapshot")
 
 
 class CertificateFilter(django_filters.FilterSet):
