@@ -2,10 +2,11 @@
 every app's API shares (pagination, how a user and an organisation are shown)."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import generics, pagination, serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -39,7 +40,12 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 
 class TokenObtainApi(APIView):
-    """Exchange a username and password for the user's API token (sent as `Authorization: Token <key>`)."""
+    """Exchange a username and password for a new API token (sent as `Authorization: Token <token>`).
+
+    Tokens are django-rest-knox tokens: only a digest is stored, so the token is shown once, here;
+    each expires REST_KNOX["TOKEN_TTL"] after issue (a bad or expired token answers 401). Every call
+    issues a new token and removes the caller's expired ones. Failed attempts count towards the
+    login lockout (django-axes, lims.lib.login_throttle) like the web and admin login pages."""
 
     # Credentials are the authentication here: no session (so no CSRF) and no token needed.
     authentication_classes = ()
@@ -57,6 +63,7 @@ class TokenObtainApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
+        expiry = serializers.DateTimeField()
 
         class Meta:
             ref_name = "TokenObtainOutput"
@@ -65,12 +72,15 @@ class TokenObtainApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, **serializer.validated_data)
+        # The Django request, not REST framework's wrapper: axes marks a lockout on it, and its
+        # middleware then answers 429 (lims.lib.login_throttle.lockout_response).
+        user = authenticate(request._request, **serializer.validated_data)
         if user is None:
             # One message for an unknown user, a wrong password and a deactivated account.
             raise ApplicationError(_("Unable to log in with this username and password."))
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response(self.OutputSerializer({"token": token.key}).data)
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+        instance, token = AuthToken.objects.create(user=user)
+        return Response(self.OutputSerializer({"token": token, "expiry": instance.expiry}).data)
 
 
 class MeApi(APIView):

@@ -46,7 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "django_countries",
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout noticed during authentication into the lockout page or JSON answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lims.urls"
@@ -94,6 +97,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): every authenticate() call (web login, admin login, API token)
+# passes AxesStandaloneBackend first, which refuses a locked-out account or client address. Failures
+# are counted in the database (AccessAttempt), so every web process sees the same counts. An
+# administrator lifts a lockout in the admin (Axes > Access attempts: delete) or with
+# `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = envint("LIMS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+# Separately per account (whatever address guesses it) and per client address (whatever accounts it tries).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LIMS_LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "lims.lib.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "lims.lib.login_throttle.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lot_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -201,11 +222,12 @@ LIMS_CUSTOMS_CONTENT_TOLERANCE_PCT = {"Cu": Decimal(5), "Au": Decimal(10), "Ag":
 # certificate (certified contents, declared dry mass, metal prices and payable terms).
 LIMS_CUSTOMS_VALUE_TOLERANCE_PCT = Decimal(5)
 
-# REST framework: session auth for the browser, token auth for scripts; one error shape.
+# REST framework: token auth for scripts (django-rest-knox), session auth for the browser; one error shape.
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes a missing, bad or expired token a 401.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -232,6 +254,13 @@ for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
         raise ImproperlyConfigured(
             f"throttle rate {_rate!r} ({_scope}) must look like 60/min (per s, min, hour or day)"
         )
+# API tokens (django-rest-knox): stored as SHA-512 digests, sent as `Authorization: Token <token>`,
+# valid for LIMS_API_TOKEN_HOURS from issue (not renewed on use, so a leaked token dies on schedule).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=envint("LIMS_API_TOKEN_HOURS", 24 * 30, minimum=1)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assay certification LIMS API",
     "DESCRIPTION": "Lots, samples and their chain of custody; instrument runs, QC and results.",

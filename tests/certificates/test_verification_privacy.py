@@ -8,7 +8,7 @@ printed on it, its QR code or its file, and to signed-in users who may see the c
 laboratory, customs inspectors, the exporter who owns it; not another exporter)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from lims.models import User
 from tests.certificates.test_verification import (  # noqa: F401 - issue is a fixture
@@ -171,9 +171,9 @@ def test_signed_in_users_who_may_see_the_certificate_see_it_all(client, certific
         assert seen.verdict == "authentic"
         assert shows_everything(seen, certificate)
     # The API also knows them by their API token, without a session.
-    token = Token.objects.create(user=user)
+    _instance, token = AuthToken.objects.create(user=user)
     client.logout()
-    api = client.get(f"/api/v1/verify/{certificate.number}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    api = client.get(f"/api/v1/verify/{certificate.number}/", HTTP_AUTHORIZATION=f"Token {token}")
     assert api.json()["certificate"]["disclosure"] == "full"
 
 
