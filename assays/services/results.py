@@ -278,10 +278,40 @@ def _apply_moisture(*, actor: User, sample: Sample, moisture: Decimal) -> None:
         )
 
 
-def _report_if_complete(*, actor: User, sample: Sample) -> None:
-    sample.refresh_from_db()
-    if Sample.LIFECYCLE.allows(sample, "report") and panel_complete(sample):
-        sample_services.sample_report(actor=actor, sample=sample, note=_("Every analyte of the panel is approved."))
+def _report_if_complete(*, actor: User, sample: Sample, note: str = "") -> bool:
+    """Report the sample when its panel is complete. The sample row is locked before the panel is
+    read: two reviewers approving its last two results at once are serialised here, and the second
+    one's query (a new statement under READ COMMITTED) sees the first's approval, so exactly one of
+    them reports it. Without the lock each saw the other's result unapproved and neither reported."""
+    sample = Sample.objects.select_for_update(of=("self",)).select_related("lot").get(pk=sample.pk)
+    if not (Sample.LIFECYCLE.allows(sample, "report") and panel_complete(sample)):
+        return False
+    sample_services.sample_report(actor=actor, sample=sample, note=note or _("Every analyte of the panel is approved."))
+    return True
+
+
+def samples_report_complete() -> list[str]:
+    """Report the samples whose panel is complete but that were left unreported (a race before the
+    lock in _report_if_complete existed, or a panel changed under them): `manage.py
+    report_complete_samples`. Each sample is reported in its own transaction, in the name of the
+    reviewer who approved its last result (the step that should have reported it). Returns the codes
+    reported."""
+    reported = []
+    for sample in Sample.objects.filter(status__in=Sample.LIFECYCLE.sources("report")).order_by("pk"):
+        last = (
+            Result.objects.filter(sample=sample, status=Result.Status.APPROVED, decided_by__isnull=False)
+            .select_related("decided_by")
+            .order_by("-decided_at")
+            .first()
+        )
+        if last is None:
+            continue
+        with transaction.atomic():
+            if _report_if_complete(
+                actor=last.decided_by, sample=sample, note=_("Re-checked: every analyte of the panel is approved.")
+            ):
+                reported.append(sample.code)
+    return reported
 
 
 @transaction.atomic
