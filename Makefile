@@ -25,7 +25,7 @@ run: $(VENV)/.installed
 	@echo "Serving http://$(HOST):$(PORT)/ (users: sampler, technician, reviewer, manager, exporter, exporter2, broker, inspector, admin; password: demo)"
 	@$(PY) manage.py run_tsa --port $(TSA_PORT) & tsa=$$!; \
 	LIMS_TSA_URL=$${LIMS_TSA_URL:-http://127.0.0.1:$(TSA_PORT)/} $(VENV)/bin/celery -A lims worker --beat --pool solo \
-		-Q default,imports,pdf --loglevel INFO --without-mingle --without-gossip & worker=$$!; \
+		-Q default,imports,pdf,custody --loglevel INFO --without-mingle --without-gossip & worker=$$!; \
 	trap 'kill $$worker $$tsa 2>/dev/null; wait $$worker $$tsa 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -322,7 +323,8 @@ if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_
     )
 # WeasyPrint and large imports hold memory; a worker child is replaced past this size.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", 400_000, minimum=50_000)
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "imports", "pdf")]
+# "custody": the nightly check of every custody chain, long at scale, so it never holds up certificates.
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "imports", "pdf", "custody")]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TASK_SERIALIZER = "json"
@@ -330,10 +332,20 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
+# When the nightly custody check starts, "HH:MM" in the laboratory's time zone (LIMS_TIME_ZONE).
+_custody_check_at = envstr("LIMS_CUSTODY_CHECK_AT", "02:30")
+_custody_match = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])", _custody_check_at.strip())
+if not _custody_match:
+    raise ImproperlyConfigured(f"LIMS_CUSTODY_CHECK_AT={_custody_check_at!r} is not a time of day as HH:MM (24 h)")
+LIMS_CUSTODY_CHECK_AT = (int(_custody_match[1]), int(_custody_match[2]))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    # Recompute every custody chain each night, so tampering shows even on samples nobody opens.
-    "verify-custody-chains": {"task": "samples.tasks.custody_verify_all", "schedule": 24 * 3600},
+    # Recompute every custody chain each night, so tampering shows even on samples nobody opens: at a
+    # fixed laboratory time (CELERY_TIMEZONE), not 24 h after beat last started.
+    "verify-custody-chains": {
+        "task": "samples.tasks.custody_verify_all",
+        "schedule": crontab(hour=LIMS_CUSTODY_CHECK_AT[0], minute=LIMS_CUSTODY_CHECK_AT[1]),
+    },
     # Certificates whose task was never sent (broker down at commit) or whose worker died.
     "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60},
     # The signed key set and status list, so the published list never nears its next_update.
@@ -343,6 +355,7 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_ROUTES = {
     "certificates.tasks.issue_certificate": {"queue": "pdf"},
     "assays.tasks.import_run_file": {"queue": "imports"},
+    "samples.tasks.custody_verify_all": {"queue": "custody"},
 }
 
 LOGGING = {
