@@ -152,7 +152,12 @@ def certificate_request(*, actor: User, sample: Sample) -> Certificate:
     if existing is not None:
         raise Conflict(
             _("%(code)s already has certificate %(number)s (%(status)s); amend it instead of requesting another.")
-            % {"code": sample.code, "number": existing, "status": existing.get_status_display().lower()},
+            # The number, or "#pk" before it has one: str(existing) carries the status too and named it twice.
+            % {
+                "code": sample.code,
+                "number": existing.number or f"#{existing.pk}",
+                "status": existing.get_status_display().lower(),
+            },
             field="sample",
         )
     _check_certifiable(sample)
