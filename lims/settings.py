@@ -11,13 +11,14 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from lims.lib.env import database_from_url, envbool, envint, envlist, envpath, envstr, redis_url
+from lims.lib.env import database_from_url, envbool, envint, envlist, envpath, envstr, proxy_ssl_header, redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("LIMS_VAR_DIR", str(BASE_DIR / "var")))
@@ -133,8 +134,41 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files (certificates, raw run files, published keys and lists) go through Django's storage API, so web
+# and worker processes on different hosts share them when LIMS_STORAGE=s3 (django-storages: any
+# S3-compatible service). LIMS_S3_BUCKET names the bucket (it must exist); LIMS_S3_ENDPOINT_URL an
+# S3-compatible server other than AWS (MinIO, Ceph; path-style addressing then); LIMS_S3_REGION the
+# region; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or their _FILE) the credentials, else boto3's own
+# chain (instance role). Files are never overwritten (a second file of a name gets another name, as on
+# disk) and are private: they are served through the application, which checks who may read them.
+LIMS_STORAGE = envstr("LIMS_STORAGE", "filesystem")
+_default_storage: dict[str, Any]
+if LIMS_STORAGE == "filesystem":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif LIMS_STORAGE == "s3":
+    _s3_endpoint = envstr("LIMS_S3_ENDPOINT_URL") or None
+    if _s3_endpoint and urlsplit(_s3_endpoint).scheme not in ("http", "https"):
+        raise ImproperlyConfigured(f"LIMS_S3_ENDPOINT_URL={_s3_endpoint!r} is not an http(s) address")
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": envstr("LIMS_S3_BUCKET") or None,
+            "endpoint_url": _s3_endpoint,
+            "region_name": envstr("LIMS_S3_REGION") or None,
+            "access_key": envstr("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": envstr("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": "path" if _s3_endpoint else None,
+            "file_overwrite": False,
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+    if not _default_storage["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("LIMS_STORAGE=s3 needs LIMS_S3_BUCKET (the bucket must exist)")
+else:
+    raise ImproperlyConfigured(f"LIMS_STORAGE={LIMS_STORAGE!r} is not one of: filesystem, s3")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -149,6 +183,43 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# TLS is required in production: the cookies are Secure. Behind a proxy that terminates TLS, set
+# SECURE_PROXY_SSL_HEADER to the header it sets and its value ("X-Forwarded-Proto: https"); only then
+# does Django believe a request was secure (a proxy must overwrite the header clients send).
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+# A laboratory shift and some: a session ends after 12 hours unless set otherwise (seconds).
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
+
+# The cache all web processes share (throttle counters, the verification cache): Redis in production
+# (CACHE_URL=redis://host:6379/1); without it each process keeps its own (development, tests).
+CACHE_URL = redis_url("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Mail (password resets, notices): SMTP when EMAIL_HOST is set, else printed to the log (development).
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: STARTTLS (587) or TLS from the start (465)"
+    )
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "lims@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The laboratory this installation speaks for.
 LIMS_LAB_CODE = envstr("LIMS_LAB_CODE", "KZL")
@@ -358,11 +429,18 @@ CELERY_TASK_ROUTES = {
     "samples.tasks.custody_verify_all": {"queue": "custody"},
 }
 
+LOG_FORMAT = envstr("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not one of: plain, json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # LOG_FORMAT=json (the stack, production): one JSON object a line, for a log collector (lims.lib.logs).
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "lims.lib.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     # WeasyPrint narrates every rendering step at INFO; keep its warnings only.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},

@@ -120,3 +120,15 @@ def redis_url(name: str) -> str | None:
     if urlsplit(raw).scheme not in ("redis", "rediss"):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a redis:// or rediss:// URL")
     return raw
+
+
+def proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto: https` (the header a TLS-terminating proxy sets, and its value for a
+    secure request) as Django's SECURE_PROXY_SSL_HEADER, ("HTTP_X_FORWARDED_PROTO", "https")."""
+    raw = envstr(name)
+    if raw is None or raw == "":
+        return None
+    header, sep, value = (part.strip() for part in raw.partition(":"))
+    if not sep or not value or not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(f"{name}={raw!r} must look like 'X-Forwarded-Proto: https'")
+    return "HTTP_" + header.upper().replace("-", "_"), value
