@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Text PostgreSQL cannot store (NUL, lone surrogates) answers 400 before any view (lims.lib.safe_input).
+    "lims.lib.safe_input.SafeInputMiddleware",
     # Last: turns a lockout noticed during authentication into the lockout page or JSON answer.
     "axes.middleware.AxesMiddleware",
 ]
