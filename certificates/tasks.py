@@ -29,7 +29,10 @@ def backoff(retries: int) -> float:
     return base / 2 + random.uniform(0, base / 2)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+# ignore_result on every task here: nobody reads their results (the database records the outcome),
+# and a task with a result subscribes to the result backend when sent, which stalls a web request
+# while the broker is away (lims/settings.py, CELERY_PUBLISH_TIMEOUT_SECONDS).
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES, ignore_result=True)
 def issue_certificate(self, certificate_id: int) -> str | None:
     """Issue one certificate. Idempotent: a second run, or a redelivery after the worker died,
     finishes the same certificate with the same number or does nothing."""
@@ -52,13 +55,13 @@ def issue_certificate(self, certificate_id: int) -> str | None:
     return certificate.number if certificate else None
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def sweep_certificates() -> list[int]:
     """Every minute (beat): send again the certificates that no worker has."""
     return services.sweep_unfinished()
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def publish_status() -> int:
     """Sign and store a new key set and status list (beat, and after every issue and withdrawal).
     Runs on queue "default", whose workers hold the status key (certificates.keys). Idempotent: a

@@ -369,10 +369,23 @@ REDIS_URL = redis_url("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int | bool]
+# Sending a task from a web request waits on the broker for at most about this long (connect, one
+# write, one quick retry); when the broker is away the request answers anyway and the sweep (or beat)
+# sends the task later. Tasks whose result nobody reads set ignore_result, so sending them never
+# subscribes to the result backend either (that subscription held a web worker ~20 s with Redis down).
+CELERY_PUBLISH_TIMEOUT_SECONDS = envint("CELERY_PUBLISH_TIMEOUT_SECONDS", 1, minimum=1)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT_SECONDS,
+        # Above the worker's one-second BRPOP poll, so only a broker that stopped answering trips it.
+        "socket_timeout": CELERY_PUBLISH_TIMEOUT_SECONDS + 4,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'results'}"
