@@ -23,6 +23,7 @@ the task again changes nothing.
 
 import hashlib
 import logging
+import os
 from datetime import timedelta
 from functools import partial
 
@@ -30,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -366,7 +367,7 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
         location=lab.get("address") or lab.get("name", ""),
     )
     year = timezone.localtime(certificate.issued_at).year
-    name = default_storage.save(f"certificates/{year}/{certificate.number}-{claim[:8]}.pdf", ContentFile(signed))
+    name = _store_whole(f"certificates/{year}/{certificate.number}-{claim[:8]}.pdf", signed)
     try:
         issued = _finish(
             certificate, claim, name=name, pdf_sha256=hashlib.sha256(signed).hexdigest(), token=token,
@@ -378,6 +379,46 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
     if issued is None:
         default_storage.delete(name)  # another attempt finished first: its PDF is the one
     return issued
+
+
+def _store_whole(name: str, data: bytes) -> str:
+    """Store a PDF so that its name holds the whole file or nothing. A full or read-only disk used to
+    leave truncated and empty PDFs behind: on a file system the file is written under a temporary
+    name and moved into place (os.replace, atomic) only once complete; other storages (S3) write an
+    object at once or not at all, and what a failed save may have left is deleted. The exception
+    goes on to the task, which records its reason and retries."""
+    storage = default_storage
+    if not isinstance(storage, FileSystemStorage):
+        name = storage.get_available_name(name)
+        try:
+            return storage.save(name, ContentFile(data))
+        except BaseException:
+            _delete_quietly(storage, name)
+            raise
+    temporary = storage.get_available_name(f"{name}.part")
+    try:
+        temporary = storage.save(temporary, ContentFile(data))
+        final = storage.get_available_name(name)
+        os.replace(storage.path(temporary), storage.path(final))
+    except BaseException:
+        _delete_quietly(storage, temporary)
+        raise
+    return final
+
+
+def _delete_quietly(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:
+        logger.exception("could not remove %s after a failed write", name)
+
+
+def certificate_note_retry(*, certificate_id: int, claim: str, reason: str) -> None:
+    """Record why this attempt failed before it is retried, so the certificate's page says why it
+    is still rendering or signing; the attempt that issues it clears the reason (_finish)."""
+    Certificate.objects.filter(pk=certificate_id, claimed_by=claim, status__in=Certificate.IN_PROGRESS).update(
+        failure=reason[:2000]
+    )
 
 
 def sweep_unfinished() -> list[int]:

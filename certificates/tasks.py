@@ -46,6 +46,7 @@ def issue_certificate(self, certificate_id: int) -> str | None:
             )
             return None
         logger.warning("certificate %s: transient error, retrying: %s", certificate_id, exc)
+        services.certificate_note_retry(certificate_id=certificate_id, claim=claim, reason=retry_reason(exc))
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     except DatabaseError:
         raise  # a bug or a constraint: the certificate stays claimed; the sweep brings it back
@@ -53,6 +54,14 @@ def issue_certificate(self, certificate_id: int) -> str | None:
         services.certificate_fail(certificate_id=certificate_id, claim=claim, reason=f"{type(exc).__name__}: {exc}")
         return None
     return certificate.number if certificate else None
+
+
+def retry_reason(exc: BaseException) -> str:
+    """What the certificate's page shows while the task retries. An OSError (a full or read-only
+    disk) says what the system said without its file path, which is no business of an exporter."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{type(exc).__name__}: {exc.strerror}; retrying"
+    return f"{type(exc).__name__}: {exc}; retrying"
 
 
 @shared_task(acks_late=True, ignore_result=True)
