@@ -7,7 +7,7 @@ PORT ?= 8000
 # The development RFC 3161 timestamp authority (certificates.tsa) that `make run` starts for the worker.
 TSA_PORT ?= 8318
 
-.PHONY: run test bench lint format migrate demo worker clean
+.PHONY: run stack test bench lint format migrate demo worker clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: $(VENV)/.installed
 		-Q default,imports,pdf,custody --loglevel INFO --without-mingle --without-gossip & worker=$$!; \
 	trap 'kill $$worker $$tsa 2>/dev/null; wait $$worker $$tsa 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production shape on one machine, from a fresh clone (deploy/stack.sh; the Procfile names each
+# process): PostgreSQL and Redis, migrations, collectstatic, gunicorn, a Celery worker per queue, beat.
+stack: $(VENV)/.installed
+	PORT=$(PORT) PY=$(PY) deploy/stack.sh
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

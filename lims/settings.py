@@ -447,6 +447,8 @@ CELERY_TASK_ROUTES = {
 LOG_FORMAT = envstr("LOG_FORMAT", "plain")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not one of: plain, json")
+# With JSON logs Celery keeps Django's LOGGING instead of installing its own plain handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
