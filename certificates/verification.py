@@ -64,7 +64,6 @@ cached answers are keyed by the level.
 
 import functools
 import hashlib
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -522,7 +521,5 @@ def _evidence(verdict: verifier.Verdict) -> list[tuple[str, str]]:
 def _attached_snapshot_sha256(data: bytes) -> str | None:
     """The hash of the snapshot attached to a PDF whose signature verify_pdf accepted (which also
     checked that the QR token binds it)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    snapshot = verifier._attachments(PdfFileReader(io.BytesIO(data), strict=False)).get(verifier.SNAPSHOT_ATTACHMENT)
+    snapshot = verifier._attachments(verifier.open_pdf(data)).get(verifier.SNAPSHOT_ATTACHMENT)
     return hashlib.sha256(snapshot).hexdigest() if snapshot is not None else None

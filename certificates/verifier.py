@@ -480,8 +480,12 @@ def verify_pdf(
         raise ValueError("verify_pdf needs at least one trust root")
     if not data.startswith(b"%PDF-"):
         return Verdict("invalid", None, "this is not a PDF file")
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+
     try:
         reader, signature = _read_signed_pdf(data)
+    except _OverBudget as exc:
+        return Verdict("invalid", None, str(exc))
     except _Unreadable as exc:
         # A file that carries a signature byte range but no longer parses was a signed PDF once.
         status = "altered" if b"/ByteRange" in data else "invalid"
@@ -489,24 +493,67 @@ def verify_pdf(
     if signature is None:
         return Verdict("invalid", None, "the PDF carries no signature")
 
-    failure, details = _check_signature(signature, trust_roots, require_timestamp=require_timestamp)
-    if failure:
-        return Verdict(failure[0], None, failure[1], details)
-    return _check_content(reader, details, token_keys, revocations)
+    try:  # pyHanko decodes streams lazily: the budget can run out in any later step
+        failure, details = _check_signature(signature, trust_roots, require_timestamp=require_timestamp)
+        if failure:
+            return Verdict(failure[0], None, failure[1], details)
+        return _check_content(reader, details, token_keys, revocations)
+    except PdfDecodeLimitError:
+        return Verdict("invalid", None, OVER_BUDGET)
 
 
 class _Unreadable(Exception):
     """The PDF (or its attachments) cannot be parsed."""
 
 
+class _OverBudget(_Unreadable):
+    """The PDF's streams inflate past the decode budget (decode_limits)."""
+
+
+# Decode budget: how much the compressed streams of one PDF may inflate to while it is verified. A
+# 1 MB file can hold a stream that inflates to 1 GB ("zip bomb"); pyHanko's own defaults for
+# untrusted input still allow 256 MiB per stream and at least 256 MiB a document, too much for a web
+# worker. A certificate of this laboratory inflates to a few MiB (fonts, ICC profile, snapshot,
+# QR image); these limits leave ample room for that at any size up to the 10 MB upload limit
+# (LIMS_VERIFY_MAX_UPLOAD_BYTES) and keep the verifier's memory within about 100 MB above its baseline:
+# every stream at most 16 MiB decoded, all of them together at most 48 MiB (or 4 times the file's size
+# when that is more, so 40 MB for a 10 MB file). Past the budget the file is "invalid", with the reason.
+MIB = 1024 * 1024
+DECODE_STREAM_MAX_BYTES = 16 * MIB
+DECODE_DOCUMENT_BASE_BYTES = 48 * MIB
+DECODE_DOCUMENT_MAX_RATIO = 4
+OVER_BUDGET = "the PDF's compressed streams inflate past what a certificate needs; it was not read further"
+
+
+def decode_limits():
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+
+    return DecodeLimits(
+        per_stream=StreamDecodeLimits(max_output_size=DECODE_STREAM_MAX_BYTES),
+        document_budget=DocumentDecodeBudget(
+            base_allowance=DECODE_DOCUMENT_BASE_BYTES, max_ratio=DECODE_DOCUMENT_MAX_RATIO
+        ),
+    )
+
+
+def open_pdf(data: bytes):
+    """A pyHanko reader of untrusted `data` within the decode budget (decode_limits): reading a stream
+    past it raises pyhanko's PdfDecodeLimitError."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return PdfFileReader(io.BytesIO(data), strict=False, decode_limits=decode_limits())
+
+
 def _read_signed_pdf(data: bytes):
     """The reader and the first (the laboratory's) signature; a second one is an update after signing,
     which the coverage check reports."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = open_pdf(data)
         signatures = reader.embedded_signatures
+    except PdfDecodeLimitError as exc:
+        raise _OverBudget(OVER_BUDGET) from exc
     except Exception as exc:  # a damaged file fails in many ways deep inside the parser
         raise _Unreadable(f"the PDF cannot be read ({type(exc).__name__}: {exc})") from exc
     return reader, (signatures[0] if signatures else None)
