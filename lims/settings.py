@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "QualifierEnum": "assays.models.Qualifier",
         "UnitEnum": "assays.models.Unit",
         "DeclarationStatusEnum": "customs.models.Declaration.Status",
+        "CertificateStatusEnum": "certificates.models.Certificate.Status",
+        "BasisEnum": "assays.models.Basis",
+        "ExportBasisEnum": "assays.choices.ExportBasis",
     },
 }
 
