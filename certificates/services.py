@@ -15,8 +15,10 @@ register has neither a duplicate nor a gap, however many workers issue at once.
 
 Idempotence: the claim records the task id. A redelivered message (a worker died: acks_late and
 reject_on_worker_lost) has the same id and resumes; another task leaves a certificate alone while its
-claim is younger than the lease (longer than the task's hard time limit, after which its worker is
-dead). The PDF of an attempt is stored under a name of its own and recorded only by the attempt that
+claim's heartbeat is younger than the lease (LIMS_CLAIM_LEASE_SECONDS: the working task refreshes
+claimed_at every quarter of it, so only a dead worker's claim ages; the sweep then sends the
+certificate again, within a minute or two of the death rather than the 17 minutes of the old
+time-limit lease). The PDF of an attempt is stored under a name of its own and recorded only by the attempt that
 marks the certificate issued, so an issued certificate has exactly one PDF and one number, and running
 the task again changes nothing.
 """
@@ -24,6 +26,9 @@ the task again changes nothing.
 import hashlib
 import logging
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
@@ -32,7 +37,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,8 +57,10 @@ from samples.models import Sample
 
 logger = logging.getLogger(__name__)
 S = Certificate.Status
-# A claim older than this belongs to a dead worker: the hard time limit has killed it by then.
-LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+# A claim whose heartbeat is older than this belongs to a dead worker (killed, out of memory): the
+# issuing task refreshes claimed_at every quarter of it (_heartbeat), so only a dead one lets it age.
+# It used to be the hard time limit plus a minute: a killed worker's certificates waited 17 minutes.
+LEASE = timedelta(seconds=settings.LIMS_CLAIM_LEASE_SECONDS)
 # A pending certificate not picked up within this time is sent again by the sweep.
 REDISPATCH_AFTER = timedelta(minutes=2)
 
@@ -265,7 +272,7 @@ def _move_on(certificate: Certificate, claim: str, action: str) -> bool:
     (status,) = Certificate.LIFECYCLE.targets(action)
     moved = Certificate.objects.filter(
         pk=certificate.pk, claimed_by=claim, status__in=Certificate.LIFECYCLE.sources(action)
-    ).update(status=status)
+    ).update(status=status, claimed_at=timezone.now())
     if moved:
         _event(certificate, status)
     return bool(moved)
@@ -353,6 +360,39 @@ def certificate_issue_unsafe(*, certificate_id: int, claim: str) -> Certificate 
     certificate = _claim(certificate_id, claim)
     if certificate is None:
         return None
+    with _heartbeat(certificate_id, claim):
+        return _issue_claimed(certificate, claim)
+
+
+@contextmanager
+def _heartbeat(certificate_id: int, claim: str) -> Iterator[None]:
+    """Refresh the claim every quarter of the lease from a thread of its own while the attempt works
+    (rendering and signing take long, in C code that holds no Python hooks). The thread dies with
+    its process, so a killed worker's claim ages and the sweep takes it over after LEASE."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(LEASE.total_seconds() / 4):
+                try:
+                    Certificate.objects.filter(
+                        pk=certificate_id, claimed_by=claim, status__in=[S.RENDERING, S.SIGNING]
+                    ).update(claimed_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("certificate %s: could not refresh its claim", certificate_id, exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"claim-heartbeat-{certificate_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=LEASE.total_seconds())
+
+
+def _issue_claimed(certificate: Certificate, claim: str) -> Certificate | None:
     token_key = keys.load_token_key()
     token = tokens.encode_token(document.token_claims(certificate), key=token_key.key, kid=token_key.kid)
     # A code of this attempt's own, printed on its PDF; _finish records its hash with that PDF.

@@ -410,6 +410,10 @@ if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_
     raise ImproperlyConfigured(
         "Celery limits must satisfy CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT"
     )
+# A certificate's claim lives this long without a heartbeat (the issuing task refreshes it every
+# quarter of it while it works); past it the worker is taken for dead and the sweep sends the
+# certificate again (certificates.services).
+LIMS_CLAIM_LEASE_SECONDS = envint("LIMS_CLAIM_LEASE_SECONDS", 90, minimum=20)
 # WeasyPrint and large imports hold memory; a worker child is replaced past this size.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", 400_000, minimum=50_000)
 # "custody": the nightly check of every custody chain, long at scale, so it never holds up certificates.
