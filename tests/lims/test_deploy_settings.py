@@ -2,6 +2,7 @@
 storage, mail, log format) are read strictly: a malformed value stops start-up, naming the variable."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
 SHOW = (
     "import lims.settings as s; print(repr((s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, "
     "s.SESSION_COOKIE_AGE, s.CACHES['default'], s.STORAGES['default'], s.EMAIL_BACKEND, s.EMAIL_PORT, "
@@ -123,3 +125,42 @@ def test_json_logs_are_one_object_a_line():
     [line] = result.stderr.splitlines()
     entry = json.loads(line)
     assert (entry["level"], entry["logger"], entry["message"]) == ("WARNING", "lims.x", "a b\nc")
+
+
+# Content-Security-Policy --------------------------------------------------------------------------
+
+# Rendered by WeasyPrint into a PDF, never served to a browser.
+NOT_SERVED = {"certificates/certificate_pdf.html"}
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+
+
+def test_no_served_template_has_inline_script_or_style():
+    """The policy allows scripts and styles from this site's files only: an inline one would not run."""
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {match[0]}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        if str(path.relative_to(TEMPLATES)) not in NOT_SERVED
+        for match in INLINE.finditer(path.read_text())
+        if "application/json" not in match[0]
+    ]
+    assert found == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", ["/login/", "/verify/", "/api/docs/", "/healthz"])
+def test_every_response_carries_the_policy(client, address):
+    response = client.get(address)
+
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"  # no 'unsafe-inline'
+    assert policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.django_db
+def test_swagger_ui_comes_from_the_static_files(client):
+    page = client.get("/api/docs/").content.decode()
+
+    assert 'src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"' in page
+    assert "cdn" not in page.lower()  # works offline
