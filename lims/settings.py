@@ -211,6 +211,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # SECURE_PROXY_SSL_HEADER to the header it sets and its value ("X-Forwarded-Proto: https"); only then
 # does Django believe a request was secure (a proxy must overwrite the header clients send).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe the processes directly, over plain HTTP: the probes answer rather than redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/ready$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)

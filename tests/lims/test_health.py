@@ -82,3 +82,12 @@ def test_a_storage_that_fails_is_reported_without_its_details(client, monkeypatc
     assert response.status_code == 503
     assert response.json()["checks"]["storage"] == "failed: ConnectionError"
     assert b"s3.internal" not in response.content  # the public sees the kind of error, not the host
+
+
+def test_probes_answer_over_plain_http_when_tls_is_required(client, settings, redis_broker):
+    # Balancers probe each process directly, without TLS; people are sent to https.
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/health/ready").status_code == 200
