@@ -43,7 +43,9 @@ On-disk layout, under settings.VAR_DIR / "keys":
 
 Development generation writes the public halves into published/ as it creates them; the root's
 private key is discarded once it has issued the signing certificate and its CRL (a keys directory
-from before CRLs has no signing-crl.pem and is rotated on first use). The development timestamp
+from before CRLs has no signing-crl.pem and is rotated on first use). It never makes a new root while
+the register records PDF keys (certificates signed under a root this directory no longer holds, as
+after restoring a backup without var/keys): it stops and says what to restore. The development timestamp
 authority (certificates.tsa) has a root of its own, also published in published/roots/ (so the
 offline kit's root.pem holds it) and also discarded after issuing; a separate root, rather than the
 signing root, because that root's key is gone once the signing certificate exists, and because
@@ -267,7 +269,7 @@ def trust_roots() -> list[x509.Certificate]:
     """The root certificates a genuine PDF signature chains to (current and retired)."""
     config = _config()
     if config.generate and not (config.p12 or config.key or config.pkcs11):
-        _ensure_dev_signing_material(config.keys_dir, config.lab_code)
+        _ensure_dev_signing_material_for_register(config.keys_dir, config.lab_code)
     if config.generate:
         _ensure_dev_tsa_material(config.keys_dir, config.lab_code)
     roots = [cert for path in _published(config.keys_dir, "roots") for cert in _read_certificates(path)]
@@ -337,7 +339,7 @@ def _load_signing_material(config: _Config) -> SigningMaterial:
         if config.chain:
             chain += _read_certificates(Path(config.chain))
     elif config.generate:
-        _ensure_dev_signing_material(config.keys_dir, config.lab_code)
+        _ensure_dev_signing_material_for_register(config.keys_dir, config.lab_code)
         key = _read_private_key(str(config.keys_dir / "signing-key.pem"), None, "development signing key")
         certificate, *chain = _read_certificates(config.keys_dir / "signing-cert.pem")
     else:
@@ -470,10 +472,51 @@ def _pem(obj) -> bytes:
     return obj.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+_DEV_SIGNING_FILES = ("signing-key.pem", "signing-cert.pem", "signing-crl.pem")
+
+
+def _ensure_dev_signing_material_for_register(keys_dir: Path, lab_code: str) -> None:
+    """Development material, made only while no certificate depends on another root. A database
+    restored without var/keys (or a keys directory lost) used to get a new root silently, and the
+    genuine certificates then read "not ours" offline; now it stops and says what to restore."""
+    if not all((keys_dir / name).exists() for name in _DEV_SIGNING_FILES):
+        _refuse_replacing_a_root(keys_dir)
+    _ensure_dev_signing_material(keys_dir, lab_code)
+
+
+def _refuse_replacing_a_root(keys_dir: Path) -> None:
+    """Raise when the register records PDF signing keys: certificates were signed under a root this
+    keys directory no longer holds. No register, nothing to protect: a database without the table
+    yet (before migrate), or a process not allowed to use the database (pytest-django raises
+    RuntimeError outside database tests; the test session makes its keys that way). A database that
+    does not answer is not taken for an empty one: the generator stops then too."""
+    from django.db import DatabaseError, connection
+
+    from certificates.models import SigningKey  # the register; keys.py reads it only here
+
+    try:
+        if SigningKey._meta.db_table not in connection.introspection.table_names():
+            return
+        kids = list(SigningKey.objects.filter(kind=SigningKey.Kind.PDF).values_list("kid", flat=True)[:3])
+    except RuntimeError:
+        return
+    except DatabaseError as exc:
+        raise KeyConfigurationError(
+            f"the development signing key is missing from {keys_dir} and the register cannot be asked whether "
+            f"certificates depend on another root ({type(exc).__name__}); not generating one"
+        ) from exc
+    if kids:
+        raise KeyConfigurationError(
+            f"the development signing key is missing from {keys_dir}, but the register holds certificates signed "
+            f"with PDF key(s) {', '.join(kids)}: restore {keys_dir} from the backup, or configure the laboratory's "
+            "keys (LIMS_SIGNING_*). A new development root is not generated: the certificates signed under the "
+            "old one would no longer verify offline."
+        )
+
+
 def _ensure_dev_signing_material(keys_dir: Path, lab_code: str) -> None:
     with _generation_lock(keys_dir):
-        names = ("signing-key.pem", "signing-cert.pem", "signing-crl.pem")
-        if all((keys_dir / name).exists() for name in names):
+        if all((keys_dir / name).exists() for name in _DEV_SIGNING_FILES):
             return
         root_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
         root = _dev_root(root_key, lab_code)

@@ -18,7 +18,10 @@ history of what verifiers were told.
 
 What the web reads besides: public keys from the SigningKey table (stored with the data, so a backup
 restores verification) and from published/ on disk; trust roots from the published root.pem and
-published/roots/. The key states (retired, compromised from a date) come from the SigningKey
+published/roots/. Each publication's root.pem carries every root published before it, so the trust
+roots live in storage with the certificates' PDFs and a database-plus-storage backup restores them
+without var/keys (the roots are not copied into the database: storage already holds every published
+file, and it keeps the certificates app's migrations out of this). The key states (retired, compromised from a date) come from the SigningKey
 table: compromise() is the portal's rule, the kit's is verifier._compromised.
 """
 
@@ -213,7 +216,9 @@ def publish() -> int:
     publication's sequence number. Needs the status key: Celery worker or management command only.
     It writes files while holding the counter's row lock, on purpose (see the module docstring)."""
     status_key = keys.load_status_key()
-    roots = b"".join(root.public_bytes(serialization.Encoding.PEM) for root in keys.trust_roots())
+    # Every root published before stays in the new root.pem (they live in storage with the files, so
+    # a database-plus-storage backup restores them), besides those of this installation's keys.
+    roots = trust_roots_pem()
     public_pem = status_key.key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
