@@ -304,7 +304,7 @@ def samples_report_complete() -> list[str]:
             .order_by("-decided_at")
             .first()
         )
-        if last is None:
+        if last is None or last.decided_by is None:
             continue
         with transaction.atomic():
             if _report_if_complete(
