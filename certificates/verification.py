@@ -356,11 +356,19 @@ def _column(name: str) -> str:
     return connection.ops.quote_name(field.column)
 
 
+def _key_column(name: str) -> str:
+    """The quoted column of the signing key's field `name`."""
+    field = SigningKey._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ImproperlyConfigured(f"SigningKey.{name} is not a column")
+    return connection.ops.quote_name(field.column)
+
+
 def _key_state_sql(table: str, own: str, part: str) -> str:
     """A subquery for one column `part` of the SigningKey row named by the certificate's column `own`."""
     keys_table = connection.ops.quote_name(SigningKey._meta.db_table)
-    kid = connection.ops.quote_name(SigningKey._meta.get_field("kid").column)
-    column = connection.ops.quote_name(SigningKey._meta.get_field(part).column)
+    kid = _key_column("kid")
+    column = _key_column(part)
     return f"(SELECT {column} FROM {keys_table} WHERE {keys_table}.{kid} = {table}.{_column(own)})"  # noqa: S608
 
 

@@ -109,7 +109,7 @@ class _Ids:
     chunk; the tables' sequences are moved past them at the end (finish())."""
 
     def __init__(self, *models_: type[models.Model]):
-        self.next = {m: (m.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1 for m in models_}
+        self.next = {m: (m._default_manager.aggregate(top=models.Max("pk"))["top"] or 0) + 1 for m in models_}
 
     def take(self, model: type[models.Model]) -> int:
         pk = self.next[model]
@@ -136,7 +136,7 @@ def _write(model: type[models.Model], rows: list[dict]) -> None:
     names = list(rows[0])
     json_names = {n for n in names if isinstance(fields[n], models.JSONField)}
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(fields[n].column) for n in names)
+    columns = ", ".join(quote(str(fields[n].column)) for n in names)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
@@ -237,8 +237,18 @@ def build(*, lots: int, cast: Cast | None = None, log: Callable[[str], None] = l
 
 def _chunk(lot_range, *, cast, ids, material, instrument, method, icpms, shown, per_sample_readings,
            in_analysis_from, amend_every, n_declared) -> list[tuple[type[models.Model], list[dict]]]:  # fmt: skip
-    lots, samples, seals, events, runs, readings, results = [], [], [], [], [], [], []
-    certificates, declarations, citations, components, findings = [], [], [], [], []
+    lots: list[dict] = []
+    samples: list[dict] = []
+    seals: list[dict] = []
+    events: list[dict] = []
+    runs: list[dict] = []
+    readings: list[dict] = []
+    results: list[dict] = []
+    certificates: list[dict] = []
+    declarations: list[dict] = []
+    citations: list[dict] = []
+    components: list[dict] = []
+    findings: list[dict] = []
     nonconformances: list[dict] = []
     lab_samples: list[tuple[int, dict]] = []
     for i in lot_range:
@@ -320,7 +330,7 @@ def _chunk(lot_range, *, cast, ids, material, instrument, method, icpms, shown, 
             for entry in icpms:
                 readings.append(_reading(ids, run_id, row, name, kind, None, entry, Decimal("10.0"), imported))
         for i, split in group:
-            chosen = {}
+            chosen: dict[int, dict] = {}
             for k in range(per_sample_readings):
                 entry = icpms[k % len(icpms)]
                 row += 1 if k % len(icpms) == 0 else 0
@@ -334,7 +344,7 @@ def _chunk(lot_range, *, cast, ids, material, instrument, method, icpms, shown, 
                 readings.append(reading)
             approved = i < in_analysis_from
             for k, entry in enumerate(shown):
-                reading = chosen.get(entry.analyte_id)
+                picked = chosen.get(entry.analyte_id)
                 value = _value(i, k + 1000)
                 results.append(
                     {
@@ -342,8 +352,8 @@ def _chunk(lot_range, *, cast, ids, material, instrument, method, icpms, shown, 
                         "method_id": entry.method_id, "unit": entry.unit, "basis": entry.basis, "qualifier": "",
                         "value_as_received": value, "detection_limit_as_received": None,
                         "uncertainty_as_received": None, "value": value, "detection_limit": None, "uncertainty": None,
-                        "negative": False, "flags": [], "source": "reading" if reading else "manual",
-                        "run_id": run_id if reading else None, "reading_id": reading["id"] if reading else None,
+                        "negative": False, "flags": [], "source": "reading" if picked else "manual",
+                        "run_id": run_id if picked else None, "reading_id": picked["id"] if picked else None,
                         "status": Result.Status.APPROVED if approved else Result.Status.ENTERED,
                         "entered_by_id": cast.technician.pk, "entered_at": imported + timedelta(minutes=k),
                         "decided_by_id": cast.reviewer.pk if approved else None,

@@ -15,10 +15,14 @@ Decisions:
   and format characters, glyphs its fonts lack) is refused per field by lims.lib.text, with a form
   error next to the field.
 - Bodies of other types (an uploaded PDF, an instrument file) are data, not text: not inspected.
+- A body announced larger than the largest upload any view accepts (LIMS_VERIFY_MAX_UPLOAD_BYTES,
+  LIMS_IMPORT_MAX_BYTES, plus 64 KiB of form) is not read here: the view refuses it unread (413),
+  and reading it first would undo that.
 """
 
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -48,6 +52,18 @@ def _walk_json(value, where: str):
             yield from _walk_json(item, f"{where}[{index}]")
 
 
+def _body_bound() -> int:
+    largest = max(getattr(settings, "LIMS_VERIFY_MAX_UPLOAD_BYTES", 0), getattr(settings, "LIMS_IMPORT_MAX_BYTES", 0))
+    return largest + 64 * 1024
+
+
+def _announced_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def _texts(request: HttpRequest):
     """(field, text) pairs of everything the request says in text."""
     yield "path", request.path
@@ -56,7 +72,7 @@ def _texts(request: HttpRequest):
         for value in values:
             yield key, value
     content_type = request.content_type or ""
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.method in ("POST", "PUT", "PATCH") and _announced_length(request) <= _body_bound():
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for key, values in request.POST.lists():
                 yield key, key
