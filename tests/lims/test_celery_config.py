@@ -18,8 +18,8 @@ def test_time_limits_stay_below_the_visibility_timeout():
         assert app.conf.broker_transport_options["visibility_timeout"] == settings.CELERY_VISIBILITY_TIMEOUT
 
 
-def test_the_three_queues_exist_and_unknown_queues_are_not_created():
-    assert [q.name for q in app.conf.task_queues] == ["default", "imports", "pdf"]
+def test_the_four_queues_exist_and_unknown_queues_are_not_created():
+    assert [q.name for q in app.conf.task_queues] == ["default", "imports", "pdf", "custody"]
     assert app.conf.task_default_queue == "default"
     assert app.conf.task_create_missing_queues is False
 
@@ -32,6 +32,11 @@ def test_worker_memory_is_bounded_and_only_json_is_accepted():
 def test_the_nightly_custody_check_is_scheduled():
     entry = app.conf.beat_schedule["verify-custody-chains"]
     assert entry["task"] == "samples.tasks.custody_verify_all"
+    # At a fixed local time (LIMS_CUSTODY_CHECK_AT, 02:30 by default, in the laboratory's zone).
+    assert entry["schedule"].hour == {settings.LIMS_CUSTODY_CHECK_AT[0]}
+    assert entry["schedule"].minute == {settings.LIMS_CUSTODY_CHECK_AT[1]}
+    assert settings.LIMS_CUSTODY_CHECK_AT == (2, 30)
+    assert app.conf.timezone == settings.TIME_ZONE
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
 
@@ -41,4 +46,5 @@ def test_each_workload_is_routed_to_its_queue():
     router = app.amqp.router
     assert router.route({}, "certificates.tasks.issue_certificate")["queue"].name == "pdf"
     assert router.route({}, "assays.tasks.import_run_file")["queue"].name == "imports"
-    assert router.route({}, "samples.tasks.custody_verify_all")["queue"].name == "default"
+    # The nightly custody check is long at scale: on a queue of its own, it never holds up certificates.
+    assert router.route({}, "samples.tasks.custody_verify_all")["queue"].name == "custody"
