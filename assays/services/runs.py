@@ -399,6 +399,18 @@ def _process_queued(run: Run, data: bytes) -> Run:
         return _fill_run(locked, prepared, actor=run.operator)
 
 
+def run_refuse_lost(*, run_id: int, error: Exception) -> Run | None:
+    """The imports task gave up on a queued run after its retries (the database kept failing): the
+    run is refused with the reason, so it no longer waits as queued and its file may be uploaded again."""
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        return None
+    message = _(
+        "The import failed repeatedly because the database could not be reached (%(error)s); upload the file again."
+    ) % {"error": type(error).__name__}
+    return _refuse_run(run, ApplicationError(message))
+
+
 @transaction.atomic
 def _refuse_run(run: Run, exc: ApplicationError) -> Run:
     run = Run.objects.select_for_update().get(pk=run.pk)

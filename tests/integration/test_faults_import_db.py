@@ -162,3 +162,43 @@ def test_a_queued_import_that_loses_its_connection_is_retried_and_imports(
     assert (run.status, run.qc_status) == (Run.Status.PREVIEW, Run.QCStatus.PASSED)
     assert stored_readings(run) == expected
     assert AuditEvent.objects.filter(action=AuditAction.RUN_IMPORT, object_id=str(run.pk)).count() == 1
+
+
+def test_a_queued_import_that_keeps_losing_its_connection_is_refused_with_the_reason(
+    technician, instrument, run_file, monkeypatch
+):
+    data, _expected = run_file
+    monkeypatch.setattr(services.runs, "_dispatch_import", lambda run_id: None)
+    run = services.run_upload(
+        actor=technician, data=data, filename="run.csv", instrument=instrument,
+        method=Method.objects.get(code="icpms-4acid"), prep_mass_g=Decimal("0.25"), prep_volume_ml=Decimal("50"),
+    )  # fmt: skip
+    attempts: list[int] = []
+
+    def always_lost(run, *args, **kwargs):
+        attempts.append(run.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            terminate(cursor.fetchone()[0])
+            cursor.execute("SELECT 1")  # the session has ended: OperationalError
+        raise AssertionError("the connection survived its termination")
+
+    monkeypatch.setattr(services.runs, "run_checks", always_lost)
+
+    outcome = import_run_file.apply(args=[run.pk])
+
+    # Every attempt (the first and its five retries) lost its connection; the last refused the run.
+    assert len(attempts) == 1 + import_run_file.max_retries
+    assert (outcome.successful(), outcome.result) == (True, Run.Status.REFUSED), outcome.traceback
+    run.refresh_from_db()
+    assert run.status == Run.Status.REFUSED
+    assert "database could not be reached" in run.summary["message"]
+    assert not Reading.objects.filter(run=run).exists()
+    # The file is no longer "imported already": it may be uploaded again.
+    monkeypatch.undo()
+    monkeypatch.setattr(services.runs, "_dispatch_import", lambda run_id: None)
+    again = services.run_upload(
+        actor=technician, data=data, filename="run.csv", instrument=instrument,
+        method=Method.objects.get(code="icpms-4acid"), prep_mass_g=Decimal("0.25"), prep_volume_ml=Decimal("50"),
+    )  # fmt: skip
+    assert again.status == Run.Status.QUEUED
