@@ -99,6 +99,7 @@ class AuditAction(models.TextChoices):
     RUN_DISCARD = "run.discard", _("Run discarded")
     RUN_WITHDRAW = "run.withdraw", _("Run withdrawn")
     RESULT_ENTER = "result.enter", _("Results entered")
+    PREPARATION_RECORD = "preparation.record", _("Preparation step recorded")
     # Certificates
     CERTIFICATE_REQUEST = "certificate.request", _("Certificate requested")
     CERTIFICATE_ISSUE = "certificate.issue", _("Certificate issued")

@@ -186,27 +186,48 @@ class CustodyAction(models.TextChoices):
     REPORT = "report", _("Results reported")
     STORE = "store", _("Stored in archive")
     DISPOSE = "dispose", _("Disposed")
+    # A retained portion of the sample (pulp, coarse reject, referee or umpire split) put in store,
+    # moved or disposed of (samples.portions): a link of the sample's chain that leaves its status.
+    PORTION_RETAIN = "portion_retain", _("Portion retained")
+    PORTION_MOVE = "portion_move", _("Portion moved")
+    PORTION_DISPOSE = "portion_dispose", _("Portion disposed")
+
+
+# The states of a sample in which the laboratory keeps portions of it (samples.portions).
+PORTION_STATES = frozenset(
+    {
+        SampleStatus.RECEIVED,
+        SampleStatus.IN_PREPARATION,
+        SampleStatus.IN_ANALYSIS,
+        SampleStatus.REPORTED,
+        SampleStatus.ARCHIVED,
+        SampleStatus.DISPOSED,
+    }
+)
 
 
 class Sample(models.Model):
     """A portion of a lot, tracked from collection to disposal by its chain of custody: each
     custody event (CustodyEvent.Action) moves the sample along this table.
 
-    | action    | from                                               | to             |
-    |-----------|----------------------------------------------------|----------------|
-    | collect   | (new)                                              | collected      |
-    | split     | collected                                          | split          |
-    | seal      | collected                                          | sealed         |
-    | hand_over | sealed / in_transit / received                     | in_transit     |
-    | receive   | in_transit                                         | received       |
-    | hold      | in_transit                                         | on_hold        |
-    | release   | on_hold                                            | received       |
-    | reject    | on_hold                                            | rejected       |
-    | prepare   | received                                           | in_preparation |
-    | analyse   | received / in_preparation                          | in_analysis    |
-    | report    | in_analysis                                        | reported       |
-    | store     | received / in_preparation / in_analysis / reported | archived       |
-    | dispose   | archived / rejected                                | disposed       |
+    | action          | from                                                                     | to             |
+    |-----------------|--------------------------------------------------------------------------|----------------|
+    | collect         | (new)                                                                    | collected      |
+    | split           | collected                                                                | split          |
+    | seal            | collected                                                                | sealed         |
+    | hand_over       | sealed / in_transit / received                                           | in_transit     |
+    | receive         | in_transit                                                               | received       |
+    | hold            | in_transit                                                               | on_hold        |
+    | release         | on_hold                                                                  | received       |
+    | reject          | on_hold                                                                  | rejected       |
+    | prepare         | received                                                                 | in_preparation |
+    | analyse         | received / in_preparation                                                | in_analysis    |
+    | report          | in_analysis                                                              | reported       |
+    | store           | received / in_preparation / in_analysis / reported                       | archived       |
+    | dispose         | archived / rejected                                                      | disposed       |
+    | portion_retain  | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)    |
+    | portion_move    | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)    |
+    | portion_dispose | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)    |
     """
 
     EXPORTER_PATH = "lot__exporter"
@@ -236,6 +257,11 @@ class Sample(models.Model):
                 Status.ARCHIVED,
             ),
             CustodyAction.DISPOSE: ({Status.ARCHIVED, Status.REJECTED}, Status.DISPOSED),
+            # Portions are made in the laboratory and outlive the analysis: kept, moved and disposed of
+            # whatever became of the sample itself.
+            CustodyAction.PORTION_RETAIN: (PORTION_STATES, None),
+            CustodyAction.PORTION_MOVE: (PORTION_STATES, None),
+            CustodyAction.PORTION_DISPOSE: (PORTION_STATES, None),
         },
         this=_("This sample"),
         name=lambda sample: _("Sample %(code)s") % {"code": sample.code},
@@ -417,6 +443,83 @@ class Nonconformance(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status"], condition=models.Q(status="open"), name="nc_open_idx")]
+
+    def __str__(self):
+        return f"{self.sample} {self.get_kind_display()}"
+
+
+class RetainedPortionKind(models.TextChoices):
+    PULP = "pulp", _("Pulp")
+    COARSE_REJECT = "coarse_reject", _("Coarse reject")
+    REFEREE = "referee", _("Referee split")
+    UMPIRE = "umpire", _("Umpire split")
+
+
+class RetainedPortionStatus(models.TextChoices):
+    STORED = "stored", _("Stored")
+    DISPOSED = "disposed", _("Disposed")
+
+
+class RetainedPortion(models.Model):
+    """What the laboratory keeps of a sample after preparation (pulp, coarse reject, referee and
+    umpire splits), where, and until when. Every move is a link of the sample's custody chain
+    (samples.portions); a lab manager disposes of a portion, and only once its retention date has
+    passed.
+
+    | action   | from   | to          |
+    |----------|--------|-------------|
+    | (create) | (new)  | stored      |
+    | move     | stored | (unchanged) |
+    | dispose  | stored | disposed    |
+    """
+
+    # The laboratory's working record: exporters follow their samples, not the shelves.
+    EXPORTER_PATH = None
+
+    Kind = RetainedPortionKind
+    Status = RetainedPortionStatus
+    LIFECYCLE = Lifecycle(
+        Status,
+        {"move": ({Status.STORED}, None), "dispose": ({Status.STORED}, Status.DISPOSED)},
+        this=_("This portion"),
+        labels={"move": _("moved"), "dispose": _("disposed of")},
+        initial=Status.STORED,
+        already=True,
+    )
+
+    sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="portions")
+    kind = models.CharField(_("portion"), max_length=20, choices=Kind.choices)
+    mass_g = models.DecimalField(
+        _("mass (g)"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    location = models.CharField(_("storage location"), max_length=200)
+    retain_until = models.DateField(_("retain until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.STORED)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
+    disposal_note = models.TextField(_("disposal note"), blank=True)
+
+    class Meta:
+        verbose_name = _("retained portion")
+        verbose_name_plural = _("retained portions")
+        ordering = ["sample", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=RetainedPortionStatus.values), name="portion_status_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=RetainedPortionKind.values), name="portion_kind_valid"),
+            models.CheckConstraint(condition=~models.Q(location=""), name="portion_has_location"),
+            # A disposed portion says who disposed of it and when; a stored one has neither.
+            models.CheckConstraint(
+                condition=models.Q(status="stored", disposed_at__isnull=True, disposed_by__isnull=True)
+                | models.Q(status="disposed", disposed_at__isnull=False, disposed_by__isnull=False),
+                name="portion_disposal_complete",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.sample} {self.get_kind_display()}"

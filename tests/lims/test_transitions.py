@@ -168,6 +168,7 @@ def test_the_walk_finds_every_status_field():
         "samples.Lot.status",
         "samples.Sample.status",
         "samples.Nonconformance.status",
+        "samples.RetainedPortion.status",
         "assays.Run.status",
         "assays.Run.qc_status",
         "assays.Result.status",
