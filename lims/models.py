@@ -100,6 +100,12 @@ class AuditAction(models.TextChoices):
     RUN_WITHDRAW = "run.withdraw", _("Run withdrawn")
     RESULT_ENTER = "result.enter", _("Results entered")
     PREPARATION_RECORD = "preparation.record", _("Preparation step recorded")
+    # Batches (worksheets) of the laboratory (assays.services.batches)
+    BATCH_CREATE = "batch.create", _("Batch built")
+    BATCH_CANCEL = "batch.cancel", _("Batch cancelled")
+    BATCH_START = "batch.start", _("Batch measured")
+    BATCH_COMPLETE = "batch.complete", _("Batch completed")
+    BATCH_REOPEN = "batch.reopen", _("Batch reopened")
     # Certificates
     CERTIFICATE_REQUEST = "certificate.request", _("Certificate requested")
     CERTIFICATE_ISSUE = "certificate.issue", _("Certificate issued")

@@ -41,6 +41,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "sample.report": frozenset({Role.REVIEWER, Role.MANAGER}),
     "sample.dispose": frozenset({Role.MANAGER}),
     "nonconformance.resolve": frozenset({Role.MANAGER}),
+    # A batch (worksheet) plans a run: built and cancelled by who imports runs (assays.services.batches).
+    "batch.create": frozenset({Role.TECHNICIAN, Role.MANAGER}),
+    "batch.cancel": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "run.import": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "run.accept": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "run.discard": frozenset({Role.TECHNICIAN, Role.MANAGER}),
