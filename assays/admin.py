@@ -16,6 +16,7 @@ from assays.models import (
     ResultEvent,
     Run,
 )
+from assays.selectors import with_reporting_decimals
 from lims.admin import AuditedAdmin, EstimatedCountPaginator, ReadOnlyAdmin, ReadOnlyInline
 
 # Lab managers keep the laboratory's reference data (lims.permissions); every change is on record.
@@ -147,3 +148,7 @@ class ResultAdmin(ReadOnlyAdmin):
     list_filter = ["status", "source", "method", "analyte"]
     search_fields = ["sample__code"]
     inlines = [ResultEventInline]
+
+    def get_queryset(self, request):
+        # Each value is shown at its panel entry's reporting precision (assays.precision), read in the same query.
+        return with_reporting_decimals(super().get_queryset(request))

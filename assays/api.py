@@ -36,6 +36,7 @@ from assays.models import (
     Run,
     Unit,
 )
+from assays.services import review
 from lims import permissions
 from lims.api_views import Pagination, reference_views
 from lims.exceptions import ApplicationError
@@ -401,6 +402,17 @@ class ResultSerializer(serializers.ModelSerializer):
     decided_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
+    # The figures as printed (assays.precision), beside the stored full-precision values.
+    display_value = serializers.SerializerMethodField(
+        help_text="The value as shown on pages and certificates: GUM-rounded, `<DL`, `OR`, or `…` while the "
+        "dry basis waits for the moisture."
+    )
+    display_uncertainty = serializers.SerializerMethodField(
+        help_text="The expanded uncertainty as shown; empty if none."
+    )
+    display_value_as_received = serializers.SerializerMethodField(help_text="display_value, as received.")
+    display_uncertainty_as_received = serializers.SerializerMethodField(help_text="display_uncertainty, as received.")
+    retest = serializers.SerializerMethodField(help_text="Id of the retest that answers this rejected result.")
 
     class Meta:
         model = Result
@@ -408,8 +420,27 @@ class ResultSerializer(serializers.ModelSerializer):
             "id", "sample", "analyte", "method", "unit", "basis", "qualifier", "value", "detection_limit",
             "uncertainty", "value_as_received", "detection_limit_as_received", "uncertainty_as_received", "negative", "flags",
             "source", "run", "status", "entered_by", "entered_at", "decided_by", "decided_at", "reason",
+            "display_value", "display_uncertainty", "display_value_as_received", "display_uncertainty_as_received",
+            "retest_of", "retest",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_display_value(self, result: Result) -> str:
+        return result.shown().value
+
+    def get_display_uncertainty(self, result: Result) -> str:
+        return result.shown().uncertainty
+
+    def get_display_value_as_received(self, result: Result) -> str:
+        return result.shown(as_received=True).value
+
+    def get_display_uncertainty_as_received(self, result: Result) -> str:
+        return result.shown(as_received=True).uncertainty
+
+    def get_retest(self, result: Result) -> int | None:
+        if hasattr(result, "retest_id"):  # annotated by the selectors (assays.selectors.with_retest)
+            return result.retest_id
+        return result.retests.order_by("-entered_at", "-pk").values_list("pk", flat=True).first()
 
 
 class ResultDetailSerializer(ResultSerializer):
@@ -476,6 +507,79 @@ class ResultRejectApi(_ResultDecisionApi):
     """Reject a result and ask for a retest; the reason is required."""
 
     service = staticmethod(services.result_reject)
+
+
+class ResultReviewApi(APIView):
+    """Approve or reject, in one action, every entered result that matches the filter (sample code,
+    run id, method code; at least one). Each result is decided on its own (assays.services.review):
+    those the caller entered or imported, those whose dry basis waits for the moisture, flagged ones
+    without `confirm_flags` and those of a run whose QC failed are skipped and listed with the reason."""
+
+    permission_classes = (LabWorkPermission,)
+
+    class InputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(choices=[review.APPROVE, review.REJECT])
+        reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required to reject.")
+        confirm_flags = serializers.BooleanField(
+            default=False, help_text="Approve flagged results too: the caller confirms their flagged values."
+        )
+        sample = serializers.CharField(required=False, allow_blank=True, default="", help_text="Sample code, exactly.")
+        run = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Run id.")
+        method = serializers.CharField(required=False, allow_blank=True, default="", help_text="Method code.")
+
+        class Meta:
+            ref_name = "ResultReviewInput"
+
+    class OutputSerializer(serializers.Serializer):
+        class RowSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            sample = serializers.CharField()
+            analyte = serializers.CharField()
+            status = serializers.CharField()
+
+            class Meta:
+                ref_name = "ResultReviewRow"
+
+        class SkippedSerializer(RowSerializer):
+            reason = serializers.ChoiceField(choices=list(review.SKIP_REASONS), help_text="Why it was skipped.")
+            message = serializers.CharField()
+
+            class Meta:
+                ref_name = "ResultReviewSkipped"
+
+        decision = serializers.CharField()
+        decided = RowSerializer(many=True)
+        skipped = SkippedSerializer(many=True)
+        skipped_counts = serializers.DictField(child=serializers.IntegerField(), help_text="Skipped, per reason.")
+
+        class Meta:
+            ref_name = "ResultReviewOutput"
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        decision, reason, confirm_flags = data.pop("decision"), data.pop("reason"), data.pop("confirm_flags")
+        filters = selectors.ReviewFilter(data, queryset=selectors.review_candidates(request.user))
+        if not filters.narrowed:
+            raise ApplicationError(_("Name the sample, the run or the method whose results you decide on."))
+        outcome = review.results_review(
+            actor=request.user, results=filters.qs, decision=decision, reason=reason, confirm_flags=confirm_flags
+        )
+
+        def row(result: Result) -> dict:
+            return {"id": result.pk, "sample": result.sample.code, "analyte": result.analyte.symbol,
+                    "status": result.status}  # fmt: skip
+
+        return Response(
+            {
+                "decision": outcome.decision,
+                "decided": [row(r) for r in outcome.decided],
+                "skipped": [{**row(s.result), "reason": s.reason, "message": s.message} for s in outcome.skipped],
+                "skipped_counts": outcome.counts(),
+            }
+        )
 
 
 class ResultManualApi(APIView):

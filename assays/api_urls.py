@@ -30,6 +30,7 @@ urlpatterns = [
     path("runs/<int:run_pk>/choose/", api.RunChooseApi.as_view(), name="api_run_choose"),
     path("results/", api.ResultListApi.as_view(), name="api_result_list"),
     path("results/manual/", api.ResultManualApi.as_view(), name="api_result_manual"),
+    path("results/review/", api.ResultReviewApi.as_view(), name="api_result_review"),
     path("results/<int:result_pk>/", api.ResultDetailApi.as_view(), name="api_result_detail"),
     path("results/<int:result_pk>/approve/", api.ResultApproveApi.as_view(), name="api_result_approve"),
     path("results/<int:result_pk>/reject/", api.ResultRejectApi.as_view(), name="api_result_reject"),

@@ -62,6 +62,17 @@ class DecisionForm(ReasonForm):
     confirm_flags = forms.BooleanField(label=_("I checked the flagged value and confirm it"), required=False)
 
 
+class BulkReviewForm(ReasonForm):
+    """One decision on every entered result of a sample, a run or a method (assays.services.review);
+    the filter travels in hidden fields, as the review page was filtered."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("Approve all")), ("reject", _("Reject all"))])
+    confirm_flags = forms.BooleanField(label=_("I checked the flagged values and confirm them"), required=False)
+    sample = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    run = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    method = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+
 class ReadingChoiceForm(Form):
     reading = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why this reading"), max_length=500)

@@ -15,9 +15,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assays import precision
 from assays.choices import ExportBasis, Qualifier, RowType
 from lims.lib.append_only import AppendOnlyModel
-from lims.lib.numbers import trimmed
 from lims.lib.transitions import Lifecycle
 from samples.models import Material, Sample
 
@@ -623,6 +623,15 @@ class Result(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The rejected result this one retests (assays.services.results.new_result links it).
+    retest_of = models.ForeignKey(
+        "self",
+        verbose_name=_("retest of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retests",
+    )
 
     class Meta:
         verbose_name = _("result")
@@ -672,19 +681,48 @@ class Result(models.Model):
             and self.detection_limit is None
         )
 
+    @property
+    def decimals(self) -> int:
+        """The reporting decimals of the result's panel entry: annotated on lists
+        (assays.selectors.with_reporting_decimals), else read once; the unit's default when no panel
+        entry names it (assays.precision)."""
+        if getattr(self, "reporting_decimals", None) is None:
+            entry = PanelEntry.objects.filter(
+                panel__material__lot__samples=self.sample_id, analyte_id=self.analyte_id
+            ).first()
+            self.reporting_decimals = entry.decimals if entry else precision.unit_decimals(self.unit)
+        return self.reporting_decimals
+
+    def shown(self, *, as_received: bool = False) -> precision.Shown:
+        """The value and uncertainty as printed (assays.precision): on the reported basis, or as received."""
+        if as_received:
+            value, limit, u = self.value_as_received, self.detection_limit_as_received, self.uncertainty_as_received
+        else:
+            value, limit, u = self.value, self.detection_limit, self.uncertainty
+        return precision.shown(
+            qualifier=self.qualifier, value=value, detection_limit=limit, uncertainty=u, decimals=self.decimals
+        )
+
     def display_value(self, *, as_received: bool = False) -> str:
-        """The result as a person reads it: `12.3 ppm`, `<0.05 ppm`, `OR`."""
-        value = self.value_as_received if as_received else self.value
-        limit = self.detection_limit_as_received if as_received else self.detection_limit
-        if self.qualifier in (Qualifier.OVER_RANGE, Qualifier.NOT_REPORTED):
-            return self.qualifier
-        shown = limit if self.qualifier == Qualifier.BELOW_DL else value
-        if shown is None:
-            return "…"
-        return f"{self.qualifier}{trimmed(shown)} {self.unit}"
+        """The result as a person reads it: `12.35 ppm`, `<0.050 ppm`, `OR`, `…` while its dry basis waits."""
+        text = self.shown(as_received=as_received).value
+        if self.qualifier in (Qualifier.OVER_RANGE, Qualifier.NOT_REPORTED) or text == precision.PENDING:
+            return text
+        return f"{text} {self.unit}"
 
     def display_value_as_received(self) -> str:
         return self.display_value(as_received=True)
+
+    @property
+    def display_uncertainty(self) -> str:
+        """`± 0.012` on the reported basis, "" when none is stated."""
+        text = self.shown().uncertainty
+        return f"± {text}" if text else ""
+
+    @property
+    def display_uncertainty_as_received(self) -> str:
+        text = self.shown(as_received=True).uncertainty
+        return f"± {text}" if text else ""
 
     @property
     def flags_text(self) -> str:

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 import django_filters
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -151,10 +151,28 @@ def run_qc_checks(run: Run) -> QuerySet:
     return QCCheck.objects.filter(run=run).select_related("analyte", "reference_material").order_by("passed", "kind")
 
 
-def result_list(user: User) -> QuerySet:
-    return permissions.visible(user, Result.objects.all()).select_related(
-        "sample__lot", "analyte", "method", "entered_by", "decided_by", "run"
+def with_reporting_decimals(results: QuerySet) -> QuerySet:
+    """Results with the reporting decimals of their panel entry (`reporting_decimals`, read by
+    Result.decimals and assays.precision), in the same query."""
+    entry = PanelEntry.objects.filter(
+        panel__material_id=OuterRef("sample__lot__material_id"), analyte_id=OuterRef("analyte_id")
     )
+    return results.annotate(reporting_decimals=Subquery(entry.values("decimals")[:1]))
+
+
+def result_list(user: User) -> QuerySet:
+    """With the rejected result each one retests, and the retest that answers a rejection: the
+    technician sees why a result was rejected and what followed, wherever it is listed."""
+    results = permissions.visible(user, Result.objects.all()).select_related(
+        "sample__lot", "analyte", "method", "entered_by", "decided_by", "run", "retest_of"
+    )
+    return with_retest(with_reporting_decimals(results))
+
+
+def with_retest(results: QuerySet) -> QuerySet:
+    """Results with the id of the newest retest that answers each (`retest_id`, None if none)."""
+    retest = Result.objects.filter(retest_of=OuterRef("pk")).order_by("-entered_at", "-pk")
+    return results.annotate(retest_id=Subquery(retest.values("pk")[:1]))
 
 
 # The results lists' order: newest first, as an index of assays 0008 has it.
@@ -177,11 +195,37 @@ class ResultFilter(django_filters.FilterSet):
         fields = ["status", "sample", "analyte", "method", "run"]
 
 
+class ReviewFilter(django_filters.FilterSet):
+    """What one review action decides on (assays.services.review): the entered results of a sample
+    (its exact code), a run, a method; a batch filter joins them the same way."""
+
+    sample = django_filters.CharFilter(field_name="sample__code", label=_("Sample"), help_text="Sample code, exactly.")
+    run = IdFilter(field_name="run_id", label=_("Run"), help_text="Run id.")
+    method = django_filters.CharFilter(field_name="method__code", label=_("Method"), help_text="Method code.")
+
+    class Meta:
+        model = Result
+        fields = ["sample", "run", "method"]
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a filter is given: a review action never takes the whole laboratory's work at once."""
+        return self.is_valid() and any(self.form.cleaned_data.get(name) not in (None, "") for name in self.filters)
+
+
+# Result.basis_pending in a query: a dry-basis figure that waits for the sample's approved moisture.
+AWAITING_MOISTURE = Q(qualifier__in=["", "<"], value__isnull=True, detection_limit__isnull=True)
+
+
+def review_candidates(user: User) -> QuerySet:
+    """Entered results this user sees, their own too: a review action lists those it skips."""
+    return result_list(user).filter(status=Result.Status.ENTERED).order_by("sample__code", "analyte__symbol")
+
+
 def review_queue(user: User) -> QuerySet:
     """Results awaiting a decision that this user may take: never their own (four eyes)."""
     return (
-        result_list(user)
-        .filter(status=Result.Status.ENTERED)
+        review_candidates(user)
         .exclude(entered_by=user)
         .exclude(run__operator=user)
         .order_by("sample__code", "analyte__symbol")
@@ -189,8 +233,10 @@ def review_queue(user: User) -> QuerySet:
 
 
 def result_get(user: User, pk: int) -> Result:
-    results = permissions.visible(user, Result.objects.select_related("sample__lot", "analyte", "method", "run"))
-    return get_object_or_404(results, pk=pk)
+    results = permissions.visible(
+        user, Result.objects.select_related("sample__lot", "analyte", "method", "run", "retest_of")
+    )
+    return get_object_or_404(with_retest(with_reporting_decimals(results)), pk=pk)
 
 
 def sample_results(sample: Sample) -> list[dict]:
@@ -198,11 +244,36 @@ def sample_results(sample: Sample) -> list[dict]:
     entries = PanelEntry.objects.filter(panel__material_id=sample.lot.material_id).select_related("analyte", "method")
     current = {
         r.analyte_id: r
-        for r in Result.objects.filter(
-            sample=sample, status__in=[Result.Status.ENTERED, Result.Status.APPROVED]
-        ).select_related("entered_by", "decided_by", "run")
+        for r in with_reporting_decimals(
+            Result.objects.filter(sample=sample, status__in=[Result.Status.ENTERED, Result.Status.APPROVED])
+        ).select_related("entered_by", "decided_by", "run", "retest_of__decided_by")
     }
     return [{"entry": e, "result": current.get(e.analyte_id)} for e in entries]
+
+
+def open_rejections() -> QuerySet:
+    """Rejected results that await their retest: neither a retest answers them (one withdrawn with its
+    run answers nothing) nor does the sample have a current result of that analyte. Newest first."""
+    current = Result.objects.filter(
+        sample=OuterRef("sample"),
+        analyte=OuterRef("analyte"),
+        status__in=[Result.Status.ENTERED, Result.Status.APPROVED],
+    )
+    return (
+        Result.objects.filter(status=Result.Status.REJECTED)
+        .exclude(retests__status__in=[Result.Status.ENTERED, Result.Status.APPROVED, Result.Status.REJECTED])
+        .exclude(Exists(current))
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def sample_result_history(sample: Sample) -> QuerySet:
+    """Every result the sample ever had, rejected and withdrawn ones too, by analyte and newest first:
+    a rejection with its reason beside the retest that answers it."""
+    results = Result.objects.filter(sample=sample).select_related(
+        "sample__lot", "analyte", "method", "entered_by", "decided_by", "run", "retest_of"
+    )
+    return with_retest(with_reporting_decimals(results)).order_by("analyte__symbol", "-entered_at", "-pk")
 
 
 def entry_samples(user: User) -> QuerySet:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/formats/generic/", views.generic_csv_format, name="generic_csv_format"),
     path("results/", views.result_list, name="result_list"),
     path("results/review/", views.result_review, name="result_review"),
+    path("results/review/all/", views.result_review_bulk, name="result_review_bulk"),
     path("results/enter/", views.result_enter, name="result_enter"),
     path("results/<int:result_pk>/decide/", views.result_decide, name="result_decide"),
     path("samples/<str:code>/results/", views.sample_results, name="sample_results"),

@@ -10,19 +10,22 @@ refusal in the action's form.
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assays import charts, forms, selectors, services
 from assays.models import Analyte, PanelEntry, ReferenceMaterial, Result, Run
+from assays.services import review
 from lims import permissions
+from lims.exceptions import ApplicationError
 from lims.forms import Form, ReasonForm
 from lims.web import flash_and_redirect, list_page, page_of, post_data, require, submit
 from samples import selectors as sample_selectors
@@ -179,12 +182,85 @@ def generic_csv_format(request):
 # Results --------------------------------------------------------------------------------------
 
 
+def _review_page(request, **sent) -> dict:
+    """The reviewer's worklist as filtered (sample, run, method): the results ready for a decision, those
+    whose dry basis waits for the moisture apart, how many of the reviewer's own are left out, and the
+    bulk form for all of them; `sent` holds a form as it was sent and refused."""
+    filters = selectors.ReviewFilter(request.GET, queryset=selectors.review_queue(request.user))
+    queue = filters.qs
+    narrowed = filters.narrowed
+    own = selectors.ReviewFilter(request.GET, queryset=selectors.review_candidates(request.user)).qs.count() - (
+        queue.count()
+    )
+    data = filters.form.cleaned_data if filters.is_valid() else {}
+    return {
+        "filter": filters,
+        "page_obj": page_of(request, queue.exclude(selectors.AWAITING_MOISTURE)),
+        "awaiting_moisture": queue.filter(selectors.AWAITING_MOISTURE)[:200],
+        "awaiting_count": queue.filter(selectors.AWAITING_MOISTURE).count(),
+        "own_count": own,
+        "narrowed": narrowed,
+        "bulk_form": forms.BulkReviewForm(initial={k: data.get(k) for k in ("sample", "run", "method")}),
+        "query": request.GET.urlencode(),
+        **sent,
+    }
+
+
 @login_required
 def result_review(request):
-    """The reviewer's worklist: results entered by others, with approve and reject."""
+    """The reviewer's worklist: results entered by others, with approve and reject, one by one or all
+    those the filter shows at once."""
     require(request.user, "result.approve")
-    results = selectors.review_queue(request.user)
-    return render(request, "assays/result_review.html", {"page_obj": page_of(request, results)})
+    return render(request, "assays/result_review.html", _review_page(request))
+
+
+def _outcome_message(outcome: review.ReviewOutcome) -> str:
+    done = (
+        _("%(count)d result(s) approved.") if outcome.decision == review.APPROVE else _("%(count)d result(s) rejected.")
+    ) % {"count": len(outcome.decided)}
+    parts = [done]
+    for reason, text in review.SKIP_REASONS.items():
+        skipped = outcome.skipped_for(reason)
+        if skipped:
+            names = ", ".join(f"{s.result.sample.code} {s.result.analyte.symbol}" for s in skipped[:20])
+            more = "…" if len(skipped) > 20 else ""
+            parts.append(
+                _("Skipped %(count)d — %(why)s %(names)s%(more)s")
+                % {"count": len(skipped), "why": text, "names": names, "more": more}
+            )
+    return " ".join(parts)
+
+
+@login_required
+def result_review_bulk(request):
+    """Approve or reject every entered result the review page's filter shows (assays.services.review);
+    what was skipped, and why, is said on the review page it returns to."""
+    require(request.user, "result.approve")
+    if request.method != "POST":
+        return redirect("result_review")
+    form = forms.BulkReviewForm(request.POST)
+
+    def decide(data):
+        criteria = {k: data[k] for k in ("sample", "run", "method")}
+        filters = selectors.ReviewFilter(criteria, queryset=selectors.review_candidates(request.user))
+        if not filters.narrowed:
+            raise ApplicationError(_("Filter the results by sample, run or method before deciding on all of them."))
+        return review.results_review(
+            actor=request.user, results=filters.qs, decision=data["decision"], reason=data["reason"],
+            confirm_flags=data["confirm_flags"],
+        )  # fmt: skip
+
+    def done(outcome):
+        query = urlencode({k: v for k, v in form.cleaned_data.items() if k in ("sample", "run", "method") and v})
+        level = messages.WARNING if outcome.skipped else messages.SUCCESS
+        return flash_and_redirect(
+            request, _outcome_message(outcome), reverse("result_review") + (f"?{query}" if query else ""), level=level
+        )
+
+    return submit(
+        request, form, decide, done=done, template="assays/result_review.html",
+        context=lambda: _review_page(request, bulk_form=form),
+    )  # fmt: skip
 
 
 @login_required
@@ -217,11 +293,7 @@ def result_decide(request, result_pk):
     # A refusal shows on the worklist, in the row of the result it was sent for, with its 4xx status.
     return submit(
         request, form, decide, done=done, template="assays/result_review.html",
-        context=lambda: {
-            "page_obj": page_of(request, selectors.review_queue(request.user)),
-            "decide_form": form,
-            "decided": result.pk,
-        },
+        context=lambda: _review_page(request, decide_form=form, decided=result.pk),
     )  # fmt: skip
 
 
@@ -236,7 +308,12 @@ def result_list(request):
 def sample_results(request, code):
     sample = sample_selectors.sample_get(request.user, code)
     _require_lab(request.user)
-    context = {"sample": sample, "rows": selectors.sample_results(sample), "complete": selectors.panel_complete(sample)}
+    context = {
+        "sample": sample,
+        "rows": selectors.sample_results(sample),
+        "complete": selectors.panel_complete(sample),
+        "history": selectors.sample_result_history(sample),
+    }
     return render(request, "assays/sample_results.html", context)
 
 
@@ -266,7 +343,14 @@ def result_enter(request):
         )
         samples = samples.exclude(pk__in=done)
     units = dict(PanelEntry.objects.filter(method=method).values_list("analyte_id", "unit"))
-    form = forms.ManualGridForm(post_data(request), samples=samples[:100], analytes=analytes, units=units)
+    rows = list(samples[:100])
+    form = forms.ManualGridForm(post_data(request), samples=rows, analytes=analytes, units=units)
+    # Why the retests in this grid were asked for, beside it.
+    rejections = (
+        selectors.open_rejections()
+        .filter(sample__in=rows, analyte__in=analytes)
+        .select_related("sample", "analyte", "decided_by")
+    )
 
     def done(results):
         message = _("%(count)d result(s) entered; they await review.") % {"count": len(results)}
@@ -275,7 +359,7 @@ def result_enter(request):
     return submit(
         request, form, lambda data: services.results_enter(actor=request.user, method=method, entries=form.entries),
         show=form.show_refusal, done=done, template="assays/result_enter.html",
-        context={"methods": methods, "method": method, "form": form, "analytes": analytes},
+        context={"methods": methods, "method": method, "form": form, "analytes": analytes, "rejections": rejections},
     )  # fmt: skip
 
 

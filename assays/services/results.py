@@ -20,7 +20,7 @@ from assays.models import (
     Result,
     ResultEvent,
 )
-from assays.selectors import panel_complete
+from assays.selectors import open_rejections, panel_complete
 from lims import permissions
 from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
@@ -88,9 +88,13 @@ def new_result(
             % {"code": sample.code, "analyte": entry.analyte.symbol},
             extra={"sample": sample.code, "analyte": entry.analyte.symbol},
         )
+    # A result after a rejection is its retest: linked to the newest rejection of the sample and analyte
+    # that awaits one.
+    retest_of = open_rejections().filter(sample=sample, analyte=entry.analyte).first()
     result = Result.objects.create(
         sample=sample,
         analyte=entry.analyte,
+        retest_of=retest_of,
         method=method,
         unit=entry.unit,
         basis=entry.basis,
