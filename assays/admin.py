@@ -2,12 +2,15 @@ from django.contrib import admin
 
 from assays.models import (
     Analyte,
+    Balance,
     CertifiedValue,
     Instrument,
     Method,
     MethodAnalyte,
     Panel,
     PanelEntry,
+    PreparationSpec,
+    PreparationStep,
     QCCheck,
     Reading,
     ReadingChoice,
@@ -152,3 +155,34 @@ class ResultAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         # Each value is shown at its panel entry's reporting precision (assays.precision), read in the same query.
         return with_reporting_decimals(super().get_queryset(request))
+
+
+@admin.register(Balance)
+class BalanceAdmin(AuditedAdmin):
+    """A balance past its calibration date weighs nothing for preparation (assays.services.preparation)."""
+
+    audit_permission = REFERENCE
+    list_display = ["name", "model", "serial", "calibration_due", "active"]
+    list_filter = ["active"]
+
+
+@admin.register(PreparationSpec)
+class PreparationSpecAdmin(AuditedAdmin):
+    """Which steps a method requires and how fine its pulp must be."""
+
+    audit_permission = REFERENCE
+    list_display = [
+        "method", "requires_drying", "requires_crushing", "requires_pulverising", "requires_splitting",
+        "requires_aliquot", "screen_um", "min_passing_pct",
+    ]  # fmt: skip
+    list_select_related = ["method"]
+
+
+@admin.register(PreparationStep)
+class PreparationStepAdmin(ReadOnlyAdmin):
+    """Append-only: recorded through the sample's preparation page or the API."""
+
+    list_display = ["sample", "kind", "method", "balance", "passed", "performed_by", "performed_at"]
+    list_select_related = ["sample", "method", "balance", "performed_by"]
+    list_filter = ["kind", "passed"]
+    search_fields = ["sample__code"]

@@ -756,3 +756,188 @@ class ResultEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.result_id} {self.action}"
+
+
+# Preparation ------------------------------------------------------------------------------------
+
+
+class Balance(models.Model):
+    """A laboratory balance. Its readings are typed for now; like an instrument, a balance past its
+    calibration date weighs nothing the laboratory reports (assays.services.preparation)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    model = models.CharField(_("model"), max_length=80, blank=True)
+    serial = models.CharField(_("serial number"), max_length=60, unique=True)
+    readability_g = models.DecimalField(_("readability (g)"), max_digits=8, decimal_places=5, null=True, blank=True)
+    calibration_due = models.DateField(_("calibration due"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("balance")
+        verbose_name_plural = _("balances")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.serial})"
+
+    def calibration_valid_on(self, day) -> bool:
+        return day <= self.calibration_due
+
+
+class PreparationSpec(models.Model):
+    """How a method wants its samples prepared: the steps it requires and the fineness of the pulp
+    (at least `min_passing_pct` % passing a `screen_um` µm screen). A method that requires the
+    aliquot takes each sample's digested mass and final volume from its preparation record only."""
+
+    method = models.OneToOneField(
+        Method, verbose_name=_("method"), on_delete=models.CASCADE, related_name="preparation_spec"
+    )
+    requires_drying = models.BooleanField(_("drying"), default=True)
+    requires_crushing = models.BooleanField(_("crushing"), default=True)
+    requires_pulverising = models.BooleanField(_("pulverising"), default=True)
+    requires_splitting = models.BooleanField(_("splitting"), default=True)
+    requires_aliquot = models.BooleanField(_("weighing of the analytical aliquot"), default=True)
+    screen_um = models.PositiveIntegerField(_("sizing screen (µm)"), null=True, blank=True)
+    min_passing_pct = models.DecimalField(
+        _("minimum passing the screen (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+    class Meta:
+        verbose_name = _("preparation specification")
+        verbose_name_plural = _("preparation specifications")
+        ordering = ["method__name"]
+        constraints = [
+            # A sizing specification is a screen and a minimum, or nothing.
+            models.CheckConstraint(
+                condition=models.Q(screen_um__isnull=True, min_passing_pct__isnull=True)
+                | models.Q(screen_um__gt=0, min_passing_pct__gt=0, min_passing_pct__lte=100),
+                name="prep_spec_sizing_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.method.code}: {_('preparation')}"
+
+    def required_steps(self) -> list[str]:
+        flags = {
+            PrepStepKind.DRYING: self.requires_drying,
+            PrepStepKind.CRUSHING: self.requires_crushing,
+            PrepStepKind.PULVERISING: self.requires_pulverising,
+            PrepStepKind.SIZING: self.screen_um is not None,
+            PrepStepKind.SPLITTING: self.requires_splitting,
+            PrepStepKind.ALIQUOT: self.requires_aliquot,
+        }
+        return [kind for kind, required in flags.items() if required]
+
+
+class PrepStepKind(models.TextChoices):
+    DRYING = "drying", _("Drying")
+    CRUSHING = "crushing", _("Crushing")
+    PULVERISING = "pulverising", _("Pulverising")
+    SIZING = "sizing", _("Sizing check")
+    SPLITTING = "splitting", _("Splitting")
+    ALIQUOT = "aliquot", _("Analytical aliquot")
+
+
+class PreparationStep(AppendOnlyModel):
+    """One step of a sample's preparation, as done: its weighings (typed from a named balance),
+    and what they make. Append-only: a step redone is a new row (a sizing check that failed stays,
+    the check that passed follows it), and the latest row of a kind is the one that counts.
+
+    - drying: tray tare, wet and dry masses, temperature and time; the moisture computed from them
+      is entered as the sample's moisture result (`result`), which a second person approves;
+    - sizing: mass screened and mass retained on the method's screen; % passing, judged against the
+      method's specification (`passed`); a failed check blocks the method's analysis of the sample;
+    - aliquot: the digested mass and its final volume, the sample's preparation factors in every
+      run of the method;
+    - crushing, pulverising, splitting: who did them, when, with what equipment.
+    """
+
+    EXPORTER_PATH = None  # the laboratory's working record
+
+    Kind = PrepStepKind
+
+    sample = models.ForeignKey(Sample, verbose_name=_("sample"), on_delete=models.PROTECT, related_name="prep_steps")
+    kind = models.CharField(_("step"), max_length=12, choices=Kind.choices)
+    method = models.ForeignKey(
+        Method, verbose_name=_("method"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    balance = models.ForeignKey(
+        Balance, verbose_name=_("balance"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    equipment = models.CharField(_("equipment"), max_length=120, blank=True)
+    # Drying.
+    tare_g = models.DecimalField(_("tray tare (g)"), max_digits=10, decimal_places=4, null=True, blank=True)
+    wet_g = models.DecimalField(_("tray and wet sample (g)"), max_digits=10, decimal_places=4, null=True, blank=True)
+    dry_g = models.DecimalField(_("tray and dry sample (g)"), max_digits=10, decimal_places=4, null=True, blank=True)
+    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    duration_min = models.PositiveIntegerField(_("time (min)"), null=True, blank=True)
+    moisture_pct = models.DecimalField(_("moisture (%)"), max_digits=20, decimal_places=8, null=True, blank=True)
+    result = models.ForeignKey(
+        Result, verbose_name=_("moisture result"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Sizing.
+    screen_um = models.PositiveIntegerField(_("screen (µm)"), null=True, blank=True)
+    screened_g = models.DecimalField(_("mass screened (g)"), max_digits=10, decimal_places=4, null=True, blank=True)
+    retained_g = models.DecimalField(_("mass retained (g)"), max_digits=10, decimal_places=4, null=True, blank=True)
+    passing_pct = models.DecimalField(_("passing (%)"), max_digits=20, decimal_places=8, null=True, blank=True)
+    required_pct = models.DecimalField(_("required (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    # Aliquot.
+    mass_g = models.DecimalField(_("digested mass (g)"), max_digits=8, decimal_places=4, null=True, blank=True)
+    volume_ml = models.DecimalField(_("final volume (mL)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("performed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    performed_at = models.DateTimeField(_("performed at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("preparation step")
+        verbose_name_plural = _("preparation steps")
+        ordering = ["sample", "performed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=PrepStepKind.values), name="prep_step_kind_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="drying")
+                | models.Q(
+                    tare_g__gte=0,
+                    wet_g__gt=models.F("tare_g"),
+                    dry_g__gte=models.F("tare_g"),
+                    dry_g__lte=models.F("wet_g"),
+                    moisture_pct__isnull=False,
+                    balance__isnull=False,
+                ),
+                name="prep_drying_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="sizing")
+                | models.Q(
+                    method__isnull=False,
+                    screened_g__gt=0,
+                    retained_g__gte=0,
+                    retained_g__lte=models.F("screened_g"),
+                    passing_pct__isnull=False,
+                    passed__isnull=False,
+                    balance__isnull=False,
+                ),
+                name="prep_sizing_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="aliquot")
+                | models.Q(method__isnull=False, mass_g__gt=0, volume_ml__gt=0, balance__isnull=False),
+                name="prep_aliquot_complete",
+            ),
+        ]
+        indexes = [
+            # The latest step of a kind for a sample and method (the one that counts).
+            models.Index(fields=["sample", "kind", "method", "performed_at", "id"], name="prep_step_latest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.sample} {self.get_kind_display()} {self.performed_at:%Y-%m-%d %H:%M}"

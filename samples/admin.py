@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin
-from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal
+from samples.models import CustodyEvent, Lot, Material, Nonconformance, RetainedPortion, Sample, Seal
 
 
 @admin.register(Material)
@@ -79,3 +79,13 @@ class NonconformanceAdmin(ReadOnlyAdmin):
     list_display = ["sample", "kind", "status", "raised_at", "resolved_by"]
     list_select_related = ["sample", "resolved_by"]
     list_filter = ["status", "kind"]
+
+
+@admin.register(RetainedPortion)
+class RetainedPortionAdmin(ReadOnlyAdmin):
+    """Kept, moved and disposed of through the sample's portions page or the API (custody events)."""
+
+    list_display = ["sample", "kind", "location", "retain_until", "status", "disposed_by"]
+    list_select_related = ["sample", "disposed_by"]
+    list_filter = ["kind", "status"]
+    search_fields = ["sample__code", "location"]
