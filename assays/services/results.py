@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assays import plausibility, units
+from assays import plausibility, preparation, units
 from assays.models import (
     ANALYSABLE,
     MOISTURE,
@@ -196,6 +196,12 @@ def results_enter(*, actor: User, method: Method, entries: list[ManualEntry]) ->
                 flags=flags,
             )
         )  # fmt: skip
+    # A failed sizing check holds the method's analysis of the sample back until a check passes.
+    blocked = preparation.sizing_blocks(samples, method)
+    if blocked:
+        raise Conflict(
+            "; ".join(blocked.values()) + ".", field="sample", extra={"sizing_failed": sorted(blocked.values())}
+        )
     for sample in samples.values():
         for problem in mass_balance_problems(sample):
             raise ApplicationError(problem, field="value", extra={"sample": sample.code})
