@@ -169,6 +169,7 @@ def test_the_walk_finds_every_status_field():
         "samples.Sample.status",
         "samples.Nonconformance.status",
         "samples.RetainedPortion.status",
+        "assays.Batch.status",
         "assays.Run.status",
         "assays.Run.qc_status",
         "assays.Result.status",
