@@ -71,6 +71,23 @@ class Shown:
 PENDING = "…"
 
 
+def figures(value: Decimal | None, uncertainty: Decimal | None, decimals: int) -> tuple[str | None, str | None]:
+    """(value, uncertainty) as text, without qualifier, rounded by the rule above; None where absent.
+    The certificate's snapshot stores these."""
+    if uncertainty is not None and uncertainty != 0:
+        rounded, places = uncertainty_places(uncertainty)
+        return (_text(round_to(value, places)) if value is not None else None), _text(rounded)
+    return (
+        _text(round_to(value, decimals)) if value is not None else None,
+        _text(round_to(uncertainty, decimals)) if uncertainty is not None else None,
+    )
+
+
+def limit_text(limit: Decimal, decimals: int) -> str:
+    """A detection limit as text, rounded up (see the module's docstring)."""
+    return _limit(limit, decimals)
+
+
 def shown(
     *,
     qualifier: str,
@@ -86,8 +103,5 @@ def shown(
         return Shown(f"<{_limit(detection_limit, decimals)}" if detection_limit is not None else PENDING, "")
     if value is None:
         return Shown(PENDING, "")
-    if uncertainty is not None and uncertainty != 0:
-        rounded, places = uncertainty_places(uncertainty)
-        return Shown(f"{qualifier}{_text(round_to(value, places))}", _text(rounded))
-    text = f"{qualifier}{_text(round_to(value, decimals))}"
-    return Shown(text, _text(round_to(uncertainty, decimals)) if uncertainty is not None else "")
+    value_text, uncertainty_text = figures(value, uncertainty, decimals)
+    return Shown(f"{qualifier}{value_text}", uncertainty_text or "")

@@ -51,7 +51,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assays import units
+from assays import precision, units
 from assays.models import PanelEntry, Qualifier, Result
 from lims.exceptions import ApplicationError
 from lims.lib import text
@@ -325,6 +325,9 @@ def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
     for r in results:
         _require_identified(r.method)
         entry = entries[r.analyte_id]
+        # As every page shows them (assays.precision): the uncertainty's two significant digits set the value's
+        # decimal place, the panel entry's decimals where no uncertainty is stated.
+        value, uncertainty = precision.figures(r.value, r.uncertainty, entry.decimals)
         rows.append(
             {
                 "analyte": r.analyte.symbol,
@@ -338,9 +341,11 @@ def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
                 "unit": r.unit,
                 "basis": r.basis,
                 "qualifier": r.qualifier,
-                "value": _text(r.value, entry.decimals) if r.qualifier in (Qualifier.NONE, Qualifier.ABOVE) else None,
-                "detection_limit": _text(r.detection_limit, entry.decimals + 1),
-                "uncertainty": _text(r.uncertainty, entry.decimals),
+                "value": value if r.qualifier in (Qualifier.NONE, Qualifier.ABOVE) else None,
+                "detection_limit": (
+                    precision.limit_text(r.detection_limit, entry.decimals) if r.detection_limit is not None else None
+                ),
+                "uncertainty": uncertainty,
                 "reporting_limit": str(entry.reporting_limit.normalize()),
                 "approved_by": _approver(r).get_full_name() or _approver(r).username,
                 "approved_at": _time(r.decided_at),

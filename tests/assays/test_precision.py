@@ -9,7 +9,7 @@ from django.urls import reverse
 from assays import precision, selectors, services
 from assays.models import PanelEntry, Result
 from assays.precision import shown
-from tests.assays.conftest import analyte, manual
+from tests.assays.conftest import analyte, icpms_symbols, manual, report
 
 
 def figures(value, uncertainty=None, decimals=2, qualifier="", limit=None):
@@ -120,3 +120,30 @@ def test_the_pages_show_the_rounded_figures(client, reviewer, au):
     assert "5.23456" not in page and "0.01234" not in page
     review = client.get(reverse("result_review")).content.decode()
     assert "5.235 g/t" in review and "5.23456" not in review
+
+
+def test_the_certificate_states_the_same_figures(technician, reviewer, manager, instrument, sample):
+    from certificates import snapshot
+
+    report(
+        sample, technician=technician, reviewer=reviewer, instrument=instrument,
+        rows=[f"{sample.code},{s},100,ug/L,,,sample" for s in icpms_symbols()],
+        manual_results={
+            "moisture": {"H2O": ("8.0", None)},
+            "titration-cu": {"Cu": ("22.5312", "0.1311")},
+            "fire-assay": {"Au": ("5.20", None), "Ag": ("41.0", None)},
+        },
+    )  # fmt: skip
+    rows = {row["analyte"]: row for row in snapshot.build(sample=sample, authoriser=manager)["results"]}
+
+    # Cu dry: 22.5312 / 0.92 = 24.4904... ± 0.1425: U to two digits (0.14), the value to its place.
+    assert (rows["Cu"]["value"], rows["Cu"]["uncertainty"]) == ("24.49", "0.14")
+    # Au, no uncertainty entered: 5.20 / 0.92 = 5.6521... at the panel's 2 decimals.
+    assert (rows["Au"]["value"], rows["Au"]["uncertainty"]) == ("5.65", None)
+    # La by ICP-MS: 100 ug/L x 50 mL / 0.25 g = 20 ppm, dry 21.739... ± 10 % (2.1739...) -> 21.7 ± 2.2.
+    assert (rows["La"]["value"], rows["La"]["uncertainty"]) == ("21.7", "2.2")
+    # The stored result keeps every digit.
+    assert sample.results.get(analyte__symbol="Cu", status="approved").value_as_received == D("22.5312")
+    # The results page shows the same figures.
+    cu = selectors.result_list(reviewer).get(sample=sample, analyte__symbol="Cu", status="approved")
+    assert cu.display_value() == "24.49 %" and cu.display_uncertainty == "± 0.14"
