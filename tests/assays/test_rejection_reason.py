@@ -107,3 +107,29 @@ def test_the_api_gives_the_reason_and_both_links(technician, sample, rejected):
     assert body["status"] == Result.Status.REJECTED and body["reason"] == REASON and body["retest"] == retest.pk
     listed = {r["id"]: r for r in api.get(reverse("api_result_list"), {"sample": sample.code}).json()["results"]}
     assert listed[retest.pk]["retest_of"] == rejected.pk and listed[rejected.pk]["retest"] == retest.pk
+
+
+def test_the_demo_holds_a_rejection_with_its_reason_and_results_awaiting_review(db):
+    from assays import demo_review
+    from lims import demo as lims_demo
+    from samples import demo as samples_demo
+
+    context: dict = {}
+    for module in (lims_demo, samples_demo, demo_review, demo_review):  # twice: idempotent
+        module.seed(context)
+    sample = context["review_sample"]
+    states = sorted(sample.results.values_list("analyte__symbol", "status", "reason"))
+    assert states == [
+        ("Ag", "rejected", demo_review.AG_REJECTION),
+        ("Au", "entered", ""),
+        ("Au", "rejected", demo_review.AU_REJECTION),
+        ("Cu", "entered", ""),
+        ("H2O", "entered", ""),
+    ]
+    retest = sample.results.get(analyte__symbol="Au", status="entered")
+    assert retest.retest_of.reason == demo_review.AU_REJECTION
+    # Cu and the retested Au wait for the moisture; the reviewer sees them apart.
+    reviewer = context["users"]["reviewer"]
+    queue = selectors.ReviewFilter({"sample": sample.code}, queryset=selectors.review_queue(reviewer)).qs
+    assert sorted(queue.filter(selectors.AWAITING_MOISTURE).values_list("analyte__symbol", flat=True)) == ["Au", "Cu"]
+    assert [r.analyte.symbol for r in selectors.open_rejections().filter(sample=sample)] == ["Ag"]
