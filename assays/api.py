@@ -511,7 +511,7 @@ class ResultRejectApi(_ResultDecisionApi):
 
 class ResultReviewApi(APIView):
     """Approve or reject, in one action, every entered result that matches the filter (sample code,
-    run id, method code; at least one). Each result is decided on its own (assays.services.review):
+    run id, method code, batch id; at least one). Each result is decided on its own (assays.services.review):
     those the caller entered or imported, those whose dry basis waits for the moisture, flagged ones
     without `confirm_flags` and those of a run whose QC failed are skipped and listed with the reason."""
 
@@ -526,6 +526,7 @@ class ResultReviewApi(APIView):
         sample = serializers.CharField(required=False, allow_blank=True, default="", help_text="Sample code, exactly.")
         run = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Run id.")
         method = serializers.CharField(required=False, allow_blank=True, default="", help_text="Method code.")
+        batch = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Batch id.")
 
         class Meta:
             ref_name = "ResultReviewInput"
@@ -563,7 +564,7 @@ class ResultReviewApi(APIView):
         decision, reason, confirm_flags = data.pop("decision"), data.pop("reason"), data.pop("confirm_flags")
         filters = selectors.ReviewFilter(data, queryset=selectors.review_candidates(request.user))
         if not filters.narrowed:
-            raise ApplicationError(_("Name the sample, the run or the method whose results you decide on."))
+            raise ApplicationError(_("Name the sample, the run, the batch or the method whose results you decide on."))
         outcome = review.results_review(
             actor=request.user, results=filters.qs, decision=decision, reason=reason, confirm_flags=confirm_flags
         )

@@ -197,15 +197,16 @@ class ResultFilter(django_filters.FilterSet):
 
 class ReviewFilter(django_filters.FilterSet):
     """What one review action decides on (assays.services.review): the entered results of a sample
-    (its exact code), a run, a method; a batch filter joins them the same way."""
+    (its exact code), a run, a method, a batch (the results of the runs imported against it)."""
 
     sample = django_filters.CharFilter(field_name="sample__code", label=_("Sample"), help_text="Sample code, exactly.")
     run = IdFilter(field_name="run_id", label=_("Run"), help_text="Run id.")
     method = django_filters.CharFilter(field_name="method__code", label=_("Method"), help_text="Method code.")
+    batch = IdFilter(field_name="run__batch_link__batch_id", label=_("Batch"), help_text="Batch id.")
 
     class Meta:
         model = Result
-        fields = ["sample", "run", "method"]
+        fields = ["sample", "run", "method", "batch"]
 
     @property
     def narrowed(self) -> bool:

@@ -200,7 +200,7 @@ def _review_page(request, **sent) -> dict:
         "awaiting_count": queue.filter(selectors.AWAITING_MOISTURE).count(),
         "own_count": own,
         "narrowed": narrowed,
-        "bulk_form": forms.BulkReviewForm(initial={k: data.get(k) for k in ("sample", "run", "method")}),
+        "bulk_form": forms.BulkReviewForm(initial={k: data.get(k) for k in selectors.ReviewFilter.base_filters}),
         "query": request.GET.urlencode(),
         **sent,
     }
@@ -241,17 +241,21 @@ def result_review_bulk(request):
     form = forms.BulkReviewForm(request.POST)
 
     def decide(data):
-        criteria = {k: data[k] for k in ("sample", "run", "method")}
+        criteria = {k: data[k] for k in selectors.ReviewFilter.base_filters}
         filters = selectors.ReviewFilter(criteria, queryset=selectors.review_candidates(request.user))
         if not filters.narrowed:
-            raise ApplicationError(_("Filter the results by sample, run or method before deciding on all of them."))
+            raise ApplicationError(
+                _("Filter the results by sample, run, batch or method before deciding on all of them.")
+            )
         return review.results_review(
             actor=request.user, results=filters.qs, decision=data["decision"], reason=data["reason"],
             confirm_flags=data["confirm_flags"],
         )  # fmt: skip
 
     def done(outcome):
-        query = urlencode({k: v for k, v in form.cleaned_data.items() if k in ("sample", "run", "method") and v})
+        query = urlencode(
+            {k: v for k, v in form.cleaned_data.items() if k in selectors.ReviewFilter.base_filters and v}
+        )
         level = messages.WARNING if outcome.skipped else messages.SUCCESS
         return flash_and_redirect(
             request, _outcome_message(outcome), reverse("result_review") + (f"?{query}" if query else ""), level=level

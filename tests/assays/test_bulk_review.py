@@ -18,6 +18,7 @@ from assays.services import result_approve
 from assays.services.review import APPROVE, AWAITING_MOISTURE, FLAGS, FOUR_EYES, REFUSED, REJECT, results_review
 from lims.exceptions import ApplicationError
 from tests.assays.conftest import csv_file, import_run, manual, qc_rows, sample_rows
+from tests.conftest import received
 
 
 @pytest.fixture(autouse=True)
@@ -128,6 +129,39 @@ def test_the_method_filter_narrows_the_action(technician, reviewer, entered):
     assert entered.results.filter(status="entered").count() == 3
 
 
+def test_the_batch_filter_takes_the_results_of_the_runs_imported_against_it(
+    technician, reviewer, sampler, instrument, icpms, lot, sample
+):
+    from assays.services import batches, run_accept
+
+    other = received(lot, sampler, technician)
+    batch = batches.batch_create(actor=technician, method=icpms, instrument=instrument, codes=[sample.code])
+    measured = import_run(
+        technician, instrument, icpms, csv_file(*qc_rows(["La", "Ce"]), *sample_rows(sample.code, ["La", "Ce"]))
+    )
+    batches.batch_run_start(actor=technician, run=measured, batch=batch)
+    run_accept(actor=technician, run=measured)
+    elsewhere = import_run(
+        technician,
+        instrument,
+        icpms,
+        csv_file(*qc_rows(["La"]), *sample_rows(other.code, ["La"])),
+        filename="other.csv",
+    )
+    run_accept(actor=technician, run=elsewhere)
+    by_batch = selectors.ReviewFilter({"batch": batch.pk}, queryset=selectors.review_candidates(reviewer)).qs
+
+    outcome = results_review(
+        actor=reviewer, results=by_batch, decision=REJECT, reason="Batch digested at the wrong temperature."
+    )
+
+    # The batch's run only: the other sample's La, from a run of no batch, is untouched.
+    assert names(outcome.decided) == ["Ce", "La"] and {r.sample for r in outcome.decided} == {sample}
+    assert other.results.get().status == "entered"
+    response = post(reviewer, {"decision": "reject", "batch": batch.pk, "reason": "again"})
+    assert response.status_code == 400 and "nothing to decide" in response.json()["message"]
+
+
 def test_nothing_to_decide_is_refused(reviewer, entered):
     results_review(actor=reviewer, results=of_sample(reviewer, entered), decision=REJECT, reason="Wrong tray.")
     with pytest.raises(ApplicationError, match="nothing to decide"):
@@ -157,7 +191,7 @@ def test_the_api_answers_what_was_approved_and_what_was_skipped_why(manager, ent
 
 def test_the_api_refuses_an_action_on_everything_and_a_rejection_without_reason(reviewer, technician, entered):
     response = post(reviewer, {"decision": "approve"})
-    assert response.status_code == 400 and "sample, the run or the method" in response.json()["message"]
+    assert response.status_code == 400 and "sample, the run, the batch or the method" in response.json()["message"]
     response = post(reviewer, {"decision": "reject", "sample": entered.code})
     assert response.status_code == 400 and "Say why" in response.json()["message"]
     # A technician does not review.
@@ -196,7 +230,7 @@ def test_the_page_refuses_all_without_a_filter(client, reviewer, entered):
     client.force_login(reviewer)
     response = client.post(reverse("result_review_bulk"), {"decision": "approve"})
     assert response.status_code == 400
-    assert "Filter the results by sample, run or method" in response.content.decode()
+    assert "Filter the results by sample, run, batch or method" in response.content.decode()
     assert entered.results.filter(status="entered").count() == 4
 
 
