@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assays import api
+from assays import api, control_api
 
 urlpatterns = [
     path("analytes/", api.AnalyteListApi.as_view(), name="api_analyte_list"),
@@ -35,4 +35,29 @@ urlpatterns = [
     path("results/<int:result_pk>/approve/", api.ResultApproveApi.as_view(), name="api_result_approve"),
     path("results/<int:result_pk>/reject/", api.ResultRejectApi.as_view(), name="api_result_reject"),
     path("samples/<str:code>/results/", api.SampleResultsApi.as_view(), name="api_sample_results"),
+    path("qc/charts/", control_api.ChartIndexApi.as_view(), name="api_chart_index"),
+    path(
+        "qc/charts/crm/<int:crm_pk>/<str:method>/<str:symbol>/",
+        control_api.ChartApi.as_view(),
+        {"kind": "crm"},
+        name="api_chart_crm",
+    ),
+    path(
+        "qc/charts/crm/<int:crm_pk>/<str:method>/<str:symbol>/baseline/",
+        control_api.ChartBaselineApi.as_view(),
+        {"kind": "crm"},
+        name="api_chart_crm_baseline",
+    ),
+    path(
+        "qc/charts/blank/<str:method>/<str:symbol>/",
+        control_api.ChartApi.as_view(),
+        {"kind": "blank"},
+        name="api_chart_blank",
+    ),
+    path(
+        "qc/charts/blank/<str:method>/<str:symbol>/baseline/",
+        control_api.ChartBaselineApi.as_view(),
+        {"kind": "blank"},
+        name="api_chart_blank_baseline",
+    ),
 ]

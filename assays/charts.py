@@ -1,14 +1,16 @@
-"""Control charts of reference-material recoveries, drawn as self-contained SVG.
+"""Control charts of reference materials and blanks, drawn as self-contained SVG.
 
-A Shewhart chart: each CRM result over time, the mean of the results, warning limits at ±2 standard
-deviations (dashed amber) and control limits at ±3 (red). About 1 result in 20 falls outside the
-warning limits by chance and about 3 in 1000 outside the control limits, so a point beyond the
-control limits, or points piling up beyond the warning limits, says the method has moved.
+A Shewhart chart: each control result over time, the mean of a baseline period, warning limits at
+±2 standard deviations (dashed amber) and control limits at ±3 (red). About 1 result in 20 falls
+outside the warning limits by chance and about 3 in 1000 outside the control limits, so a point
+beyond the control limits, or points piling up beyond the warning limits, says the method has moved.
 
 Decisions:
-- The limits are computed from the results drawn (mean and sample standard deviation, n - 1), so
-  the chart describes the period shown. Fewer than 20 results give provisional limits; the chart
-  says so.
+- The limits are given (`limits`): the mean and standard deviation of a baseline period a lab
+  manager fixed (assays.control), never computed from the results drawn, which would move with the
+  drift they are meant to show. Without limits the chart says so and draws none; it never invents
+  them. A baseline of fewer than 20 results is marked provisional.
+- Points that break a Westgard rule (assays.westgard) carry a ring and the rule's name.
 - Points are marked by colour and by shape (circle, triangle, square), so they read in greyscale
   and for colour-blind readers.
 - The SVG has no script, no external font or image, and every piece of text is XML-escaped (labels
@@ -179,8 +181,8 @@ def _svg_open(width: int, height: int, title: str, desc: str) -> list[str]:
     ]
 
 
-def _not_enough(n: int, title: str, width: int, height: int) -> str:
-    message = _("Not enough results yet: %(n)s so far; a control chart needs at least 2.") % {"n": n}
+def _not_enough(title: str, width: int, height: int) -> str:
+    message = _("No results yet: a control chart needs at least one.")
     parts = _svg_open(width, height, title, message)
     parts.append(
         f'<rect x="16" y="40" width="{width - 32}" height="{height - 56}" fill="#fafafa" stroke="{GRID}"/>'
@@ -191,18 +193,33 @@ def _not_enough(n: int, title: str, width: int, height: int) -> str:
     return "\n".join(parts)
 
 
-def _marker(kind: str, x: Decimal, y: Decimal, value: Decimal, tooltip: str) -> str:
-    """A point: circle within the warning limits, triangle beyond them, square beyond control."""
-    common = f'class="point {kind}" data-value="{value:f}"'
+def _marker(kind: str, x: Decimal, y: Decimal, value: Decimal, tooltip: str, rules: Sequence[str]) -> str:
+    """A point: circle within the warning limits (or where no limits are fixed), triangle beyond
+    them, square beyond control; a point that breaks a Westgard rule gets a ring and the rule's name."""
+    flagged = " flagged" if rules else ""
+    common = f'class="point {kind}{flagged}" data-value="{value:f}"'
+    if rules:
+        common += f' data-rules="{_esc(" ".join(rules))}"'
     tip = f"<title>{_esc(tooltip)}</title>"
-    if kind == "within":
-        return f'<circle {common} cx="{_px(x)}" cy="{_px(y)}" r="4" fill="{POINT_COLOUR}">{tip}</circle>'
-    if kind == "warning":
+    if kind in ("within", "unjudged"):
+        colour = POINT_COLOUR if kind == "within" else MUTED
+        shape = f'<circle {common} cx="{_px(x)}" cy="{_px(y)}" r="4" fill="{colour}">{tip}</circle>'
+    elif kind == "warning":
         pts = f"{_px(x)},{_px(y - 6)} {_px(x - 6)},{_px(y + 4)} {_px(x + 6)},{_px(y + 4)}"
-        return f'<polygon {common} points="{pts}" fill="{WARNING_COLOUR}">{tip}</polygon>'
-    return (
-        f'<rect {common} x="{_px(x - 5)}" y="{_px(y - 5)}" width="10" height="10" fill="{CONTROL_COLOUR}">{tip}</rect>'
+        shape = f'<polygon {common} points="{pts}" fill="{WARNING_COLOUR}">{tip}</polygon>'
+    else:
+        shape = (
+            f'<rect {common} x="{_px(x - 5)}" y="{_px(y - 5)}" width="10" height="10" fill="{CONTROL_COLOUR}">'
+            f"{tip}</rect>"
+        )
+    if not rules:
+        return shape
+    ring = f'<circle cx="{_px(x)}" cy="{_px(y)}" r="9" fill="none" stroke="{CONTROL_COLOUR}" stroke-width="1.5"/>'
+    label = (
+        f'<text class="rule" x="{_px(x)}" y="{_px(y - 12)}" text-anchor="middle" font-size="10" '
+        f'fill="{CONTROL_COLOUR}">{_esc(" ".join(rules))}</text>'
     )
+    return shape + ring + label
 
 
 def _legend(x: int, y: int) -> str:
@@ -229,39 +246,53 @@ def _legend(x: int, y: int) -> str:
     return "".join(parts)
 
 
+ChartPoint = tuple[datetime, Decimal, str] | tuple[datetime, Decimal, str, Sequence[str]]
+
+
 def control_chart_svg(
-    points: Sequence[tuple[datetime, Decimal, str]],
+    points: Sequence[ChartPoint],
     *,
     title: str,
+    limits: ControlLimits | None,
     unit_label: str = "Recovery (%)",
     width: int = 900,
     height: int = 360,
     tz: tzinfo | None = None,
 ) -> str:
-    """An SVG control chart of (time, value, label) points; see the module for what it shows.
+    """An SVG control chart of (time, value, label[, broken rules]) points against the fixed
+    `limits` (control_limits() of a baseline period), or none; see the module for what it shows.
 
-    Points are drawn in time order. Fewer than two points give a picture saying that there are not
-    enough results yet. When every value is the same the standard deviation is 0 and the limits
-    coincide with the mean; the chart says so instead of drawing lines on top of each other.
+    Points are drawn in time order. No point gives a picture saying that there are no results yet.
+    Without limits the points are drawn plain and the chart says that no baseline is fixed. When the
+    limits have no spread they coincide with the mean; the chart says so instead of drawing lines
+    on top of each other.
     """
     rows = sorted(
         (
-            (when.astimezone(tz) if tz else when, finite_decimal(value, "value"), str(label))
-            for when, value, label in points
+            (
+                when.astimezone(tz) if tz else when,
+                finite_decimal(value, "value"),
+                str(label),
+                tuple(str(rule) for rule in rest[0]) if rest else (),
+            )
+            for when, value, label, *rest in points
         ),
         key=lambda row: row[0],
     )
-    if len(rows) < 2:
-        return _not_enough(len(rows), title, width, height)
-    stats = control_limits(value for _when, value, _label in rows)
-    mean, sd = _computed(stats["mean"]), _computed(stats["sd"])
+    if not rows:
+        return _not_enough(title, width, height)
+    values = [row[1] for row in rows]
+    mean = sd = None
+    if limits is not None:
+        mean, sd = _computed(limits["mean"]), _computed(limits["sd"])
 
     left, right, top, bottom = 72, width - 112, 64, height - 46
-    values = [value for _when, value, _label in rows]
-    low = min([*values, _computed(stats["control_low"])])
-    high = max([*values, _computed(stats["control_high"])])
+    low, high = min(values), max(values)
+    if limits is not None:
+        low, high = min(low, _computed(limits["control_low"])), max(high, _computed(limits["control_high"]))
     # A little air above and below, so no point sits on the frame; equal values get a window.
-    pad = (high - low) / 25 if high > low else max(abs(mean) / 20, Decimal(1))
+    centre = mean if mean is not None else values[0]
+    pad = (high - low) / 25 if high > low else max(abs(centre) / 20, Decimal(1))
     low, high = low - pad, high + pad
     step = _nice_step(high - low, 6)
     low = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
@@ -282,36 +313,53 @@ def control_chart_svg(
         elapsed = Decimal(offset.days * _DAY + offset.seconds) + Decimal(offset.microseconds).scaleb(-6)
         return inner_left + elapsed * (inner_right - inner_left) / seconds
 
-    warned = sum(1 for value in values if sd and abs(value - mean) > 2 * sd)
-    out = sum(1 for value in values if sd and abs(value - mean) > 3 * sd)
-    desc = _(
-        "Control chart of %(n)s results from %(start)s to %(end)s: mean %(mean)s, standard deviation %(sd)s; "
-        "%(warned)s beyond the ±2 SD warning limits, %(out)s of them beyond the ±3 SD control limits."
-    ) % {
+    flagged = sum(1 for row in rows if row[3])
+    facts = {
         "n": len(rows),
         "start": start.strftime("%Y-%m-%d"),
         "end": end.strftime("%Y-%m-%d"),
-        "mean": _fixed(mean, decimals + 2),
-        "sd": _fixed(sd, decimals + 2),
-        "warned": warned,
-        "out": out,
+        "flagged": flagged,
     }
+    if mean is None or sd is None:
+        desc = (
+            _(
+                "Control chart of %(n)s results from %(start)s to %(end)s. No baseline is fixed: no control limits "
+                "are drawn and no Westgard rule is judged."
+            )
+            % facts
+        )
+        summary = _("no baseline fixed: no limits")
+    else:
+        warned = sum(1 for value in values if sd and abs(value - mean) > 2 * sd)
+        out = sum(1 for value in values if sd and abs(value - mean) > 3 * sd)
+        facts |= {
+            "mean": _fixed(mean, decimals + 2),
+            "sd": _fixed(sd, decimals + 2),
+            "warned": warned,
+            "out": out,
+            "baseline_n": limits["n"] if limits is not None else 0,
+        }
+        desc = (
+            _(
+                "Control chart of %(n)s results from %(start)s to %(end)s against a baseline of %(baseline_n)s "
+                "results: mean %(mean)s, standard deviation %(sd)s; %(warned)s beyond the ±2 SD warning limits, "
+                "%(out)s of them beyond the ±3 SD control limits; %(flagged)s breaking a Westgard rule."
+            )
+            % facts
+        )
+        summary = _("baseline n %(baseline_n)s · mean %(mean)s · sd %(sd)s") % facts
+        if limits is not None and limits["n"] < RELIABLE_N:
+            summary += " · " + _("provisional limits (fewer than %(n)s results)") % {"n": RELIABLE_N}
+        if not sd:
+            summary += " · " + _("all results equal: no spread")
     parts = _svg_open(width, height, title, desc)
-    summary = _("n %(n)s · mean %(mean)s · sd %(sd)s") % {
-        "n": len(rows),
-        "mean": _fixed(mean, decimals + 2),
-        "sd": _fixed(sd, decimals + 2),
-    }
-    if len(rows) < RELIABLE_N:
-        summary += " · " + _("provisional limits (fewer than %(n)s results)") % {"n": RELIABLE_N}
-    if not sd:
-        summary += " · " + _("all results equal: no spread")
     # Beside the title when both fit (about 10 and 7 px a character), else under the time axis.
     summary_y = 24 if 10 * len(title) + 7 * len(summary) + 48 <= width else height - 6
     parts.append(
         f'<text x="{width - 16}" y="{summary_y}" text-anchor="end" fill="{MUTED}" class="summary">{_esc(summary)}</text>'
     )
-    parts.append(_legend(left, 46))
+    if mean is not None:
+        parts.append(_legend(left, 46))
 
     # Plot area, value grid and ticks.
     parts.append(
@@ -336,37 +384,43 @@ def control_chart_svg(
         parts.append(f'<line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 5}" stroke="{INK}"/>')
         parts.append(f'<text x="{x}" y="{bottom + 19}" text-anchor="middle" fill="{INK}">{when.strftime(fmt)}</text>')
 
-    # Mean and limit lines, each labelled at its right end; labels are spread to stay legible.
-    lines = [("mean", _("mean"), mean, MEAN_COLOUR, "2", "")]
-    if sd:
-        dash = ' stroke-dasharray="6 4"'
-        lines = [
-            ("control high", "+3 SD", _computed(stats["control_high"]), CONTROL_COLOUR, "1.5", ""),
-            ("warning high", "+2 SD", _computed(stats["warning_high"]), WARNING_COLOUR, "1.5", dash),
-            *lines,
-            ("warning low", "-2 SD", _computed(stats["warning_low"]), WARNING_COLOUR, "1.5", dash),
-            ("control low", "-3 SD", _computed(stats["control_low"]), CONTROL_COLOUR, "1.5", ""),
-        ]
-    # Top to bottom, so the labels can be spread in order.
-    label_ys = _spread([y_of(line[2]) for line in lines], gap=Decimal(13))
-    for (css, name, value, colour, stroke_width, dash), label_y in zip(lines, label_ys, strict=True):
-        y = _px(y_of(value))
-        parts.append(
-            f'<line class="{css}" data-value="{value:f}" x1="{left}" y1="{y}" x2="{right}" y2="{y}" '
-            f'stroke="{colour}" stroke-width="{stroke_width}"{dash}/>'
-        )
-        parts.append(
-            f'<text x="{right + 6}" y="{_px(label_y)}" dy="4" fill="{colour}">{name} {_fixed(value, decimals + 1)}</text>'
-        )
+    # Mean and limit lines of the baseline, each labelled at its right end; labels spread to stay legible.
+    if limits is not None and mean is not None:
+        lines = [("mean", _("mean"), mean, MEAN_COLOUR, "2", "")]
+        if sd:
+            dash = ' stroke-dasharray="6 4"'
+            lines = [
+                ("control high", "+3 SD", _computed(limits["control_high"]), CONTROL_COLOUR, "1.5", ""),
+                ("warning high", "+2 SD", _computed(limits["warning_high"]), WARNING_COLOUR, "1.5", dash),
+                *lines,
+                ("warning low", "-2 SD", _computed(limits["warning_low"]), WARNING_COLOUR, "1.5", dash),
+                ("control low", "-3 SD", _computed(limits["control_low"]), CONTROL_COLOUR, "1.5", ""),
+            ]
+        # Top to bottom, so the labels can be spread in order.
+        label_ys = _spread([y_of(line[2]) for line in lines], gap=Decimal(13))
+        for (css, name, value, colour, stroke_width, dash), label_y in zip(lines, label_ys, strict=True):
+            y = _px(y_of(value))
+            parts.append(
+                f'<line class="{css}" data-value="{value:f}" x1="{left}" y1="{y}" x2="{right}" y2="{y}" '
+                f'stroke="{colour}" stroke-width="{stroke_width}"{dash}/>'
+            )
+            parts.append(
+                f'<text x="{right + 6}" y="{_px(label_y)}" dy="4" fill="{colour}">{name} {_fixed(value, decimals + 1)}</text>'
+            )
 
     # Results, joined in time order, then the markers on top.
-    path = " ".join(f"{_px(x_of(when))},{_px(y_of(value))}" for when, value, _label in rows)
+    path = " ".join(f"{_px(x_of(when))},{_px(y_of(value))}" for when, value, _label, _rules in rows)
     parts.append(f'<polyline points="{path}" fill="none" stroke="#9aa5b1" stroke-width="1"/>')
-    for when, value, label in rows:
-        deviation = abs(value - mean)
-        kind = "control" if sd and deviation > 3 * sd else "warning" if sd and deviation > 2 * sd else "within"
+    for when, value, label, rules in rows:
+        if mean is None or sd is None:
+            kind = "unjudged"
+        else:
+            deviation = abs(value - mean)
+            kind = "control" if sd and deviation > 3 * sd else "warning" if sd and deviation > 2 * sd else "within"
         tooltip = f"{when.strftime('%Y-%m-%d %H:%M')} · {value:f} · {label}"
-        parts.append(_marker(kind, x_of(when), y_of(value), value, tooltip))
+        if rules:
+            tooltip += " · Westgard " + ", ".join(rules)
+        parts.append(_marker(kind, x_of(when), y_of(value), value, tooltip, rules))
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -941,3 +941,7 @@ class PreparationStep(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.sample} {self.get_kind_display()} {self.performed_at:%Y-%m-%d %H:%M}"
+
+
+# The control charts' baselines keep a module of their own, loaded with the app's models.
+from assays.baseline_models import ControlBaseline, ControlKind  # noqa: E402, F401

@@ -1,8 +1,6 @@
 """Reads of runs, results and reference data for pages and API views, scoped by lims.permissions."""
 
-from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import django_filters
 from django.core.paginator import Paginator
@@ -298,42 +296,6 @@ def method_panel_analytes(method: Method) -> QuerySet:
     """Analytes some panel determines by this method, in panel order."""
     ids = PanelEntry.objects.filter(method=method).values_list("analyte_id", flat=True)
     return Analyte.objects.filter(pk__in=ids).order_by("symbol")
-
-
-def control_chart_points(crm: ReferenceMaterial, analyte: Analyte) -> list[tuple]:
-    """(time, recovery %, run label) of every CRM recovery check for this pair, oldest first.
-    Discarded runs are left out: they never produced results."""
-    checks = (
-        QCCheck.objects.filter(
-            kind=QCCheck.Kind.CRM_RECOVERY, reference_material=crm, analyte=analyte, figures__has_key="recovery_pct"
-        )
-        .exclude(run__status=Run.Status.DISCARDED)
-        .select_related("run")
-        .order_by("acquired_at", "run__imported_at", "id")
-    )
-    points = []
-    for check in checks:
-        try:
-            recovery = Decimal(check.figures["recovery_pct"])
-        except (InvalidOperation, TypeError):
-            continue
-        points.append((check.acquired_at or check.run.imported_at, recovery, f"run {check.run_id}: {check.subject}"))
-    return points
-
-
-def control_chart_pairs() -> list[tuple[ReferenceMaterial, list[Analyte]]]:
-    """Reference materials with the analytes that have recovery checks, for the chart index."""
-    pairs = (
-        QCCheck.objects.filter(kind=QCCheck.Kind.CRM_RECOVERY, reference_material__isnull=False)
-        .values_list("reference_material_id", "analyte_id")
-        .distinct()
-    )
-    by_crm = defaultdict(set)
-    for crm_id, analyte_id in pairs:
-        by_crm[crm_id].add(analyte_id)
-    crms = ReferenceMaterial.objects.filter(pk__in=by_crm).order_by("name")
-    analytes = {a.pk: a for a in Analyte.objects.filter(pk__in={a for ids in by_crm.values() for a in ids})}
-    return [(crm, sorted((analytes[i] for i in by_crm[crm.pk]), key=lambda a: a.symbol)) for crm in crms]
 
 
 def reference_materials() -> QuerySet:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assays import views
+from assays import control_views, views
 
 urlpatterns = [
     path("runs/", views.run_list, name="run_list"),
@@ -18,6 +18,26 @@ urlpatterns = [
     path("results/enter/", views.result_enter, name="result_enter"),
     path("results/<int:result_pk>/decide/", views.result_decide, name="result_decide"),
     path("samples/<str:code>/results/", views.sample_results, name="sample_results"),
-    path("qc/charts/", views.chart_index, name="chart_index"),
-    path("qc/charts/<int:crm_pk>/<str:symbol>/", views.chart_detail, name="chart_detail"),
+    path("qc/charts/", control_views.chart_index, name="chart_index"),
+    path(
+        "qc/charts/crm/<int:crm_pk>/<str:method>/<str:symbol>/",
+        control_views.chart_detail,
+        {"kind": "crm"},
+        name="chart_crm",
+    ),
+    path(
+        "qc/charts/crm/<int:crm_pk>/<str:method>/<str:symbol>/baseline/",
+        control_views.chart_baseline,
+        {"kind": "crm"},
+        name="chart_crm_baseline",
+    ),
+    path(
+        "qc/charts/blank/<str:method>/<str:symbol>/", control_views.chart_detail, {"kind": "blank"}, name="chart_blank"
+    ),
+    path(
+        "qc/charts/blank/<str:method>/<str:symbol>/baseline/",
+        control_views.chart_baseline,
+        {"kind": "blank"},
+        name="chart_blank_baseline",
+    ),
 ]

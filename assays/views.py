@@ -1,5 +1,5 @@
 """Web pages of runs, QC and results: upload and preview an instrument run, accept it, enter
-manual results in a grid, review results (four eyes), and control charts of reference materials.
+manual results in a grid and review results (four eyes); control charts are assays.control_views.
 
 As every app's pages (lims.web): reads through assays.selectors, writes through one service each, a
 service's refusal shown next to the field it names with its 4xx status, nothing changed by a refusal.
@@ -14,15 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assays import charts, forms, selectors, services
-from assays.models import Analyte, PanelEntry, ReferenceMaterial, Result, Run
+from assays import forms, selectors, services
+from assays.models import PanelEntry, Result, Run
 from assays.services import review
 from lims import permissions
 from lims.exceptions import ApplicationError
@@ -365,30 +364,3 @@ def result_enter(request):
         show=form.show_refusal, done=done, template="assays/result_enter.html",
         context={"methods": methods, "method": method, "form": form, "analytes": analytes, "rejections": rejections},
     )  # fmt: skip
-
-
-# Control charts -------------------------------------------------------------------------------
-
-
-@login_required
-def chart_index(request):
-    _require_lab(request.user)
-    return render(request, "assays/chart_index.html", {"pairs": selectors.control_chart_pairs()})
-
-
-@login_required
-def chart_detail(request, crm_pk, symbol):
-    _require_lab(request.user)
-    crm = get_object_or_404(ReferenceMaterial, pk=crm_pk)
-    analyte = Analyte.objects.filter(symbol=symbol).first()
-    if analyte is None:
-        raise Http404
-    points = selectors.control_chart_points(crm, analyte)
-    context = {
-        "crm": crm,
-        "analyte": analyte,
-        "svg": charts.control_chart_svg(points, title=f"{crm.name} · {analyte.symbol}"),
-        "limits": charts.control_limits([p[1] for p in points]),
-        "points": points,
-    }
-    return render(request, "assays/chart_detail.html", context)

@@ -100,6 +100,7 @@ class AuditAction(models.TextChoices):
     RUN_WITHDRAW = "run.withdraw", _("Run withdrawn")
     RESULT_ENTER = "result.enter", _("Results entered")
     PREPARATION_RECORD = "preparation.record", _("Preparation step recorded")
+    CONTROL_BASELINE_FIX = "control_baseline.fix", _("Control baseline fixed")
     # Batches (worksheets) of the laboratory (assays.services.batches)
     BATCH_CREATE = "batch.create", _("Batch built")
     BATCH_CANCEL = "batch.cancel", _("Batch cancelled")

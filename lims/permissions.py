@@ -53,6 +53,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "result.approve": frozenset({Role.REVIEWER, Role.MANAGER}),
     "result.reject": frozenset({Role.REVIEWER, Role.MANAGER}),
     "reference.change": frozenset({Role.MANAGER}),
+    # The baseline a control chart's limits come from (assays.services.baselines): a manager's decision.
+    "qc.baseline.fix": frozenset({Role.MANAGER}),
     # Organisations and accounts (their roles are groups): administrators only, who pass every check.
     "account.change": frozenset(),
     "certificate.request": frozenset({Role.MANAGER}),
@@ -97,6 +99,12 @@ def sees_lab_work(user: User) -> bool:
     """Runs, readings and results awaiting review are the laboratory's working records: its staff
     and customs inspectors (read-only) see them; exporters see results only on certificates."""
     return is_admin(user) or is_lab_staff(user) or Role.INSPECTOR in effective_roles(user)
+
+
+def sees_lab_qc(user: User) -> bool:
+    """Control charts and their baselines are the laboratory's own quality records: its staff only
+    (and administrators); not exporters, not customs."""
+    return is_admin(user) or is_lab_staff(user)
 
 
 def visible(user: User, queryset: QuerySet) -> QuerySet:
