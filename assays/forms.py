@@ -24,7 +24,15 @@ class RunUploadForm(Form):
         help_text=_("Detected from the content; choose only to override."),
     )
     prep_mass_g = forms.DecimalField(
-        label=_("Digested mass (g)"), required=False, max_digits=8, decimal_places=4, min_value=Decimal("0.0001")
+        label=_("Digested mass (g)"),
+        required=False,
+        max_digits=8,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        help_text=_(
+            "Of the CRM digests. Samples take theirs from their preparation record; this figure applies to a "
+            "sample only when its method does not require the aliquot to be weighed at preparation."
+        ),
     )
     prep_volume_ml = forms.DecimalField(
         label=_("Final volume (mL)"), required=False, max_digits=8, decimal_places=2, min_value=Decimal("0.01")
@@ -63,7 +71,7 @@ class DecisionForm(ReasonForm):
 
 
 class BulkReviewForm(ReasonForm):
-    """One decision on every entered result of a sample, a run, a batch or a method (assays.services.review);
+    """One decision on every entered result of a sample, a run or a method (assays.services.review);
     the filter travels in hidden fields, as the review page was filtered."""
 
     decision = forms.ChoiceField(choices=[("approve", _("Approve all")), ("reject", _("Reject all"))])
@@ -71,7 +79,6 @@ class BulkReviewForm(ReasonForm):
     sample = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     run = forms.IntegerField(required=False, widget=forms.HiddenInput)
     method = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
-    batch = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ReadingChoiceForm(Form):

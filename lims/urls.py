@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from assays import preparation_urls
 from certificates import verify_urls
+from samples import portion_urls
 
 urlpatterns = [
     # First: the public verification API is the busiest address, and resolves without walking the others.
@@ -10,6 +12,8 @@ urlpatterns = [
     path("", include("lims.web_urls")),
     path("", include("samples.urls")),
     path("", include("assays.urls")),
+    path("", include(preparation_urls.urlpatterns)),
+    path("", include(portion_urls.urlpatterns)),
     path("", include("certificates.urls")),
     path("", include("customs.urls")),
     # The public verification portal and its published keys (no account needed).
@@ -17,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include("lims.api_urls")),
     path("api/v1/", include("samples.api_urls")),
     path("api/v1/", include("assays.api_urls")),
+    path("api/v1/", include(preparation_urls.api_urlpatterns)),
+    path("api/v1/", include(portion_urls.api_urlpatterns)),
     path("api/v1/", include("certificates.api_urls")),
     path("api/v1/", include("customs.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

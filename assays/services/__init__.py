@@ -5,9 +5,10 @@ checks, a record of what happened, ApplicationError on refusal with nothing chan
 Decisions a lab auditor will look for:
 - Instrument values are taken as the instrument software reports them: dilution-corrected
   concentrations of the digest. The dilution factor of each row is kept for traceability and not
-  applied again. Solution concentrations become contents of the solid with the run's explicit
-  preparation factors (digested mass and final volume); files that already report per sample
-  mass (mg/kg) need none.
+  applied again. Solution concentrations become contents of the solid with each sample's
+  preparation factors: the digested mass and final volume weighed at its preparation
+  (assays.preparation says where they come from, and a run whose samples lack them is not
+  accepted); files that already report per sample mass (mg/kg) need none.
 - A sample may carry results only once it was received with an intact seal, or its seal problem
   was accepted by the lab manager: statuses received, in preparation and in analysis.
 - Reported values are on the panel entry's basis: dry for everything except moisture. The dry

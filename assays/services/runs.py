@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assays import importers, plausibility, qc, selection
+from assays import importers, plausibility, preparation, qc, selection
 from assays.models import (
     ANALYSABLE,
     Analyte,
@@ -31,7 +31,7 @@ from assays.models import (
     RowType,
     Run,
 )
-from assays.run_qc import QCRow, run_checks, to_solid
+from assays.run_qc import QCRow, run_checks
 from assays.services.imports import SOLID_TYPES, Prepared, crm_names, prepare, reject_file
 from assays.services.results import (
     approved_moisture,
@@ -156,6 +156,9 @@ def _file_problems(prepared: Prepared, analytes: dict[str, Analyte], run_fields:
     columns_seen = set()
     needs_preparation = False
     solution = importers.SOLUTION
+    # A method whose samples take their factors from their preparation record needs the run's figures
+    # for its CRM digests only (assays.preparation); otherwise every solid's solution reading needs them.
+    needing = {importers.RowType.CRM} if run_fields["from_preparation"] else SOLID_TYPES
     for r in prepared.parsed.readings:
         if r.analyte not in analytes and (r.analyte, r.column) not in columns_seen:
             columns_seen.add((r.analyte, r.column))
@@ -173,19 +176,22 @@ def _file_problems(prepared: Prepared, analytes: dict[str, Analyte], run_fields:
             problems.append(
                 importers.Problem(r.row, r.column, _("%(raw)s is too large to be a reading.") % {"raw": r.raw})
             )
-        if not needs_preparation and r.basis == solution and r.row_type in SOLID_TYPES and not r.excluded:
+        if not needs_preparation and r.basis == solution and r.row_type in needing and not r.excluded:
             needs_preparation = True
     if needs_preparation and not (run_fields["prep_mass_g"] and run_fields["prep_volume_ml"]):
-        problems.append(
-            importers.Problem(
-                None,
-                "",
-                _(
-                    "The file reports solution concentrations; enter the digested mass and the final volume so "
-                    "they can be turned into contents of the sample."
-                ),
+        message = (
+            _(
+                "The file reports the CRMs' solution concentrations; enter the digested mass and the final volume "
+                "of the CRM digests so they can be checked against their certified contents (the samples' own "
+                "figures come from their preparation)."
+            )
+            if run_fields["from_preparation"]
+            else _(
+                "The file reports solution concentrations; enter the digested mass and the final volume so "
+                "they can be turned into contents of the sample."
             )
         )
+        problems.append(importers.Problem(None, "", message))
     return problems
 
 
@@ -193,7 +199,11 @@ def _fill_run(run: Run, prepared: Prepared, *, actor) -> Run:
     """Store the readings and QC checks of a checked file on `run` (saved, in a transaction) and
     put it in preview; ApplicationError when the reference data refuses the file."""
     analytes = {a.symbol: a for a in Analyte.objects.filter(active=True)}
-    fields = {"prep_mass_g": run.prep_mass_g, "prep_volume_ml": run.prep_volume_ml}
+    fields = {
+        "prep_mass_g": run.prep_mass_g,
+        "prep_volume_ml": run.prep_volume_ml,
+        "from_preparation": preparation.takes_factors_from_preparation(run.method),
+    }
     problems = _file_problems(prepared, analytes, fields)
     if problems:
         raise reject_file(problems)
@@ -539,6 +549,17 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
             % {"count": len(undecided), "pairs": shown},
             extra={"undecided": [{"sample": s.code, "analyte": a.symbol} for s, a in undecided]},
         )
+    prepared = preparation.run_preparation(run)
+    if not prepared.ready:
+        problems = prepared.problems()
+        raise Conflict(
+            _("The run was not accepted: %(problems)s.") % {"problems": "; ".join(problems)},
+            extra={
+                "problems": problems,
+                "missing_factors": [s.code for s in prepared.missing],
+                "sizing_failed": sorted(prepared.blocked.values()),
+            },
+        )
     chosen = run.readings.filter(row_type=RowType.SAMPLE, sample__isnull=False, chosen=True).select_related("analyte")
     by_sample = defaultdict(list)
     for reading in chosen.order_by("row", "id"):
@@ -555,17 +576,18 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
         sample = lock_for_results(sample, actor)
         entries = panel_entries(sample)
         moisture = approved_moisture(sample)
+        factors = prepared.factors.get(sample.pk)
         for reading in by_sample[sample.pk]:
             entry = entries.get(reading.analyte_id)
             if entry is None or entry.method_id != run.method_id:
                 continue
             value_ar = (
-                to_solid(reading.value, reading.unit, run=run, to_unit=entry.unit)
+                preparation.to_solid(reading.value, reading.unit, factors=factors, to_unit=entry.unit)
                 if reading.value is not None
                 else None
             )
             dl = (
-                to_solid(reading.detection_limit, reading.unit, run=run, to_unit=entry.unit)
+                preparation.to_solid(reading.detection_limit, reading.unit, factors=factors, to_unit=entry.unit)
                 if reading.detection_limit is not None
                 else None
             )

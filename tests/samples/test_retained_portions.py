@@ -117,3 +117,54 @@ def test_exporters_see_no_portions(exporter, technician, sample):
     _retain(technician, sample)
     assert portions.sample_portions(exporter, sample).count() == 0
     assert portions.sample_portions(technician, sample).count() == 1
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+def test_the_api_keeps_moves_and_refuses_an_early_disposal(technician, manager, sample):
+    base = f"/api/v1/samples/{sample.code}/portions/"
+    until = (timezone.localdate() + timedelta(days=90)).isoformat()
+
+    kept = _api(technician).post(base, {"kind": "referee", "location": "Referee store A", "retain_until": until})
+    pk = kept.json()["id"]
+    moved = _api(technician).post(f"{base}{pk}/move/", {"location": "Referee store B"})
+    by_technician = _api(technician).post(f"{base}{pk}/dispose/", {"note": "x"})
+    too_early = _api(manager).post(f"{base}{pk}/dispose/", {"note": "Space needed"})
+
+    assert kept.status_code == 201 and moved.json()["location"] == "Referee store B"
+    assert by_technician.status_code == 403
+    assert too_early.status_code == 409 and until in too_early.json()["message"]
+    assert [p["status"] for p in _api(technician).get(base).json()] == ["stored"]
+
+
+def test_exporters_get_no_portions_from_the_api_or_the_page(client, exporter, technician, sample):
+    _retain(technician, sample)
+    assert _api(exporter).get(f"/api/v1/samples/{sample.code}/portions/").status_code == 403
+    client.force_login(exporter)
+    assert client.get(f"/samples/{sample.code}/portions/").status_code == 403
+
+
+def test_the_page_keeps_a_portion_and_shows_a_refusal_next_to_the_field(client, technician, sample):
+    client.force_login(technician)
+    url = f"/samples/{sample.code}/portions/"
+    past = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    refused = client.post(
+        f"{url}keep/", {"retain-kind": "pulp", "retain-location": "Shelf 4", "retain-retain_until": past}
+    )
+    kept = client.post(
+        f"{url}keep/",
+        {"retain-kind": "pulp", "retain-location": "Shelf 4", "retain-retain_until": "2099-01-01"},
+    )
+
+    assert refused.status_code == 400
+    assert "cannot be in the past" in refused.content.decode()
+    assert kept.status_code == 302
+    page = client.get(url).content.decode()
+    assert "Shelf 4" in page and "2099-01-01" in page
