@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assays import importers, selectors, services
+from assays.batch_models import Batch
 from assays.models import (
     Analyte,
     CertifiedValue,
@@ -242,6 +243,8 @@ class RunListApi(generics.ListAPIView):
         prep_mass_g = serializers.DecimalField(max_digits=8, decimal_places=4, required=False, allow_null=True)
         prep_volume_ml = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
         ccv_nominal = serializers.DecimalField(max_digits=14, decimal_places=6, required=False, allow_null=True)
+        # The planned batch the file measured (assays.services.batches): its rows are matched with its positions.
+        batch = serializers.PrimaryKeyRelatedField(queryset=Batch.objects.all(), required=False, allow_null=True)
 
         class Meta:
             ref_name = "RunImportInput"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assays import preparation_urls
+from assays import batch_urls, preparation_urls
 from certificates import verify_urls
 from samples import portion_urls
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("samples.urls")),
     path("", include("assays.urls")),
     path("", include(preparation_urls.urlpatterns)),
+    path("", include(batch_urls.urlpatterns)),
     path("", include(portion_urls.urlpatterns)),
     path("", include("certificates.urls")),
     path("", include("customs.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("samples.api_urls")),
     path("api/v1/", include("assays.api_urls")),
     path("api/v1/", include(preparation_urls.api_urlpatterns)),
+    path("api/v1/", include(batch_urls.api_urlpatterns)),
     path("api/v1/", include(portion_urls.api_urlpatterns)),
     path("api/v1/", include("certificates.api_urls")),
     path("api/v1/", include("customs.api_urls")),

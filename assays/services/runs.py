@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assays import importers, plausibility, preparation, qc, selection
+from assays.batch_selectors import pair_duplicates
 from assays.models import (
     ANALYSABLE,
     Analyte,
@@ -32,6 +33,7 @@ from assays.models import (
     Run,
 )
 from assays.run_qc import QCRow, run_checks
+from assays.services import batches
 from assays.services.imports import SOLID_TYPES, Prepared, crm_names, prepare, reject_file
 from assays.services.results import (
     approved_moisture,
@@ -207,6 +209,8 @@ def _fill_run(run: Run, prepared: Prepared, *, actor) -> Run:
     problems = _file_problems(prepared, analytes, fields)
     if problems:
         raise reject_file(problems)
+    # A run of a batch: each duplicate's original is the one the batch says (assays.batch_selectors).
+    pair_duplicates(run, prepared.parsed)
     samples, unmatched = _match_samples(prepared.parsed, analytes)
     qc_rows: list[QCRow] = []
     records = _reading_records(run, prepared, analytes=analytes, crms=crm_names(), samples=samples, qc_rows=qc_rows)
@@ -309,24 +313,28 @@ def run_import(
     prep_mass_g: Decimal | None = None,
     prep_volume_ml: Decimal | None = None,
     ccv_nominal: Decimal | None = None,
+    batch=None,
 ) -> Run:
     """Import an instrument file as a run in preview, in this process: every reading stored, QC
     checked, no results yet. A file with any problem is refused whole, each problem with its row
     and column, and nothing is kept; the same file is refused a second time. The raw file is kept,
     named by its SHA-256. The web and the API queue the file instead (run_upload), so a large file
-    never ties up a web process; the management command and the tests import directly."""
+    never ties up a web process; the management command and the tests import directly. `batch`: the
+    planned batch the file measured (assays.services.batches), which then runs."""
     _check_import_request(
         actor=actor, instrument=instrument, method=method, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml
     )
+    if batch is not None:
+        batches.batch_check_for_run(batch=batch, method=method, instrument=instrument)
     with cyclic_gc_paused():
         return _import_checked(
             actor=actor, data=data, filename=filename, instrument=instrument, method=method, format=format,
-            prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml, ccv_nominal=ccv_nominal,
+            prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml, ccv_nominal=ccv_nominal, batch=batch,
         )  # fmt: skip
 
 
 def _import_checked(
-    *, actor, data, filename, instrument, method, format, prep_mass_g, prep_volume_ml, ccv_nominal
+    *, actor, data, filename, instrument, method, format, prep_mass_g, prep_volume_ml, ccv_nominal, batch
 ) -> Run:
     prepared = prepare(data=data, filename=filename, format=format, method=method, instrument=instrument)
     with _stored_upload(data=data, filename=filename) as (sha256, stored_name), transaction.atomic():
@@ -335,6 +343,8 @@ def _import_checked(
             stored_name=stored_name, format=format, prep_mass_g=prep_mass_g, prep_volume_ml=prep_volume_ml,
             ccv_nominal=ccv_nominal,
         )  # fmt: skip
+        if batch is not None:
+            batches.batch_run_start(actor=actor, run=run, batch=batch)
         return _fill_run(run, prepared, actor=actor)
 
 
@@ -349,6 +359,7 @@ def run_upload(
     prep_mass_g: Decimal | None = None,
     prep_volume_ml: Decimal | None = None,
     ccv_nominal: Decimal | None = None,
+    batch=None,
 ) -> Run:
     """Store an upload and queue its import (queue "imports"): the run is `queued` until a worker
     has parsed it (run_process), then in preview, or refused with every problem listed on it. Only
@@ -362,6 +373,8 @@ def run_upload(
             % {"format": format, "formats": ", ".join(importers.FORMATS)},
             field="format",
         )
+    if batch is not None:
+        batches.batch_check_for_run(batch=batch, method=method, instrument=instrument)
     with _stored_upload(data=data, filename=filename) as (sha256, stored_name), transaction.atomic():
         run = _new_run(
             actor=actor, instrument=instrument, method=method, filename=filename, sha256=sha256,
@@ -371,6 +384,8 @@ def run_upload(
         audit_record(
             actor=actor, action=AuditAction.RUN_UPLOAD, obj=run, data={"filename": run.filename, "sha256": sha256}
         )
+        if batch is not None:
+            batches.batch_run_start(actor=actor, run=run, batch=batch)
         transaction.on_commit(partial(_dispatch_import, run.pk), robust=True)
     return run
 
@@ -431,6 +446,7 @@ def _refuse_run(run: Run, exc: ApplicationError) -> Run:
     run.summary = {"message": exc.message}
     run.save(update_fields=["status", "problems", "summary"])
     audit_record(actor=run.operator, action=AuditAction.RUN_REFUSE, obj=run, data={"message": exc.message})
+    batches.batch_run_dropped(actor=run.operator, run=run)
     return run
 
 
@@ -462,6 +478,7 @@ def run_discard(*, actor: User, run: Run, reason: str = "") -> Run:
     run.status = Run.LIFECYCLE.require_transition(run, "discard")
     run.save(update_fields=["status"])
     audit_record(actor=actor, action=AuditAction.RUN_DISCARD, obj=run, data={"reason": reason.strip()})
+    batches.batch_run_dropped(actor=actor, run=run)
     return run
 
 
@@ -624,6 +641,7 @@ def run_accept(*, actor: User, run: Run) -> list[Result]:
     run.accepted_by, run.accepted_at = actor, timezone.now()
     run.save(update_fields=["status", "accepted_by", "accepted_at"])
     audit_record(actor=actor, action=AuditAction.RUN_ACCEPT, obj=run, data={"results": len(results)})
+    batches.batch_run_accepted(actor=actor, run=run)
     return results
 
 
@@ -672,4 +690,5 @@ def run_withdraw(*, actor: User, run: Run, reason: str) -> Run:
     audit_record(
         actor=actor, action=AuditAction.RUN_WITHDRAW, obj=run, data={"reason": reason, "results": len(withdrawn)}
     )
+    batches.batch_run_dropped(actor=actor, run=run)
     return run
