@@ -36,6 +36,7 @@ urlpatterns = [
     path("results/<int:result_pk>/reject/", api.ResultRejectApi.as_view(), name="api_result_reject"),
     path("samples/<str:code>/results/", api.SampleResultsApi.as_view(), name="api_sample_results"),
     path("qc/charts/", control_api.ChartIndexApi.as_view(), name="api_chart_index"),
+    path("qc/precision/<str:method>/<str:symbol>/", control_api.PrecisionApi.as_view(), name="api_chart_precision"),
     path(
         "qc/charts/crm/<int:crm_pk>/<str:method>/<str:symbol>/",
         control_api.ChartApi.as_view(),

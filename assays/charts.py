@@ -432,3 +432,96 @@ def _spread(ys: list[Decimal], *, gap: Decimal) -> list[Decimal]:
         placed[i] = max(placed[i], placed[i - 1] + gap)
     shift = (sum(ys, Decimal(0)) - sum(placed, Decimal(0))) / len(placed)
     return [y + shift for y in placed]
+
+
+def _log_ticks(low: Decimal, high: Decimal) -> list[Decimal]:
+    """Tick values for a log axis from low to high (both > 0): each power of ten, with 2 and 5 times it
+    when the span is under two decades."""
+    first, last = low.adjusted(), high.adjusted() + 1
+    mantissas = (1, 2, 5) if last - first <= 2 else (1,)
+    ticks = [Decimal(m).scaleb(e) for e in range(first, last + 1) for m in mantissas]
+    return [tick for tick in ticks if low <= tick <= high] or [low, high]
+
+
+def precision_chart_svg(
+    points: Sequence[tuple[Decimal, Decimal, str]],
+    *,
+    title: str,
+    unit: str,
+    width: int = 900,
+    height: int = 360,
+) -> str:
+    """A Thompson-Howarth style chart of duplicate pairs: the relative difference |a - b| / mean (in %,
+    upwards) against the pair's mean concentration (in `unit`, on a log axis, since pairs span decades),
+    from (mean, relative difference %, label) points whose means are above zero. Precision usually
+    worsens towards the detection limit, which the chart shows as the points rising to the left.
+    """
+    rows = [
+        (finite_decimal(mean, "mean"), finite_decimal(rel, "relative difference"), str(label))
+        for mean, rel, label in points
+    ]
+    if not rows:
+        return _not_enough(title, width, height)
+    if any(mean <= 0 for mean, _rel, _label in rows):
+        raise ValueError("a log axis needs means above zero")
+    left, right, top, bottom = 72, width - 40, 48, height - 46
+    means = [mean for mean, _rel, _label in rows]
+    low_x, high_x = min(means), max(means)
+    if low_x == high_x:
+        low_x, high_x = low_x / 2, high_x * 2
+    log_low, log_high = low_x.log10(), high_x.log10()
+    pad = (log_high - log_low) / 25
+    log_low, log_high = log_low - pad, log_high + pad
+
+    def x_of(value: Decimal) -> Decimal:
+        return left + (value.log10() - log_low) * (right - left) / (log_high - log_low)
+
+    top_y = max(rel for _mean, rel, _label in rows)
+    step = _nice_step(top_y * Decimal("1.1") if top_y > 0 else Decimal(1), 5)
+    high_y = (
+        ((top_y * Decimal("1.1")) / step).to_integral_value(rounding=ROUND_CEILING) * step if top_y > 0 else step * 5
+    )
+    decimals = _decimal_places(step)
+
+    def y_of(value: Decimal) -> Decimal:
+        return bottom - value * (bottom - top) / high_y
+
+    ordered = sorted(rel for _mean, rel, _label in rows)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    desc = _(
+        "Duplicate precision of %(n)s pairs: relative difference |a - b| / mean against the mean concentration "
+        "in %(unit)s, from %(low)s to %(high)s; median relative difference %(median)s %%."
+    ) % {"n": len(rows), "unit": unit, "low": min(means), "high": max(means), "median": _fixed(median, 2)}
+    parts = _svg_open(width, height, title, desc)
+    parts.append(
+        f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#bbbbbb"/>'
+    )
+    tick = Decimal(0)
+    while tick <= high_y:
+        y = _px(y_of(tick))
+        parts.append(f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="{GRID}"/>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y}" dy="4" text-anchor="end" fill="{INK}">{_fixed(tick, decimals)}</text>'
+        )
+        tick += step
+    for value in _log_ticks(low_x, high_x):
+        x = _px(x_of(value))
+        parts.append(f'<line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 5}" stroke="{INK}"/>')
+        parts.append(f'<text x="{x}" y="{bottom + 19}" text-anchor="middle" fill="{INK}">{value.normalize():f}</text>')
+    parts.append(
+        f'<text transform="translate(18 {(top + bottom) // 2}) rotate(-90)" text-anchor="middle" fill="{INK}">'
+        f"{_esc(_('Relative difference (%)'))}</text>"
+    )
+    parts.append(
+        f'<text x="{(left + right) // 2}" y="{height - 6}" text-anchor="middle" fill="{INK}">'
+        f"{_esc(_('Mean of the pair (%(unit)s, log scale)') % {'unit': unit})}</text>"
+    )
+    for mean, rel, label in rows:
+        tooltip = f"{mean:f} {unit} · {_fixed(rel, 2)} % · {label}"
+        parts.append(
+            f'<circle class="pair" data-mean="{mean:f}" data-relative="{rel:f}" cx="{_px(x_of(mean))}" '
+            f'cy="{_px(y_of(rel))}" r="4" fill="{POINT_COLOUR}"><title>{_esc(tooltip)}</title></circle>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from assays import westgard
 from assays.baseline_models import ControlBaseline, ControlKind
 from assays.charts import ControlLimits
-from assays.models import Analyte, Method, MethodAnalyte, QCCheck, ReferenceMaterial, Run
+from assays.models import Analyte, Method, MethodAnalyte, QCCheck, Reading, ReferenceMaterial, RowType, Run
 from assays.westgard import Rule, Violation
 
 CHECK_KIND = {ControlKind.CRM: QCCheck.Kind.CRM_RECOVERY, ControlKind.BLANK: QCCheck.Kind.BLANK}
@@ -231,6 +231,7 @@ def series_index() -> list[tuple[Series, ControlBaseline | None]]:
     found = (
         QCCheck.objects.filter(kind__in=list(KIND_OF_CHECK), run__status__in=CHARTED)
         .values_list("kind", "run__method_id", "analyte_id", "reference_material_id")
+        .order_by()
         .distinct()
     )
     keys: set[tuple[str, int, int, int | None]] = set()
@@ -367,3 +368,80 @@ def run_control(run: Run) -> RunControl:
                 flags.append(RunFlag(series, violation.rule, flag_message(series, violation, points), point.check_id))
     without = [series for key, series in series_list.items() if key not in judged]
     return RunControl(flags, sorted(without, key=lambda s: (s.kind != ControlKind.CRM, s.name)))
+
+
+# Duplicate precision ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrecisionPoint:
+    """One duplicate pair of an accepted run: its members, mean and relative difference |a - b| / mean
+    in %, in the unit the instrument read them."""
+
+    check_id: int
+    run_id: int
+    at: datetime
+    a: Decimal
+    b: Decimal
+    unit: str
+    subject: str
+
+    @property
+    def mean(self) -> Decimal:
+        return (self.a + self.b) / 2
+
+    @property
+    def relative_pct(self) -> Decimal:
+        return abs(self.a - self.b) * 100 / self.mean
+
+    @property
+    def label(self) -> str:
+        return _("run %(run)s: %(subject)s") % {"run": self.run_id, "subject": self.subject}
+
+
+def precision_points(method: Method, analyte: Analyte) -> tuple[dict[str, list[PrecisionPoint]], int]:
+    """The duplicate pairs of the analyte by the method on accepted runs, oldest first, grouped by the
+    unit they were read in (pairs in different units are never drawn on one axis), and how many pairs
+    could not be charted (a member censored, over range or not reported, or no positive mean)."""
+    checks = list(
+        _ordered(
+            QCCheck.objects.filter(
+                kind=QCCheck.Kind.DUPLICATE_RPD, analyte=analyte, run__method=method, run__status__in=CHARTED
+            )
+        )
+    )
+    units = {
+        (run_id, name.upper()): unit
+        for run_id, name, unit in Reading.objects.filter(
+            run_id__in={check.run_id for check in checks}, analyte=analyte, row_type=RowType.DUPLICATE
+        ).values_list("run_id", "sample_name", "unit")
+    }
+    grouped: defaultdict[str, list[PrecisionPoint]] = defaultdict(list)
+    skipped = 0
+    for check in checks:
+        figures = check.figures
+        unit = units.get((check.run_id, check.subject.upper()))
+        try:
+            a, b = Decimal(figures["a"]), Decimal(figures["b"])
+        except (KeyError, InvalidOperation, TypeError):
+            a = b = Decimal(0)
+        measured = figures.get("a_qualifier", "") == "" and figures.get("b_qualifier", "") == ""
+        if not measured or unit is None or a + b <= 0:
+            skipped += 1
+            continue
+        at = timezone.localtime(check.at)
+        grouped[unit].append(PrecisionPoint(check.pk, check.run_id, at, a, b, unit, check.subject))
+    return dict(grouped), skipped
+
+
+def precision_index() -> list[tuple[Method, Analyte]]:
+    """(method, analyte) pairs with a duplicate pair on an accepted run, by method code and symbol."""
+    pairs = list(
+        QCCheck.objects.filter(kind=QCCheck.Kind.DUPLICATE_RPD, run__status__in=CHARTED)
+        .values_list("run__method_id", "analyte_id")
+        .order_by()
+        .distinct()
+    )
+    methods = Method.objects.in_bulk({m for m, _a in pairs})
+    analytes = Analyte.objects.in_bulk({a for _m, a in pairs})
+    return sorted(((methods[m], analytes[a]) for m, a in pairs), key=lambda pair: (pair[0].code, pair[1].symbol))

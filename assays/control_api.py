@@ -2,6 +2,8 @@
 break against the baseline in force (assays.control), and fixing a baseline (a lab manager,
 assays.services.baselines). The laboratory's staff only; times in the laboratory's zone."""
 
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -11,7 +13,7 @@ from rest_framework.views import APIView
 from assays import control
 from assays.baseline_models import ControlBaseline
 from assays.control_views import series_from_url
-from assays.models import Run
+from assays.models import Analyte, Method, Run
 from assays.services.baselines import control_baseline_fix
 from lims import permissions
 from lims.models import User
@@ -94,9 +96,9 @@ def _chart_data(series: control.Series) -> dict:
         for p in chart.points
     ]  # fmt: skip
     if chart.baseline is None:
-        message = "No baseline is fixed for this series: no control limits, no Westgard rule judged."
+        message = _("No baseline is fixed for this series: no control limits, no Westgard rule judged.")
     else:
-        message = "Limits and Westgard rules from the baseline in force, never from the points shown."
+        message = _("Limits and Westgard rules from the baseline in force, never from the points shown.")
     return {
         "series": series, "baseline": chart.baseline, "message": message, "not_charted": chart.skipped,
         "points": points,
@@ -150,3 +152,50 @@ class ChartBaselineApi(APIView):
             reference_material=series.crm, **serializer.validated_data,
         )  # fmt: skip
         return Response(BaselineSerializer(baseline).data, status=201)
+
+
+class PrecisionPointSerializer(serializers.Serializer):
+    check = serializers.IntegerField(source="check_id")
+    run = serializers.IntegerField(source="run_id")
+    at = serializers.DateTimeField(help_text="When the duplicate was acquired, in the laboratory's time zone.")
+    a = serializers.DecimalField(max_digits=None, decimal_places=None)
+    b = serializers.DecimalField(max_digits=None, decimal_places=None)
+    mean = serializers.DecimalField(max_digits=None, decimal_places=None)
+    relative_pct = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="|a - b| / mean x 100, unrounded."
+    )
+    subject = serializers.CharField()
+
+
+class PrecisionGroupSerializer(serializers.Serializer):
+    unit = serializers.CharField(help_text="The unit both members were read in; units are never mixed on one chart.")
+    points = PrecisionPointSerializer(many=True, help_text="Oldest first.")
+
+
+class PrecisionSerializer(serializers.Serializer):
+    method = serializers.CharField(source="method.code")
+    analyte = serializers.CharField(source="analyte.symbol")
+    target_pct = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="The method's precision target; null: the reference data holds none.",
+    )
+    not_charted = serializers.IntegerField(help_text="Pairs with a member censored, over range or not reported.")
+    groups = PrecisionGroupSerializer(many=True)
+
+
+class PrecisionApi(APIView):
+    """Duplicate precision of an analyte by a method (Thompson-Howarth): the pairs of accepted runs."""
+
+    permission_classes = (LabQCPermission,)
+
+    @extend_schema(responses={200: PrecisionSerializer})
+    def get(self, request, method: str, symbol: str):
+        method_obj, analyte = get_object_or_404(Method, code=method), get_object_or_404(Analyte, symbol=symbol)
+        grouped, skipped = control.precision_points(method_obj, analyte)
+        data = {
+            "method": method_obj, "analyte": analyte, "target_pct": None, "not_charted": skipped,
+            "groups": [{"unit": unit, "points": points} for unit, points in sorted(grouped.items())],
+        }  # fmt: skip
+        return Response(PrecisionSerializer(data).data)

@@ -31,7 +31,8 @@ def series_from_url(kind: str, method: str, symbol: str, crm_pk: int | None = No
 @login_required
 def chart_index(request):
     require_lab_qc(request.user)
-    return render(request, "assays/chart_index.html", {"rows": control.series_index()})
+    context = {"rows": control.series_index(), "precision": control.precision_index()}
+    return render(request, "assays/chart_index.html", context)
 
 
 def _chart_page(request, series: control.Series, form: BaselineForm | None = None) -> dict:
@@ -91,3 +92,27 @@ def chart_baseline(request, kind, method, symbol, crm_pk=None):
         request, form, fix, done=done, template="assays/chart_detail.html",
         context=lambda: _chart_page(request, series, form),
     )  # fmt: skip
+
+
+@login_required
+def precision_detail(request, method, symbol):
+    """Duplicate precision of one analyte by one method: one chart per unit the pairs were read in."""
+    require_lab_qc(request.user)
+    method_obj, analyte = get_object_or_404(Method, code=method), get_object_or_404(Analyte, symbol=symbol)
+    grouped, skipped = control.precision_points(method_obj, analyte)
+    title = _("Duplicate precision of %(analyte)s · %(method)s") % {
+        "analyte": analyte.symbol,
+        "method": method_obj.code,
+    }
+    charts_by_unit = [
+        {
+            "unit": unit,
+            "svg": charts.precision_chart_svg(
+                [(p.mean, p.relative_pct, p.label) for p in points], title=f"{title} ({unit})", unit=unit
+            ),
+            "points": list(reversed(points)),
+        }
+        for unit, points in sorted(grouped.items())
+    ]
+    context = {"method": method_obj, "analyte": analyte, "charts": charts_by_unit, "skipped": skipped, "title": title}
+    return render(request, "assays/precision_detail.html", context)

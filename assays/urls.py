@@ -19,6 +19,7 @@ urlpatterns = [
     path("results/<int:result_pk>/decide/", views.result_decide, name="result_decide"),
     path("samples/<str:code>/results/", views.sample_results, name="sample_results"),
     path("qc/charts/", control_views.chart_index, name="chart_index"),
+    path("qc/precision/<str:method>/<str:symbol>/", control_views.precision_detail, name="chart_precision"),
     path(
         "qc/charts/crm/<int:crm_pk>/<str:method>/<str:symbol>/",
         control_views.chart_detail,
