@@ -6,59 +6,26 @@ As every app's pages (lims.web): reads through assays.batch_selectors, writes th
 a refusal shown next to the field it names with its 4xx status.
 """
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from assays import batch_selectors, selectors, sequences
-from assays.batch_models import Batch, QCMask
-from assays.forms import RunUploadForm
-from assays.models import Instrument, Method
+from assays import batch_selectors, sequences
+from assays.batch_forms import BatchForm, BatchRunForm
+from assays.batch_models import Batch
 from assays.services import batches, run_upload
 from lims import permissions
 from lims.exceptions import ApplicationError
-from lims.forms import Form, ReasonForm, field_of
+from lims.forms import ReasonForm
 from lims.web import flash_and_redirect, list_page, post_data, require, submit
 
 
 def require_lab(user) -> None:
     if not (permissions.is_admin(user) or permissions.is_lab_staff(user)):
         raise PermissionDenied
-
-
-class BatchForm(Form):
-    method: "forms.ModelChoiceField[Method]" = forms.ModelChoiceField(label=gettext_lazy("Method"), queryset=None)
-    instrument: "forms.ModelChoiceField[Instrument]" = forms.ModelChoiceField(
-        label=gettext_lazy("Instrument"), queryset=None
-    )
-    samples = forms.CharField(
-        label=gettext_lazy("Samples"),
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=gettext_lazy("Sample codes in the order to measure them, one a line (or scan their labels)."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        masked = QCMask.objects.values("method_id")
-        field_of(self, "method", forms.ModelChoiceField).queryset = selectors.imported_methods().filter(pk__in=masked)
-        field_of(self, "instrument", forms.ModelChoiceField).queryset = selectors.instruments_in_service()
-
-    def clean_samples(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["samples"].replace(",", "\n").splitlines() if line.strip()]
-
-
-class BatchRunForm(RunUploadForm):
-    """The run of a batch: its method and instrument are the batch's."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["instrument"], self.fields["method"]
-        self.fields.pop("batch", None)
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assays import forms, selectors, services
+from assays.batch_forms import RunBatchUploadForm
 from assays.models import PanelEntry, Result, Run
 from assays.services import review
 from lims import permissions
@@ -53,13 +54,14 @@ def run_list(request):
 @login_required
 def run_upload(request):
     require(request.user, "run.import")
-    form = forms.RunUploadForm(post_data(request), request.FILES or None, max_bytes=settings.LIMS_IMPORT_MAX_BYTES)
+    form = RunBatchUploadForm(post_data(request), request.FILES or None, max_bytes=settings.LIMS_IMPORT_MAX_BYTES)
 
     def upload(data):
         return services.run_upload(
             actor=request.user, data=data["file"].read(), filename=data["file"].name,
             instrument=data["instrument"], method=data["method"], format=data["format"] or None,
             prep_mass_g=data["prep_mass_g"], prep_volume_ml=data["prep_volume_ml"], ccv_nominal=data["ccv_nominal"],
+            batch=data["batch"],
         )  # fmt: skip
 
     def done(run):
