@@ -78,6 +78,16 @@ def _csv(samples: list[Sample], *, fail_ccv: bool = False) -> bytes:
 
 
 def seed(context: dict) -> None:
+    """The runs and results of the demo, then the bench: a sample's preparation record, results
+    awaiting review and rejected with their reasons, a batch in each state, QC over time."""
+    from assays import demo_batches, demo_control, demo_preparation, demo_review
+
+    _seed_runs(context)
+    for module in (demo_preparation, demo_review, demo_batches, demo_control):
+        module.seed(context)
+
+
+def _seed_runs(context: dict) -> None:
     users, lots = context["users"], context["lots"]
     technician, reviewer = users["technician"], users["reviewer"]
     instrument, _ = Instrument.objects.get_or_create(

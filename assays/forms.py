@@ -71,7 +71,7 @@ class DecisionForm(ReasonForm):
 
 
 class BulkReviewForm(ReasonForm):
-    """One decision on every entered result of a sample, a run or a method (assays.services.review);
+    """One decision on every entered result of a sample, a run, a batch or a method (assays.services.review);
     the filter travels in hidden fields, as the review page was filtered."""
 
     decision = forms.ChoiceField(choices=[("approve", _("Approve all")), ("reject", _("Reject all"))])
@@ -79,6 +79,7 @@ class BulkReviewForm(ReasonForm):
     sample = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     run = forms.IntegerField(required=False, widget=forms.HiddenInput)
     method = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    batch = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ReadingChoiceForm(Form):

@@ -30,9 +30,14 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture
-def world(manager, exporter, exporter_org, copper):
-    """A few rows for the operations to find: the cast of tests/conftest.py. The WSGI handler would
-    close the test's database connection after each request, as Django's test client prevents too."""
+def world(manager, exporter, exporter_org, copper, keys_dir):
+    """A few rows for the operations to find: the cast of tests/conftest.py, and the laboratory's keys
+    published (as in any installation; without them file verification answers 503 by design). The WSGI
+    handler would close the test's database connection after each request, as Django's test client
+    prevents too."""
+    from certificates import publication
+
+    publication.publish()
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield {"manager": manager, "exporter": exporter}
