@@ -13,9 +13,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from assays.models import Analyte, Instrument, Method, ReferenceMaterial
+from assays.services.batches import batch_create
 from certificates.models import Certificate
 from customs.services import ComponentSpec, declaration_file
 from samples import services
+from samples.portions import portion_retain
 from tests.assays.conftest import csv_file, manual, sample_rows
 from tests.assays.conftest import import_run as run_import
 from tests.conftest import in_transit_to, received
@@ -67,6 +69,13 @@ def alices_world(lot, sampler, technician, exporter, customs_org, settings, tmp_
         components=[ComponentSpec(Analyte.objects.get(symbol="Cu"), Decimal("22.5"), "%")],
         certificate_numbers=["KZL-2026-000042"],
     )  # fmt: skip
+    # A batch planned with alice's sample, and a portion of it kept in store.
+    batch = batch_create(
+        actor=technician, method=Method.objects.get(code="icpms-4acid"), instrument=instrument, codes=[ok.code]
+    )
+    portion = portion_retain(
+        actor=technician, sample=ok, kind="pulp", location="Store A, shelf 3", retain_until=date(2099, 1, 1)
+    )
     # A certificate of alice's sample (as requested; its content does not matter here).
     certificate = Certificate.objects.create(
         sample=ok, snapshot={"lot": {"number": lot.lot_number}}, snapshot_sha256="0" * 64, requested_by=technician
@@ -80,6 +89,11 @@ def alices_world(lot, sampler, technician, exporter, customs_org, settings, tmp_
         "result_pk": str(result.pk),
         "crm_pk": str(crm.pk),
         "symbol": "Cu",
+        "method": "icpms-4acid",
+        "batch_pk": str(batch.pk),
+        "vendor": "agilent",
+        "portion_pk": str(portion.pk),
+        "step": "drying",
         "declaration_pk": str(declaration.pk),
         # The public verification portal answers anyone about any issued certificate by its number, on
         # purpose (DESIGN.md, Verification); alice's certificate is not issued, so the register does not

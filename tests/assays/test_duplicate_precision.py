@@ -80,6 +80,7 @@ def test_the_svg_puts_higher_relative_differences_higher_and_larger_means_furthe
     assert "<line class=" not in svg  # no target line
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("who", ["exporter", "inspector"])
 def test_precision_is_for_laboratory_roles_only(request, client, who):
     client.force_login(request.getfixturevalue(who))
