@@ -152,9 +152,10 @@ def run_qc_checks(run: Run) -> QuerySet:
 def with_reporting_decimals(results: QuerySet) -> QuerySet:
     """Results with the reporting decimals of their panel entry (`reporting_decimals`, read by
     Result.decimals and assays.precision), in the same query."""
-    entry = PanelEntry.objects.filter(
-        panel__material_id=OuterRef("sample__lot__material_id"), analyte_id=OuterRef("analyte_id")
-    )
+    # The material through a nested subquery, not a join of the outer query: joins would stay in the
+    # list's COUNT (350,000 results joined to their samples and lots: 120 ms at the scale dataset).
+    material = Sample.objects.filter(pk=OuterRef(OuterRef("sample_id"))).values("lot__material_id")[:1]
+    entry = PanelEntry.objects.filter(panel__material_id=Subquery(material), analyte_id=OuterRef("analyte_id"))
     return results.annotate(reporting_decimals=Subquery(entry.values("decimals")[:1]))
 
 
