@@ -429,3 +429,19 @@ def test_the_run_page_names_the_samples_without_factors(
     assert "This run cannot be accepted yet" in page and f"no digested mass and final volume for {other.code}" in page
     assert "0.2500 g" in page
     assert refused.status_code == 409 and other.code in refused.content.decode()
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE {table} SET moisture_pct = 2.00 WHERE id = %s", "DELETE FROM {table} WHERE id = %s"]
+)
+def test_postgresql_refuses_rewriting_a_recorded_step(technician, sample, balance, sql):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only (assays 0014)")
+    step = _dry(technician, sample, balance)
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.format(table=PreparationStep._meta.db_table), [step.pk])
+
+    assert PreparationStep.objects.get(pk=step.pk).moisture_pct == D("8.00")
