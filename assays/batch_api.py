@@ -63,9 +63,8 @@ class BatchSerializer(serializers.ModelSerializer):
     created_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
-    # A plain string in the schema: the status enums of runs, results and certificates already hold
-    # the name "status" there (lims.settings ENUM_NAME_OVERRIDES).
-    status = serializers.CharField(read_only=True, help_text="planned, running, complete or cancelled")
+    # Named BatchStatusEnum in the schema (lims.settings ENUM_NAME_OVERRIDES), beside the other statuses.
+    status = serializers.ChoiceField(choices=Batch.Status.choices, read_only=True)
     sample_count = serializers.IntegerField(read_only=True)
     position_count = serializers.IntegerField(read_only=True)
 

@@ -376,6 +376,7 @@ SPECTACULAR_SETTINGS = {
         "SamplePurposeEnum": "samples.models.SamplePurpose",
         "NonconformanceStatusEnum": "samples.models.Nonconformance.Status",
         "RunStatusEnum": "assays.models.Run.Status",
+        "BatchStatusEnum": "assays.batch_models.BatchStatus",
         "RunQCStatusEnum": "assays.models.Run.QCStatus",
         "ResultStatusEnum": "assays.models.Result.Status",
         "QualifierEnum": "assays.models.Qualifier",
