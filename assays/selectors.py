@@ -162,8 +162,12 @@ def with_reporting_decimals(results: QuerySet) -> QuerySet:
 def result_list(user: User) -> QuerySet:
     """With the rejected result each one retests, and the retest that answers a rejection: the
     technician sees why a result was rejected and what followed, wherever it is listed."""
-    results = permissions.visible(user, Result.objects.all()).select_related(
-        "sample__lot", "analyte", "method", "entered_by", "decided_by", "run", "retest_of"
+    # People and the rejected result come in queries of their own: joined too, the page's one query
+    # took PostgreSQL 40 ms to plan (nine relations) and 1 ms to run at the scale dataset.
+    results = (
+        permissions.visible(user, Result.objects.all())
+        .select_related("sample__lot", "analyte", "method", "run")
+        .prefetch_related("entered_by", "decided_by", "retest_of")
     )
     return with_retest(with_reporting_decimals(results))
 
