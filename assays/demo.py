@@ -77,6 +77,19 @@ def _csv(samples: list[Sample], *, fail_ccv: bool = False) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def demo_instrument() -> Instrument:
+    """The demo's ICP-MS, shared by its runs, batches and QC history."""
+    instrument, _ = Instrument.objects.get_or_create(
+        serial="SG-7900-0042",
+        defaults={
+            "name": "ICP-MS 1",
+            "model": "Agilent 7900",
+            "calibration_due": timezone.localdate() + timedelta(days=180),
+        },
+    )
+    return instrument
+
+
 def seed(context: dict) -> None:
     """The runs and results of the demo, then the bench: a sample's preparation record, results
     awaiting review and rejected with their reasons, a batch in each state, QC over time."""
@@ -90,14 +103,7 @@ def seed(context: dict) -> None:
 def _seed_runs(context: dict) -> None:
     users, lots = context["users"], context["lots"]
     technician, reviewer = users["technician"], users["reviewer"]
-    instrument, _ = Instrument.objects.get_or_create(
-        serial="SG-7900-0042",
-        defaults={
-            "name": "ICP-MS 1",
-            "model": "Agilent 7900",
-            "calibration_due": timezone.localdate() + timedelta(days=180),
-        },
-    )
+    instrument = demo_instrument()
     samples = [
         lots[number].samples.get(purpose=Sample.Purpose.LABORATORY) for number in ("AC-2026-0101", "SM-2026-0007")
     ]

@@ -8,15 +8,13 @@ laboratory splits received by the technician, then
 
 Called after assays.demo (it needs the instrument and the users): `seed(context)`, idempotent."""
 
-from datetime import timedelta
 from decimal import Decimal
-
-from django.utils import timezone
 
 from assays import services
 from assays.batch_models import Batch
 from assays.batch_selectors import batch_positions
-from assays.models import Instrument, Method, PanelEntry
+from assays.demo import demo_instrument
+from assays.models import Method, PanelEntry
 from assays.services import batches
 from samples import services as sample_services
 from samples.models import Lot, Material
@@ -93,10 +91,7 @@ def seed(context: dict) -> None:
     if Batch.objects.filter(positions__sample__in=samples).exists():
         return
     icpms = Method.objects.get(code="icpms-4acid")
-    instrument, _ = Instrument.objects.get_or_create(
-        serial="SG-7900-0042",
-        defaults={"name": "ICP-MS 1", "model": "Agilent 7900", "calibration_due": timezone.localdate() + timedelta(days=180)},
-    )  # fmt: skip
+    instrument = demo_instrument()
     codes = [s.code for s in samples]
 
     def build(chosen):

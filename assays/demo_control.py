@@ -18,10 +18,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assays import qc
+from assays.demo import demo_instrument
 from assays.models import (
     Analyte,
     CertifiedValue,
-    Instrument,
     Method,
     MethodAnalyte,
     QCCheck,
@@ -42,14 +42,7 @@ def seed(context: dict) -> None:
     technician, manager = users["technician"], users["manager"]
     if Run.objects.filter(filename=HISTORY.format(1)).exists():
         return
-    instrument, _ = Instrument.objects.get_or_create(
-        serial="SG-7900-0042",
-        defaults={
-            "name": "ICP-MS 1",
-            "model": "Agilent 7900",
-            "calibration_due": timezone.localdate() + timedelta(days=180),
-        },
-    )
+    instrument = demo_instrument()
     icpms = Method.objects.get(code="icpms-4acid")
     crm = ReferenceMaterial.objects.get(name=CRM)
     analytes = {symbol: Analyte.objects.get(symbol=symbol) for symbol in RECOVERY}
