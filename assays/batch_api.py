@@ -34,7 +34,7 @@ class LabStaffPermission(BasePermission):
     message = "Batches are open to laboratory staff only."
 
     def has_permission(self, request, view):
-        return permissions.is_admin(request.user) or permissions.is_lab_staff(request.user)
+        return permissions.works_in_lab(request.user)
 
 
 class BatchPositionSerializer(serializers.ModelSerializer):

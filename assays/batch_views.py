@@ -24,7 +24,7 @@ from lims.web import flash_and_redirect, list_page, post_data, require, submit
 
 
 def require_lab(user) -> None:
-    if not (permissions.is_admin(user) or permissions.is_lab_staff(user)):
+    if not permissions.works_in_lab(user):
         raise PermissionDenied
 
 

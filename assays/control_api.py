@@ -25,7 +25,7 @@ class LabQCPermission(BasePermission):
     message = "Control charts are open to laboratory staff only."
 
     def has_permission(self, request, view):
-        return permissions.sees_lab_qc(request.user)
+        return permissions.works_in_lab(request.user)
 
 
 class SeriesSerializer(serializers.Serializer):

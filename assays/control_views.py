@@ -18,7 +18,7 @@ from lims.web import flash_and_redirect, post_data, require, submit
 
 
 def require_lab_qc(user) -> None:
-    if not permissions.sees_lab_qc(user):
+    if not permissions.works_in_lab(user):
         raise PermissionDenied
 
 

@@ -101,9 +101,9 @@ def sees_lab_work(user: User) -> bool:
     return is_admin(user) or is_lab_staff(user) or Role.INSPECTOR in effective_roles(user)
 
 
-def sees_lab_qc(user: User) -> bool:
-    """Control charts and their baselines are the laboratory's own quality records: its staff only
-    (and administrators); not exporters, not customs."""
+def works_in_lab(user: User) -> bool:
+    """The laboratory's own bench records (batches, retained portions, control charts and their
+    baselines): its staff only (and administrators); not exporters, not customs."""
     return is_admin(user) or is_lab_staff(user)
 
 

@@ -17,7 +17,7 @@ class LabStaffPermission(BasePermission):
     message = "Retained portions are open to laboratory staff only."
 
     def has_permission(self, request, view):
-        return permissions.is_lab_staff(request.user) or permissions.is_admin(request.user)
+        return permissions.works_in_lab(request.user)
 
 
 class PortionSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from samples import portion_forms, portions, selectors
 
 
 def _sample(request, code):
-    if not permissions.is_lab_staff(request.user) and not permissions.is_admin(request.user):
+    if not permissions.works_in_lab(request.user):
         raise PermissionDenied
     return selectors.sample_get(request.user, code)
 

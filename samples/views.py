@@ -38,7 +38,7 @@ STEP_TITLES = {
 def lot_list(request):
     shown = ["q", "status", "material"]
     # Exporters see their own lots only; an exporter filter would have one choice.
-    if permissions.is_lab_staff(request.user) or permissions.is_admin(request.user):
+    if permissions.works_in_lab(request.user):
         shown.append("exporter")
     return list_page(
         request, "samples/lot_list.html", selectors.LotFilter, selectors.lot_list(request.user), fields=shown
