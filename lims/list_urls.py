@@ -2,7 +2,7 @@
 measured (bench/bench_lists.py) and held to a constant number of queries
 (tests/lims/test_list_queries.py) without anyone adding it anywhere:
 
-- a page is a list when its view pages rows with lims.web (list_page() or page_of());
+- a page is a list when its view pages rows with lims.web (list_page(), page_of() or list_rows());
 - an API endpoint is a list when its view is a DRF ListAPIView, or an APIView named *ListApi;
 - every admin changelist is a list.
 
@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.generics import ListAPIView
 
-PAGING = {"list_page", "page_of"}
+PAGING = {"list_page", "page_of", "list_rows"}
 
 
 @dataclass(frozen=True)
