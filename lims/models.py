@@ -84,6 +84,7 @@ class AuditAction(models.TextChoices):
     LOT_CHANGE = "lot.change", _("Lot changed")
     LOT_CLOSE = "lot.close", _("Lot closed")
     CUSTODY_VERIFY_ALL = "custody.verify_all", _("Every custody chain verified")
+    CUSTODY_RECALL = "custody.recall", _("Hand-over recalled")
     # Reference data of the laboratory: methods, QC limits, instruments, panels, reference materials,
     # analytes, materials (assays, samples)
     REFERENCE_CREATE = "reference.create", _("Reference data created")

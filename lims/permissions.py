@@ -34,6 +34,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "sample.split": frozenset({Role.SAMPLER, Role.MANAGER}),
     "sample.seal": frozenset({Role.SAMPLER, Role.TECHNICIAN, Role.MANAGER}),
     "sample.hand_over": frozenset({Role.SAMPLER, Role.TECHNICIAN, Role.MANAGER}),
+    # Taking back a hand-over not yet received: its giver only (samples.services.sample_recall).
+    "sample.recall": frozenset({Role.SAMPLER, Role.TECHNICIAN, Role.MANAGER}),
     "sample.receive": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "sample.prepare": frozenset({Role.TECHNICIAN, Role.MANAGER}),
     "sample.store": frozenset({Role.TECHNICIAN, Role.MANAGER}),
