@@ -109,6 +109,12 @@ def works_in_lab(user: User) -> bool:
     return is_admin(user) or is_lab_staff(user)
 
 
+def sees_turnaround(user: User) -> bool:
+    """The turnaround report (desk.turnaround): the laboratory's staff, and exporter users of their own
+    organisation's certificates (the report's rows go through visible())."""
+    return works_in_lab(user) or bool(effective_roles(user) & EXPORTER_ROLES)
+
+
 def visible(user: User, queryset: QuerySet) -> QuerySet:
     """The rows of `queryset` that `user` may see."""
     if is_admin(user):

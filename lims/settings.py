@@ -36,12 +36,13 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # Order follows the direction of dependency: lims <- samples <- assays <- certificates <- customs.
+    # Order follows the direction of dependency: lims <- samples <- assays <- certificates <- customs <- desk.
     "lims",
     "samples",
     "assays",
     "certificates",
     "customs",
+    "desk",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "lims.context_processors.navigation",
+                "desk.context_processors.desk",
             ],
         },
     },
@@ -124,7 +126,8 @@ AXES_LOCKOUT_CALLABLE = "lims.lib.login_throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "lims.lib.login_throttle.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "lot_list"
+# Everybody lands on the dashboard of their pending work (desk).
+LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # Internationalisation: English first; Russian and Kazakh catalogues follow in locale/.

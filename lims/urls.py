@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include(portion_urls.urlpatterns)),
     path("", include("certificates.urls")),
     path("", include("customs.urls")),
+    # The desk (dashboard, search, reports) reads every app above, so it comes last (desk/__init__.py).
+    path("", include("desk.urls")),
     # The public verification portal and its published keys (no account needed).
     path("", include(verify_urls.urlpatterns)),
     path("api/v1/", include("lims.api_urls")),

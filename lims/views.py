@@ -17,8 +17,8 @@ READY_TIMEOUT_SECONDS = 2
 
 @login_required
 def home(request):
-    """The lot list is where everybody's work starts."""
-    return redirect("lot_list")
+    """Everybody's work starts on the dashboard of what waits for them (desk)."""
+    return redirect("dashboard")
 
 
 def healthz(request):

@@ -21,7 +21,7 @@ from lims.api_views import OrganisationOutputSerializer, Pagination, UserOutputS
 from lims.lib.text import validate_printable
 from lims.models import Organisation, User
 from samples import selectors, services
-from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample
+from samples.models import CustodyEvent, Lot, Material, Nonconformance, Priority, Sample
 
 # Serializers shared by several operations -------------------------------------------------------
 
@@ -52,6 +52,8 @@ class LotOutputSerializer(serializers.ModelSerializer):
             "export_licence_number",
             "destination_country",
             "status",
+            "due_date",
+            "priority",
             "registered_by",
             "registered_at",
         ]
@@ -80,6 +82,8 @@ class SampleOutputSerializer(serializers.ModelSerializer):
             "mass_g",
             "seal_number",
             "status",
+            "due_date",
+            "priority",
             "current_custodian",
             "collected_at",
             "collection_location",
@@ -197,6 +201,10 @@ class LotListApi(generics.ListAPIView):
         export_licence_number = serializers.CharField(
             max_length=80, allow_blank=True, default="", validators=[validate_printable]
         )
+        due_date = serializers.DateField(allow_null=True, default=None, help_text="When the certificate is needed.")
+        priority = serializers.ChoiceField(
+            choices=Priority.choices, default=Priority.NORMAL, help_text="1 urgent, 2 high, 3 normal."
+        )
 
         class Meta:
             ref_name = "LotRegisterInput"
@@ -205,9 +213,9 @@ class LotListApi(generics.ListAPIView):
     pagination_class = Pagination
     filterset_class = selectors.LotFilter
     search_fields = ["lot_number", "contract_reference", "export_licence_number", "origin"]
-    ordering_fields = ["registered_at", "lot_number", "wet_mass_t", "status", "sample_count"]
-    # Needed: Django drops Meta.ordering from the grouped query that counts samples.
-    ordering = Lot._meta.ordering
+    ordering_fields = ["registered_at", "lot_number", "wet_mass_t", "status", "sample_count", "due_date", "priority"]
+    # The most urgent first (samples.selectors.lot_list).
+    ordering = Lot.ORDER
 
     def get_queryset(self):
         return selectors.lot_list(self.request.user)
@@ -261,7 +269,7 @@ class SampleListApi(generics.ListAPIView):
     pagination_class = Pagination
     filterset_class = selectors.SampleFilter
     search_fields = ["code", "seal_number", "lot__lot_number"]
-    ordering_fields = ["code", "collected_at", "status", "mass_g"]
+    ordering_fields = ["code", "collected_at", "status", "mass_g", "due_date", "priority"]
 
     def get_queryset(self):
         return selectors.sample_list(self.request.user)

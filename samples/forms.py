@@ -12,7 +12,7 @@ from lims.forms import AcceptOrRejectForm, Form, RowsFormSet, field_of, with_bla
 from lims.lib.text import validate_printable
 from lims.models import Organisation, User
 from samples import selectors
-from samples.models import Material, Sample, validate_seal_number
+from samples.models import Material, Priority, Sample, validate_seal_number
 from samples.services import PURPOSE_LETTER, SplitSpec
 
 # The purposes a split may have: every purpose but "composite".
@@ -78,6 +78,20 @@ class LotForm(Form):
     )
     export_licence_number = forms.CharField(
         label=_("Export licence number"), max_length=80, required=False, validators=[validate_printable]
+    )
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("When the certificate is needed, if agreed; its samples are due then too."),
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=Priority.choices,
+        coerce=int,
+        initial=Priority.NORMAL,
+        required=False,
+        empty_value=Priority.NORMAL.value,  # type: ignore[arg-type]  # an int, not the stubs' str
     )
 
     def __init__(self, *args, user: User, **kwargs):

@@ -55,6 +55,25 @@ class Material(models.Model):
         return self.name
 
 
+class Priority(models.IntegerChoices):
+    """How soon the exporter needs a lot's (or a sample's) certificate. Stored as a small number so
+    that ascending order is the order of work: urgent first."""
+
+    URGENT = 1, _("Urgent")
+    HIGH = 2, _("High")
+    NORMAL = 3, _("Normal")
+
+
+# The order of work in the lists and on the dashboard: urgent first, then the earliest due date (no
+# due date last); the model's own order breaks ties.
+URGENCY_ORDER = ("priority", F("due_date").asc(nulls_last=True))
+
+
+def is_overdue(due_date, *, done: bool) -> bool:
+    """Due before today (in the installation's zone) and not done yet."""
+    return bool(due_date and not done and due_date < timezone.localdate())
+
+
 class LotStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     SAMPLING = "sampling", _("Sampling")
@@ -112,6 +131,10 @@ class Lot(models.Model):
     export_licence_number = models.CharField(_("export licence number"), max_length=80, blank=True)
     destination_country = CountryField(_("destination country"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, help_text=_("When the exporter needs the certificate, if agreed.")
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -125,12 +148,29 @@ class Lot(models.Model):
             models.UniqueConstraint(fields=["exporter", "lot_number"], name="lot_number_unique_per_exporter"),
             models.CheckConstraint(condition=models.Q(status__in=LotStatus.values), name="lot_status_valid"),
             models.CheckConstraint(condition=models.Q(wet_mass_t__gt=0), name="lot_wet_mass_positive"),
+            models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="lot_priority_valid"),
         ]
-        # The lists' order, newest first.
-        indexes = [models.Index(F("registered_at").desc(), F("id").desc(), name="lot_newest_idx")]
+        indexes = [
+            models.Index(F("registered_at").desc(), F("id").desc(), name="lot_newest_idx"),
+            # The lists' order (ORDER): the most urgent first, newest first among equals.
+            models.Index(
+                F("priority"),
+                F("due_date").asc(nulls_last=True),
+                F("registered_at").desc(),
+                F("id").desc(),
+                name="lot_urgency_idx",
+            ),
+        ]
+
+    # The lists' order (samples.selectors.lot_list, the dashboard).
+    ORDER = (*URGENCY_ORDER, "-registered_at", "-id")
 
     def __str__(self):
         return f"{self.lot_number} ({self.exporter})"
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.due_date, done=self.status == LotStatus.CLOSED)
 
     def clean(self):
         wrong_heading = (
@@ -192,6 +232,17 @@ class CustodyAction(models.TextChoices):
     PORTION_MOVE = "portion_move", _("Portion moved")
     PORTION_DISPOSE = "portion_dispose", _("Portion disposed")
 
+
+# A sample in these states needs no more work towards its certificate: it is not overdue.
+SAMPLE_DONE = frozenset(
+    {
+        SampleStatus.SPLIT,
+        SampleStatus.REPORTED,
+        SampleStatus.ARCHIVED,
+        SampleStatus.DISPOSED,
+        SampleStatus.REJECTED,
+    }
+)
 
 # The states of a sample in which the laboratory keeps portions of it (samples.portions).
 PORTION_STATES = frozenset(
@@ -290,6 +341,8 @@ class Sample(models.Model):
         related_name="samples_held",
         help_text=_("Empty while the sample travels with an outside carrier."),
     )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     collected_at = models.DateTimeField(_("collected at"))
     collection_location = models.CharField(_("collection location"), max_length=200)
     # The hash and length of the last custody event: lets verification notice events removed from
@@ -310,15 +363,30 @@ class Sample(models.Model):
                 condition=models.Q(purpose__in=[p.value for p in SamplePurpose]), name="sample_purpose_valid"
             ),
             models.CheckConstraint(condition=models.Q(mass_g__gt=0), name="sample_mass_positive"),
+            models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="sample_priority_valid"),
         ]
         indexes = [
             models.Index(fields=["status"]),
-            # The lists' order, newest first.
             models.Index(F("collected_at").desc(), "code", name="sample_newest_idx"),
+            # The lists' order (ORDER): the most urgent first, newest first among equals.
+            models.Index(
+                F("priority"),
+                F("due_date").asc(nulls_last=True),
+                F("collected_at").desc(),
+                "code",
+                name="sample_urgency_idx",
+            ),
         ]
+
+    # The lists' order (samples.selectors.sample_list); the dashboard's is oldest first among equals.
+    ORDER = (*URGENCY_ORDER, "-collected_at", "code")
 
     def __str__(self):
         return self.code
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.due_date, done=self.status in SAMPLE_DONE)
 
 
 class Seal(models.Model):

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import django_filters
 from django import forms
-from django.db.models import F, OuterRef, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -27,12 +27,11 @@ def material_list() -> QuerySet:
 
 
 def lot_list(user: User) -> QuerySet:
-    """Newest first (an index serves the order). Each lot's samples are counted by a subquery, which
+    """The most urgent first (priority, then the earliest due date), newest first among equals (an
+    index serves the order: Lot.ORDER). Each lot's samples are counted by a subquery, which
     the database runs for the rows of the page only; a join with GROUP BY would count every lot's."""
     lots = permissions.visible(user, Lot.objects.all()).select_related("exporter", "material")
-    return lots.annotate(sample_count=count_of(Sample.objects.filter(lot=OuterRef("pk")))).order_by(
-        *(Lot._meta.ordering or ())
-    )
+    return lots.annotate(sample_count=count_of(Sample.objects.filter(lot=OuterRef("pk")))).order_by(*Lot.ORDER)
 
 
 class LotFilter(django_filters.FilterSet):
@@ -68,10 +67,42 @@ def lot_get(user: User, pk: int) -> Lot:
 
 
 def sample_list(user: User) -> QuerySet:
-    """Newest first, as the model orders them (an index serves the order)."""
-    return permissions.visible(user, Sample.objects.all()).select_related(
-        "lot__exporter", "current_custodian__organisation", "parent"
+    """The most urgent first (priority, then the earliest due date), newest first among equals (an
+    index serves the order: Sample.ORDER)."""
+    return (
+        permissions.visible(user, Sample.objects.all())
+        .select_related("lot__exporter", "current_custodian__organisation", "parent")
+        .order_by(*Sample.ORDER)
     )
+
+
+S = Sample.Status
+
+
+def samples_to_seal_or_hand_over(user: User) -> QuerySet:
+    """The sampler's own work: samples collected (not yet split or sealed) or sealed and not yet
+    handed over, in the user's custody."""
+    return sample_list(user).filter(status__in=(S.COLLECTED, S.SEALED), current_custodian=user)
+
+
+def samples_to_receive(user: User) -> QuerySet:
+    """Samples on their way to the user's organisation (handed to one of its people, or travelling
+    with an outside carrier, which any laboratory may receive: as services.sample_receive decides)."""
+    addressed = Q(current_custodian__isnull=True) | Q(current_custodian__organisation_id=user.organisation_id)
+    return sample_list(user).filter(addressed, status=S.IN_TRANSIT)
+
+
+def samples_to_prepare(user: User) -> QuerySet:
+    """Received samples whose preparation or analysis has not started."""
+    return sample_list(user).filter(status=S.RECEIVED)
+
+
+# The work queues of samples, by the name the lists' `work` filter and the dashboard (desk) use.
+SAMPLE_WORK = {
+    "seal_or_hand_over": (_("To seal or hand over (mine)"), samples_to_seal_or_hand_over),
+    "receive": (_("To receive"), samples_to_receive),
+    "prepare": (_("To prepare"), samples_to_prepare),
+}
 
 
 class SampleFilter(django_filters.FilterSet):
@@ -86,13 +117,25 @@ class SampleFilter(django_filters.FilterSet):
     )
     # The page's checkbox for custodian=me.
     mine = django_filters.BooleanFilter(label=_("In my custody"), method="filter_custodian", widget=forms.CheckboxInput)
+    work = django_filters.ChoiceFilter(
+        label=_("Waiting"),
+        choices=[(name, label) for name, (label, _rows) in SAMPLE_WORK.items()],
+        method="filter_work",
+        help_text="A work queue: `seal_or_hand_over` (in the caller's custody), `receive`, `prepare`.",
+    )
 
     class Meta:
         model = Sample
-        fields = ["q", "status", "purpose", "lot", "custodian", "mine"]
+        fields = ["q", "status", "purpose", "lot", "custodian", "mine", "work"]
 
     def filter_custodian(self, queryset, name, value):
         return queryset.filter(current_custodian=self.request.user) if value else queryset
+
+    def filter_work(self, queryset, name, value):
+        if not value:
+            return queryset
+        _label, rows = SAMPLE_WORK[value]
+        return queryset.filter(pk__in=rows(self.request.user).values("pk"))
 
 
 def lot_sample_tree(user: User, lot: Lot) -> list[tuple[Sample, int]]:

@@ -7,7 +7,7 @@ A refused action raises ApplicationError (or a subclass) and changes nothing.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,7 +23,16 @@ from lims.lib import text
 from lims.models import Organisation, Sequence, User
 from lims.services import validate
 from samples import chain
-from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal, validate_seal_number
+from samples.models import (
+    CustodyEvent,
+    Lot,
+    Material,
+    Nonconformance,
+    Priority,
+    Sample,
+    Seal,
+    validate_seal_number,
+)
 
 Action = CustodyEvent.Action
 S = Sample.Status
@@ -151,11 +160,14 @@ def lot_register(
     contract_reference: str = "",
     export_licence_number: str = "",
     wet_mass_source: str = "",
+    due_date: date | None = None,
+    priority: int = Priority.NORMAL,
 ) -> Lot:
     """Register a lot as its exporter declares it. The wet mass and its source (a weighbridge ticket or
     draft survey reference, when known), the origin, HS code, contract, licence and destination are the
     customer's information: its certificates print them marked as such (ISO/IEC 17025 7.8.2.2), so every
-    text printed there must be printable (lims.lib.text), refused next to its field otherwise."""
+    text printed there must be printable (lims.lib.text), refused next to its field otherwise. The due
+    date and priority order the laboratory's work; its samples take them unless given their own."""
     permissions.require(actor, "lot.register")
     permissions.require_exporter_scope(actor, exporter)
     if exporter.kind != Organisation.Kind.EXPORTER:
@@ -183,12 +195,20 @@ def lot_register(
         destination_country=destination_country,
         contract_reference=printed["contract_reference"],
         export_licence_number=printed["export_licence_number"],
+        due_date=due_date,
+        priority=_priority(priority),
         registered_by=actor,
     )
     validate(lot)
     lot.save()
     audit_record(actor=actor, action=AuditAction.LOT_REGISTER, obj=lot, data={"lot_number": lot.lot_number})
     return lot
+
+
+def _priority(value: int) -> int:
+    if value not in Priority.values:
+        raise ApplicationError(_("Choose urgent, high or normal."), field="priority")
+    return value
 
 
 def _printable_fields(**fields: str) -> dict[str, str]:
@@ -264,8 +284,11 @@ def sample_collect(
     purpose: str = Sample.Purpose.COMPOSITE,
     occurred_at: datetime | None = None,
     note: str = "",
+    due_date: date | None = None,
+    priority: int | None = None,
 ) -> Sample:
-    """Register a sample taken from a lot; the collector holds it."""
+    """Register a sample taken from a lot; the collector holds it. It is due when the lot is, with
+    the lot's priority, unless given its own."""
     permissions.require(actor, "sample.collect", lot)
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     lot_status = Lot.LIFECYCLE.require_transition(lot, "collect")
@@ -274,6 +297,7 @@ def sample_collect(
     sample = _create_sample(
         actor=actor, lot=lot, code=_new_code(lot), purpose=purpose, mass_g=mass_g,
         collected_at=occurred_at or timezone.now(), location=location.strip(), occurred_at=occurred_at, note=note,
+        due_date=due_date or lot.due_date, priority=lot.priority if priority is None else _priority(priority),
     )  # fmt: skip
     if lot.status != lot_status:
         lot.status = lot_status
@@ -294,11 +318,13 @@ def _create_sample(
     from_party: str = "",
     note: str = "",
     parent: Sample | None = None,
+    due_date: date | None,
+    priority: int,
 ) -> Sample:
     """Create a sample row and the first link of its chain; the collector holds it."""
     sample = Sample(
         code=code, lot=lot, parent=parent, purpose=purpose, mass_g=mass_g, status="",
-        collected_at=collected_at, collection_location=location,
+        collected_at=collected_at, collection_location=location, due_date=due_date, priority=priority,
     )  # fmt: skip
     # The status is set by the first custody event, right after the row exists.
     validate(sample, exclude=["status"])
@@ -361,6 +387,7 @@ def sample_split(
             actor=actor, lot=sample.lot, code=f"{sample.code}-{letter}{counts[letter]}", purpose=spec.purpose,
             mass_g=spec.mass_g, collected_at=sample.collected_at, location=location, occurred_at=occurred_at,
             from_party=_("composite %(code)s") % {"code": sample.code}, parent=sample,
+            due_date=sample.due_date, priority=sample.priority,
         )  # fmt: skip
         _seal(sample=child, actor=actor, seal_number=spec.seal_number, location=location, occurred_at=occurred_at)
         children.append(child)
@@ -377,11 +404,15 @@ def sample_register(
     splits: list[SplitSpec],
     occurred_at: datetime | None = None,
     note: str = "",
+    due_date: date | None = None,
+    priority: int | None = None,
 ) -> tuple[Sample, list[Sample]]:
-    """Collect a composite and split it at once, as samplers do at the loading point."""
+    """Collect a composite and split it at once, as samplers do at the loading point. The splits are
+    due when the composite is (the lot's due date and priority, unless given)."""
     composite = sample_collect(
-        actor=actor, lot=lot, mass_g=mass_g, location=location, occurred_at=occurred_at, note=note
-    )
+        actor=actor, lot=lot, mass_g=mass_g, location=location, occurred_at=occurred_at, note=note,
+        due_date=due_date, priority=priority,
+    )  # fmt: skip
     children = sample_split(actor=actor, sample=composite, splits=splits, location=location, occurred_at=occurred_at)
     composite.refresh_from_db()
     return composite, children

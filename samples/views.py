@@ -128,7 +128,7 @@ def sample_register(request, lot_pk):
 def sample_list(request):
     return list_page(
         request, "samples/sample_list.html", selectors.SampleFilter, selectors.sample_list(request.user),
-        fields=["q", "status", "purpose", "mine"],
+        fields=["q", "status", "purpose", "mine", "work"],
     )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from tests.conftest import PASSWORD
 
 
-def test_it_logs_in_and_lands_on_the_lot_list(client, sampler):
+def test_it_logs_in_and_lands_on_the_dashboard(client, sampler):
     page = client.get(reverse("login"))
     assert page.status_code == 200
     assert b'name="username"' in page.content
@@ -13,8 +13,9 @@ def test_it_logs_in_and_lands_on_the_lot_list(client, sampler):
     response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response.url == reverse("lot_list")
-    assert client.get(reverse("lot_list")).status_code == 200
+    # The dashboard of what waits for them (desk), as LOGIN_REDIRECT_URL says.
+    assert response.url == reverse("dashboard")
+    assert client.get(reverse("dashboard")).status_code == 200
 
 
 def test_it_refuses_a_wrong_password(client, sampler):
@@ -35,11 +36,11 @@ def test_it_sends_strangers_to_the_login_page_and_back(client, lot):
     assert response.url == f"{reverse('login')}?next={url}"
 
 
-def test_the_home_page_is_the_lot_list(client, sampler):
+def test_the_home_page_is_the_dashboard(client, sampler):
     # Strangers are sent to log in first.
     assert client.get(reverse("home")).url.startswith(reverse("login"))
     client.force_login(sampler)
-    assert client.get(reverse("home")).url == reverse("lot_list")
+    assert client.get(reverse("home")).url == reverse("dashboard")
 
 
 def test_it_logs_out(client, sampler):
