@@ -39,6 +39,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,11 +48,11 @@ from assays.selectors import panel_complete
 from certificates import codes, document, keys, publication, signing, tokens
 from certificates import snapshot as snapshots
 from certificates.models import Certificate, CertificateEvent, SigningKey
-from lims import permissions
+from lims import notifications, permissions
 from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict
 from lims.lib import text
-from lims.models import Sequence, User
+from lims.models import NotificationKind, Sequence, User
 from samples import chain
 from samples.models import Sample
 
@@ -92,6 +93,17 @@ def dispatch(certificate_id: int) -> None:
         logger.exception("could not send the issue task of certificate %s; the sweep will retry", certificate_id)
         return
     Certificate.objects.filter(pk=certificate_id).update(dispatched_at=timezone.now())
+
+
+def _notify(certificate: Certificate, kind: NotificationKind) -> None:
+    """Lab managers and the people of the lot's exporter hear that a certificate was issued or failed
+    (lims.notifications; the exporter's text names the lot and sample, never a failure's reason)."""
+    sample = Sample.objects.select_related("lot__exporter").get(pk=certificate.sample_id)
+    notifications.notify(
+        kind=kind, recipients=[*permissions.lab_managers(), *permissions.exporter_people(sample.lot.exporter)],
+        about=certificate, link=reverse("certificate_detail", kwargs={"cert_pk": certificate.pk}),
+        data={"number": certificate.number or "", "lot": sample.lot.lot_number, "sample": sample.code},
+    )  # fmt: skip
 
 
 def _dispatch_on_commit(certificate: Certificate) -> None:
@@ -336,6 +348,7 @@ def _finish(
         obj=locked,
         data={"number": locked.number, "sha256": pdf_sha256},
     )
+    _notify(locked, NotificationKind.CERTIFICATE_ISSUED)
     return locked
 
 
@@ -349,6 +362,7 @@ def certificate_fail(*, certificate_id: int, claim: str, reason: str) -> None:
         certificate.failure = reason[:2000]
         certificate.save(update_fields=["status", "failure"])
         _event(certificate, "failed", note=reason[:2000])
+        _notify(certificate, NotificationKind.CERTIFICATE_FAILED)
     logger.error("certificate %s failed: %s", certificate_id, reason)
 
 

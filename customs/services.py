@@ -7,6 +7,8 @@ Who does what (lims/permissions.py):
 - an exporter user, or a customs broker of the exporter organisation, files declarations for the
   organisation's own lots; a filed declaration is never edited: a corrected one is filed anew under
   its own number;
+- checks that flag a declaration (at filing, or a re-run that turns a cleared one flagged) tell the
+  customs office's inspectors and whoever filed it (lims.notifications);
 - a customs inspector re-runs the checks (after a certificate was revoked or a price entered), and
   accepts or rejects a declaration, flagged or cleared, with a reason;
 - inspectors and administrators keep metal prices, payable terms and exchange rates. The laboratory
@@ -18,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,11 +29,11 @@ from assays.models import Analyte
 from certificates.models import Certificate
 from customs import checks
 from customs.models import CitedCertificate, Declaration, DeclaredComponent, Finding
-from lims import permissions
+from lims import notifications, permissions
 from lims import services as lims_services
 from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError
-from lims.models import Organisation, User
+from lims.models import NotificationKind, Organisation, User
 from samples.models import Lot
 
 S = Declaration.Status
@@ -119,6 +122,22 @@ def _apply_checks(declaration: Declaration) -> list[Finding]:
     return findings
 
 
+def _notify_flagged(declaration: Declaration, findings: list[Finding], actor: User) -> None:
+    """The customs office's inspectors and whoever filed the declaration hear that its checks flagged
+    it (an inspector who re-ran them is not told what they just saw)."""
+    notifications.notify(
+        kind=NotificationKind.DECLARATION_FLAGGED,
+        recipients=[*permissions.inspectors(declaration.customs_office).exclude(pk=actor.pk), declaration.filed_by],
+        about=declaration,
+        link=reverse("declaration_detail", kwargs={"declaration_pk": declaration.pk}),
+        data={
+            "number": declaration.number,
+            "lot": declaration.lot.lot_number,
+            "blocking": sum(finding.severity == Finding.Severity.BLOCKING for finding in findings),
+        },
+    )
+
+
 def _summary(findings: list[Finding]) -> dict:
     return {severity: sum(f.severity == severity for f in findings) for severity in Finding.Severity.values}
 
@@ -192,6 +211,8 @@ def declaration_file(
         CitedCertificate(declaration=declaration, position=i, number=n) for i, n in enumerate(certificate_numbers)
     )
     findings = _apply_checks(declaration)
+    if declaration.status == S.FLAGGED:
+        _notify_flagged(declaration, findings, actor)
     audit_record(
         actor=actor,
         action=AuditAction.DECLARATION_FILE,
@@ -215,6 +236,8 @@ def declaration_recheck(*, actor: User, declaration: Declaration, note: str = ""
     Declaration.LIFECYCLE.require(declaration, "check")
     before = declaration.status
     findings = _apply_checks(declaration)
+    if declaration.status == S.FLAGGED and before != S.FLAGGED:
+        _notify_flagged(declaration, findings, actor)
     audit_record(
         actor=actor,
         action=AuditAction.DECLARATION_RECHECK,

@@ -1,3 +1,4 @@
+from lims import notifications as notices
 from lims import permissions
 
 
@@ -11,3 +12,12 @@ def navigation(request):
         "sees_lab_work": permissions.sees_lab_work(user),
         "can": {action.replace(".", "_"): permissions.can(user, action) for action in permissions.ACTIONS},
     }
+
+
+def notifications(request):
+    """`unread_notifications`: the bell's count in the header, one indexed COUNT (the partial index
+    notification_unread_idx) on each page of a signed-in person."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": notices.unread_count(user)}

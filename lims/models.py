@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -165,3 +166,90 @@ class Sequence(models.Model):
         row.value += 1
         row.save(update_fields=["value"])
         return row.value
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification tells its reader; each kind's text is in lims.notifications.MESSAGES."""
+
+    RESULT_REJECTED = "result_rejected", _("A result I entered is rejected")
+    CERTIFICATE_ISSUED = "certificate_issued", _("A certificate is issued")
+    CERTIFICATE_FAILED = "certificate_failed", _("A certificate could not be issued")
+    DECLARATION_FLAGGED = "declaration_flagged", _("A declaration is flagged for review")
+    NONCONFORMANCE_RAISED = "nonconformance_raised", _("A sample is put on hold with a nonconformance")
+    SAMPLE_HANDED_OVER = "sample_handed_over", _("A sample is handed over to me")
+
+
+class Notification(models.Model):
+    """Something a person should know, shown under the bell and, if they chose so, e-mailed.
+
+    The text is not stored: `data` holds the message's parameters (numbers and names, never an assay
+    value) and lims.notifications renders them with gettext when the notification is shown or sent,
+    so it reads in the reader's language. `email_due` is set at creation for the recipients who
+    want this kind by e-mail and have an address; `emailed_at` once the mail went, so a task that
+    runs again (a retry after an SMTP error, a redelivery) does not send it twice."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    email_due = models.BooleanField(_("to be e-mailed"), default=False)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A person's notifications, newest first (the list and the API).
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox_idx"),
+            # The bell's count, on every page: unread ones only.
+            models.Index(
+                fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=NotificationKind.values), name="notification_kind_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.recipient_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    def title(self) -> str:
+        from lims.notifications import render
+
+        return render(self)[0]
+
+    def body(self) -> str:
+        from lims.notifications import render
+
+        return render(self)[1]
+
+
+class NotificationPreference(models.Model):
+    """Whether a person wants one kind of notification by e-mail as well (it is always shown under the
+    bell). Without a row the kind's default holds (lims.notifications.EMAIL_BY_DEFAULT)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    email = models.BooleanField(_("by e-mail"))
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values), name="notification_preference_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} email={self.email}"

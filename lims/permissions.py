@@ -17,7 +17,7 @@ Visibility:
   laboratory certifies composition without seeing what an exporter declared or at what value.
 """
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from lims.exceptions import NotPermitted
@@ -167,6 +167,40 @@ def exporter_choices(user: User) -> QuerySet:
     if Role.EXPORTER in effective_roles(user) and user.organisation_id is not None:
         return exporters.filter(pk=user.organisation_id)
     return exporters.none()
+
+
+# Who is told (lims.notifications) -----------------------------------------------------------------
+
+
+def people_with_role(*roles: Role, organisation: Organisation | None = None) -> QuerySet:
+    """Active users who hold one of `roles` where it counts (effective_roles: a laboratory role in a
+    laboratory, an exporter's in an exporter organisation, an inspector's in a customs office), of
+    `organisation` when given: the recipients of notifications meant for a role."""
+    held = Q()
+    for role in roles:
+        held |= Q(groups__name=role, organisation__kind=_ROLE_ORG_KIND[role])
+    people = User.objects.filter(held, is_active=True)
+    if organisation is not None:
+        people = people.filter(organisation=organisation)
+    return people.distinct().order_by("pk")
+
+
+def lab_managers() -> QuerySet:
+    return people_with_role(Role.MANAGER)
+
+
+def exporter_people(exporter: Organisation) -> QuerySet:
+    """The exporter organisation's own people (exporter users and its customs brokers)."""
+    return people_with_role(*EXPORTER_ROLES, organisation=exporter)
+
+
+def inspectors(office: Organisation | None = None) -> QuerySet:
+    """The inspectors of a customs office; every inspector when the office has none (a flag is never
+    left unseen)."""
+    found = people_with_role(Role.INSPECTOR, organisation=office)
+    if office is not None and not found.exists():
+        return people_with_role(Role.INSPECTOR)
+    return found
 
 
 def require_custody(user: User, sample) -> None:

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "lims.context_processors.navigation",
                 "desk.context_processors.desk",
+                "lims.context_processors.notifications",
             ],
         },
     },
@@ -480,6 +481,7 @@ CELERY_TASK_ROUTES = {
     "certificates.tasks.issue_certificate": {"queue": "pdf"},
     "assays.tasks.import_run_file": {"queue": "imports"},
     "samples.tasks.custody_verify_all": {"queue": "custody"},
+    "lims.tasks.send_notification_emails": {"queue": "default"},
 }
 
 LOG_FORMAT = envstr("LOG_FORMAT", "plain")

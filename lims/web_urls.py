@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lims import views
+from lims import notification_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,4 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/read/", notification_views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:notification_pk>/read/", notification_views.notification_read, name="notification_read"),
+    path("notifications/settings/", notification_views.notification_settings, name="notification_settings"),
 ]

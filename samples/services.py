@@ -13,14 +13,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lims import permissions
+from lims import notifications, permissions
 from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.lib import text
-from lims.models import Organisation, Sequence, User
+from lims.models import NotificationKind, Organisation, Sequence, User
 from lims.services import validate
 from samples import chain
 from samples.models import (
@@ -514,6 +515,12 @@ def sample_hand_over(
         note=note,
         custodian=to_user,
     )
+    if to_user is not None:
+        notifications.notify(
+            kind=NotificationKind.SAMPLE_HANDED_OVER, recipients=[to_user], about=sample,
+            link=reverse("sample_detail", kwargs={"code": sample.code}),
+            data={"sample": sample.code, "by": actor.party_label()},
+        )  # fmt: skip
     return sample
 
 
@@ -571,6 +578,15 @@ def sample_receive(
             raised_by=actor,
             raised_at=event.recorded_at,
         )
+    if problems:
+        notifications.notify(
+            kind=NotificationKind.NONCONFORMANCE_RAISED, recipients=permissions.lab_managers(), about=sample,
+            link=reverse("nonconformance_list"),
+            data={
+                "sample": sample.code, "lot": sample.lot.lot_number, "by": actor.party_label(),
+                "problems": [kind.value for kind, _description in problems],
+            },
+        )  # fmt: skip
     return sample
 
 

@@ -16,6 +16,7 @@ from assays.models import Analyte, Instrument, Method, ReferenceMaterial
 from assays.services.batches import batch_create
 from certificates.models import Certificate
 from customs.services import ComponentSpec, declaration_file
+from lims.models import Notification
 from samples import services
 from samples.portions import portion_retain
 from tests.assays.conftest import csv_file, manual, sample_rows
@@ -95,6 +96,8 @@ def alices_world(lot, sampler, technician, exporter, customs_org, settings, tmp_
         "portion_pk": str(portion.pk),
         "step": "drying",
         "declaration_pk": str(declaration.pk),
+        # alice's own notification (the sample handed to her): bob can neither read it nor mark it read.
+        "notification_pk": str(Notification.objects.filter(recipient=exporter).values_list("pk", flat=True)[0]),
         # The public verification portal answers anyone about any issued certificate by its number, on
         # purpose (DESIGN.md, Verification); alice's certificate is not issued, so the register does not
         # know this number. Key ids name the laboratory's published public keys, nobody's secret.
@@ -120,7 +123,8 @@ def fill(route: str, values: dict) -> str:
 def state_now(world):
     for s in world["samples"]:
         s.refresh_from_db()
-    return [(s.status, s.custody_length, s.current_custodian_id) for s in world["samples"]]
+    unread = Notification.objects.filter(read_at__isnull=True).count()
+    return [(s.status, s.custody_length, s.current_custodian_id) for s in world["samples"]] + [unread]
 
 
 def test_the_walk_finds_the_object_endpoints():

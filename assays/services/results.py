@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +22,10 @@ from assays.models import (
     ResultEvent,
 )
 from assays.selectors import open_rejections, panel_complete
-from lims import permissions
+from lims import notifications, permissions
 from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
-from lims.models import User
+from lims.models import NotificationKind, User
 from samples import services as sample_services
 from samples.models import Sample
 
@@ -325,8 +326,9 @@ def samples_report_complete() -> list[str]:
 
 
 @transaction.atomic
-def result_reject(*, actor: User, result: Result, reason: str) -> Result:
-    """Reject a result and ask for a retest: the result stays as history, a new one may follow."""
+def result_reject(*, actor: User, result: Result, reason: str, notify_enterer: bool = True) -> Result:
+    """Reject a result and ask for a retest: the result stays as history, a new one may follow.
+    Whoever entered it is told (notify_enterer; results_review tells them once for all it rejects)."""
     permissions.require(actor, "result.reject", result)
     reason = reason.strip()
     if not reason:
@@ -337,4 +339,24 @@ def result_reject(*, actor: User, result: Result, reason: str) -> Result:
     result.decided_by, result.decided_at, result.reason = actor, timezone.now(), reason
     result.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     ResultEvent.objects.create(result=result, action=ResultEvent.Action.REJECT, actor=actor, reason=reason)
+    if notify_enterer:
+        notify_rejected(actor=actor, results=[result], reason=reason)
     return result
+
+
+def notify_rejected(*, actor: User, results: list[Result], reason: str) -> None:
+    """Tell whoever entered rejected results, once per person and sample, naming the analytes (never
+    a value) and the reason, so the retest can be planned."""
+    by_enterer_and_sample: dict[tuple[int, int], list[Result]] = {}
+    for result in results:
+        by_enterer_and_sample.setdefault((result.entered_by_id, result.sample_id), []).append(result)
+    for rejected in by_enterer_and_sample.values():
+        sample = rejected[0].sample
+        notifications.notify(
+            kind=NotificationKind.RESULT_REJECTED, recipients=[rejected[0].entered_by], about=sample,
+            link=reverse("sample_results", kwargs={"code": sample.code}),
+            data={
+                "sample": sample.code, "by": str(actor), "reason": reason,
+                "analytes": sorted({result.analyte.symbol for result in rejected}),
+            },
+        )  # fmt: skip

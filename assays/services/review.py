@@ -18,17 +18,19 @@ Decisions a lab auditor will look for:
   reviewer confirms the flags for this action (`confirm_flags`); otherwise it is skipped and listed,
   never approved silently. A result of a run whose QC failed and is not overridden is skipped.
 - Every decision is a ResultEvent, as a single decision is; the rejection's reason goes on each result.
+  Whoever entered rejected results is told once per sample for the whole action (lims.notifications).
 """
 
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assays import plausibility
 from assays.models import Result
-from assays.services.results import result_approve, result_reject
+from assays.services.results import notify_rejected, result_approve, result_reject
 from lims import permissions
 from lims.exceptions import ApplicationError
 from lims.models import User
@@ -131,10 +133,14 @@ def results_review(
             if decision == APPROVE:
                 decided = result_approve(actor=actor, result=result, confirm_flags=confirm_flags)
             else:
-                decided = result_reject(actor=actor, result=result, reason=reason)
+                decided = result_reject(actor=actor, result=result, reason=reason, notify_enterer=False)
         except ApplicationError as exc:
             # Decided by someone else meanwhile, or its state changed under us: this one only is left.
             outcome.skipped.append(Skipped(result, REFUSED, exc.message))
         else:
             outcome.decided.append(decided)
+    if decision == REJECT and outcome.decided:
+        # Once per person and sample for the whole action, not once per result.
+        with transaction.atomic():
+            notify_rejected(actor=actor, results=outcome.decided, reason=reason)
     return outcome

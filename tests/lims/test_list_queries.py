@@ -101,6 +101,7 @@ def test_every_kind_of_list_is_walked(client, cast, manager):
         "lot_list", "sample_list", "run_list", "result_list", "certificate_list", "declaration_list",
         "api_run_list", "api_result_list", "api_certificate_list", "api_declaration_list", "api_run_readings",
         "samples_sample_changelist", "assays_reading_changelist", "assays_result_changelist",
+        "notification_list", "api_notification_list",
     } <= names  # fmt: skip
     assert not found.skipped
 

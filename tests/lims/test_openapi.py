@@ -15,6 +15,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from lims.models import NotificationKind
+from lims.notifications import notify
 from lims.wsgi import application
 
 # Bounded: 5 generated examples an operation and user, and no coverage phase (its hundreds of
@@ -38,6 +40,9 @@ def world(manager, exporter, exporter_org, copper, keys_dir):
     from certificates import publication
 
     publication.publish()
+    # A notification each, so the notifications list answers rows (and marking one read has one to mark).
+    for user in (manager, exporter):
+        notify(kind=NotificationKind.SAMPLE_HANDED_OVER, recipients=[user], data={"sample": "S-1", "by": "Sam"})
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield {"manager": manager, "exporter": exporter}
