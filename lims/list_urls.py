@@ -4,7 +4,9 @@ measured (bench/bench_lists.py) and held to a constant number of queries
 
 - a page is a list when its view pages rows with lims.web (list_page(), page_of() or list_rows());
 - an API endpoint is a list when its view is a DRF ListAPIView, or an APIView named *ListApi;
-- every admin changelist is a list.
+- every admin changelist is a list;
+- a page that shows counts and rows without paging them (a dashboard) says so with
+  `view.measured_as_list = True`, and is measured as a list.
 
 URL parameters (`run_pk`, `code`, ...) are filled from `kwargs`; a list whose parameters it does not
 name is left out (and reported in `skipped`).
@@ -43,6 +45,8 @@ def _patterns(resolver: URLResolver, prefix: str = "", namespace: str = ""):
 
 
 def _kind(callback) -> str | None:
+    if getattr(callback, "measured_as_list", False):
+        return "page"
     view_class = getattr(callback, "view_class", None)
     if view_class is not None:
         if issubclass(view_class, ListAPIView) or view_class.__name__.endswith("ListApi"):
