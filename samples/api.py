@@ -435,6 +435,21 @@ class SampleHandOverApi(SampleStepApi):
     service = staticmethod(services.sample_hand_over)
 
 
+class SampleRecallApi(SampleStepApi):
+    """Take back a sample handed over that nobody has received yet: only its giver (or an
+    administrator), with a reason; it returns to the giver in the state it was handed over from."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(allow_blank=True, help_text="Why the hand-over is taken back; required.")
+        location = serializers.CharField(max_length=200, allow_blank=True, default="")
+        occurred_at = serializers.DateTimeField(allow_null=True, default=None)
+
+        class Meta:
+            ref_name = "SampleRecallInput"
+
+    service = staticmethod(services.sample_recall)
+
+
 class SampleReceiveApi(SampleStepApi):
     """Take a sample in and check its seal. A broken seal or another seal number puts the sample
     on hold and raises a nonconformance."""

@@ -14,6 +14,7 @@ urlpatterns = [
     path("samples/<str:code>/split/", api.SampleSplitApi.as_view(), name="api_sample_split"),
     path("samples/<str:code>/seal/", api.SampleSealApi.as_view(), name="api_sample_seal"),
     path("samples/<str:code>/hand-over/", api.SampleHandOverApi.as_view(), name="api_sample_hand_over"),
+    path("samples/<str:code>/recall/", api.SampleRecallApi.as_view(), name="api_sample_recall"),
     path("samples/<str:code>/receive/", api.SampleReceiveApi.as_view(), name="api_sample_receive"),
     path("samples/<str:code>/prepare/", api.SamplePrepareApi.as_view(), name="api_sample_prepare"),
     path("samples/<str:code>/store/", api.SampleStoreApi.as_view(), name="api_sample_store"),

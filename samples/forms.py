@@ -164,9 +164,10 @@ class CustodyStepForm(Form):
 
     field_order = ["location", "occurred_at", "note"]
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, sample: Sample, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.sample = sample
 
 
 class SealForm(CustodyStepForm):
@@ -196,9 +197,25 @@ class HandOverForm(CustodyStepForm):
 
     field_order = ["to_user", "carrier", "seal_number_seen", *CustodyStepForm.field_order]
 
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        field_of(self, "to_user", forms.ModelChoiceField).queryset = selectors.receivers(user)
+    def __init__(self, *args, user: User, sample: Sample, **kwargs):
+        super().__init__(*args, user=user, sample=sample, **kwargs)
+        # Only those who may hold this sample; the service refuses anyone else, saying why.
+        field_of(self, "to_user", forms.ModelChoiceField).queryset = selectors.hand_over_recipients(user, sample)
+
+
+class RecallForm(CustodyStepForm):
+    """Taking back a hand-over: the reason instead of a note."""
+
+    # The service requires the reason; `required` in the page asks for it before sending.
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text=_("Why the sample comes back to you: a wrong addressee, a carrier that did not come."),
+    )
+    note = None  # type: ignore[assignment]
+
+    field_order = ["reason", "location", "occurred_at"]
 
 
 class ReceiveForm(CustodyStepForm):

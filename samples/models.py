@@ -217,6 +217,8 @@ class CustodyAction(models.TextChoices):
     SPLIT = "split", _("Split")
     SEAL = "seal", _("Sealed")
     HAND_OVER = "hand_over", _("Handed over")
+    # The giver takes back a sample handed over but not yet received (samples.services.sample_recall).
+    RECALL = "recall", _("Recalled")
     RECEIVE = "receive", _("Received")
     HOLD = "hold", _("Put on hold")
     RELEASE = "release", _("Released from hold")
@@ -261,24 +263,25 @@ class Sample(models.Model):
     """A portion of a lot, tracked from collection to disposal by its chain of custody: each
     custody event (CustodyEvent.Action) moves the sample along this table.
 
-    | action          | from                                                                     | to             |
-    |-----------------|--------------------------------------------------------------------------|----------------|
-    | collect         | (new)                                                                    | collected      |
-    | split           | collected                                                                | split          |
-    | seal            | collected                                                                | sealed         |
-    | hand_over       | sealed / in_transit / received                                           | in_transit     |
-    | receive         | in_transit                                                               | received       |
-    | hold            | in_transit                                                               | on_hold        |
-    | release         | on_hold                                                                  | received       |
-    | reject          | on_hold                                                                  | rejected       |
-    | prepare         | received                                                                 | in_preparation |
-    | analyse         | received / in_preparation                                                | in_analysis    |
-    | report          | in_analysis                                                              | reported       |
-    | store           | received / in_preparation / in_analysis / reported                       | archived       |
-    | dispose         | archived / rejected                                                      | disposed       |
-    | portion_retain  | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)    |
-    | portion_move    | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)    |
-    | portion_dispose | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)    |
+    | action          | from                                                                     | to                             |
+    |-----------------|--------------------------------------------------------------------------|--------------------------------|
+    | collect         | (new)                                                                    | collected                      |
+    | split           | collected                                                                | split                          |
+    | seal            | collected                                                                | sealed                         |
+    | hand_over       | sealed / in_transit / received                                           | in_transit                     |
+    | recall          | in_transit                                                               | sealed / in_transit / received |
+    | receive         | in_transit                                                               | received                       |
+    | hold            | in_transit                                                               | on_hold                        |
+    | release         | on_hold                                                                  | received                       |
+    | reject          | on_hold                                                                  | rejected                       |
+    | prepare         | received                                                                 | in_preparation                 |
+    | analyse         | received / in_preparation                                                | in_analysis                    |
+    | report          | in_analysis                                                              | reported                       |
+    | store           | received / in_preparation / in_analysis / reported                       | archived                       |
+    | dispose         | archived / rejected                                                      | disposed                       |
+    | portion_retain  | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)                    |
+    | portion_move    | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)                    |
+    | portion_dispose | received / in_preparation / in_analysis / reported / archived / disposed | (unchanged)                    |
     """
 
     EXPORTER_PATH = "lot__exporter"
@@ -294,6 +297,8 @@ class Sample(models.Model):
             CustodyAction.SPLIT: ({Status.COLLECTED}, Status.SPLIT),
             CustodyAction.SEAL: ({Status.COLLECTED}, Status.SEALED),
             CustodyAction.HAND_OVER: ({Status.SEALED, Status.IN_TRANSIT, Status.RECEIVED}, Status.IN_TRANSIT),
+            # Back to the state the recalled hand-over started from, in the giver's hands.
+            CustodyAction.RECALL: ({Status.IN_TRANSIT}, {Status.SEALED, Status.IN_TRANSIT, Status.RECEIVED}),
             CustodyAction.RECEIVE: ({Status.IN_TRANSIT}, Status.RECEIVED),
             CustodyAction.HOLD: ({Status.IN_TRANSIT}, Status.ON_HOLD),
             CustodyAction.RELEASE: ({Status.ON_HOLD}, Status.RECEIVED),

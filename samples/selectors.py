@@ -1,11 +1,13 @@
 """Reads for pages and API views. Every selector starts from lims.permissions.visible(), so a
 view cannot forget to scope its rows."""
 
+import operator
 from collections import defaultdict
+from functools import reduce
 
 import django_filters
 from django import forms
-from django.db.models import F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,8 @@ from lims.exceptions import NotPermitted
 from lims.filters import ContainsFilter, IdFilter, choice_filter
 from lims.forms import with_blank
 from lims.lib.queries import count_of
-from lims.models import User
+from lims.models import Organisation, User
+from lims.roles import LAB_ROLES, Role
 from samples import chain
 from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample
 
@@ -173,6 +176,13 @@ def _holds_for_action(user: User, sample: Sample, action: str) -> bool:
         # Mirrors services.sample_receive: the addressee's organisation (or anyone, from a carrier).
         addressee = sample.current_custodian
         return addressee is None or addressee.organisation_id == user.organisation_id or permissions.is_admin(user)
+    if action == Action.RECALL:
+        # Mirrors services.sample_recall: the giver of a hand-over nobody has received yet.
+        hand_over = pending_hand_over(sample)
+        return hand_over is not None and (hand_over.actor_id == user.pk or permissions.is_admin(user))
+    if action == Action.HAND_OVER and sample.status == Sample.Status.IN_TRANSIT and not permissions.is_admin(user):
+        # Mirrors services.sample_hand_over: on its way to a person, only that person hands it on.
+        return sample.current_custodian_id == user.pk
     try:
         permissions.require_custody(user, sample)
     except NotPermitted:
@@ -225,12 +235,74 @@ def nonconformance_get(user: User, pk: int) -> Nonconformance:
     return get_object_or_404(nonconformance_list(user).select_related("sample__lot__exporter"), pk=pk)
 
 
-def receivers(user: User) -> QuerySet:
-    """People a sample may be handed to: active users of a laboratory, exporter or customs
-    organisation, other than the giver."""
+# Hand-over ------------------------------------------------------------------------------------
+
+# Splits that may leave for a laboratory other than the sample's: the umpire's and the customs
+# referee's, whose point is an analysis independent of the laboratory's own.
+OUTSIDE_LABORATORY_PURPOSES = frozenset({Sample.Purpose.UMPIRE, Sample.Purpose.CUSTOMS_REFEREE})
+
+
+def sample_laboratory(sample: Sample) -> Organisation | None:
+    """The laboratory a sample is handed over from: the laboratory organisation of the person who
+    holds it, or, while a carrier or the exporter has it, of the person who collected it. Every other
+    laboratory organisation is an outside (umpire or referee) laboratory to it."""
+    holder = sample.current_custodian
+    if (
+        holder is not None
+        and holder.organisation is not None
+        and holder.organisation.kind == Organisation.Kind.LABORATORY
+    ):
+        return holder.organisation
+    first = sample.events.filter(sequence=1).select_related("actor__organisation").first()
+    collector_org = first.actor.organisation if first is not None else None
+    return collector_org if collector_org is not None and collector_org.kind == Organisation.Kind.LABORATORY else None
+
+
+def _has_role(roles) -> Exists:
+    return Exists(User.groups.through.objects.filter(user=OuterRef("pk"), group__name__in=[str(r) for r in roles]))
+
+
+def hand_over_recipients(actor: User, sample: Sample) -> QuerySet:
+    """The people `actor` may hand `sample` to: those who may hold it, and whose organisation can
+    take the next step with it. The hand-over form offers exactly these, and
+    samples.services.sample_hand_over refuses anyone else (an outside carrier is named instead):
+
+    - the staff of the sample's laboratory (sample_laboratory(): a laboratory role there), any split;
+    - the staff of another laboratory organisation (the umpire or customs referee laboratory), for
+      umpire and customs referee splits only;
+    - the exporter users of the organisation that owns the lot, for the lot's exporter split only.
+
+    Only active accounts, never the giver. Customs officers, brokers and any other exporter hold no
+    sample."""
+    home = sample_laboratory(sample)
+    lab_staff = Q(_has_role(LAB_ROLES), organisation__kind=Organisation.Kind.LABORATORY)
+    allowed: list[Q] = []
+    if home is not None:
+        allowed.append(lab_staff & Q(organisation=home))
+    if sample.purpose in OUTSIDE_LABORATORY_PURPOSES:
+        allowed.append(lab_staff & ~Q(organisation=home) if home is not None else lab_staff)
+    if sample.purpose == Sample.Purpose.EXPORTER:
+        allowed.append(
+            Q(
+                _has_role({Role.EXPORTER}),
+                organisation_id=sample.lot.exporter_id,
+                organisation__kind=Organisation.Kind.EXPORTER,
+            )
+        )
+    if not allowed:
+        return User.objects.none()
     return (
-        User.objects.filter(is_active=True, organisation__isnull=False)
-        .exclude(pk=user.pk)
+        User.objects.filter(reduce(operator.or_, allowed), is_active=True)
+        .exclude(pk=actor.pk)
         .select_related("organisation")
         .order_by("organisation__name", "last_name", "username")
     )
+
+
+def pending_hand_over(sample: Sample) -> CustodyEvent | None:
+    """The hand-over a sample in transit is travelling on, while nothing else has happened to it
+    since (nobody has received it): then its giver may still recall it."""
+    if sample.status != Sample.Status.IN_TRANSIT:
+        return None
+    last = sample.events.select_related("actor__organisation").order_by("-sequence").first()
+    return last if last is not None and last.action == Action.HAND_OVER else None

@@ -22,8 +22,9 @@ from lims.audit import AuditAction, audit_record
 from lims.exceptions import ApplicationError, Conflict, NotPermitted
 from lims.lib import text
 from lims.models import NotificationKind, Organisation, Sequence, User
+from lims.roles import LAB_ROLES
 from lims.services import validate
-from samples import chain
+from samples import chain, selectors
 from samples.models import (
     CustodyEvent,
     Lot,
@@ -76,10 +77,16 @@ def _party(user: User | None, carrier: str = "") -> str:
 def _giver_label(sample: Sample) -> str:
     """Whom a sample comes from at reception: the carrier that brings it, or the person who handed it
     to the receiver (not the receiver, who is its addressee while it travels)."""
-    last = sample.events.filter(action=Action.HAND_OVER).order_by("-sequence").first()
-    if last is None:
-        return _holder_label(sample)
-    return last.to_party if sample.current_custodian_id is None else last.from_party
+    # A recall follows the hand-over it takes back at once (sample_recall): the two cancel out.
+    recalled = 0
+    for event in sample.events.filter(action__in=[Action.HAND_OVER, Action.RECALL]).order_by("-sequence"):
+        if event.action == Action.RECALL:
+            recalled += 1
+        elif recalled:
+            recalled -= 1
+        else:
+            return event.to_party if sample.current_custodian_id is None else event.from_party
+    return _holder_label(sample)
 
 
 def _holder_label(sample: Sample) -> str:
@@ -102,10 +109,12 @@ def _append_event(
     seal_intact: bool | None = None,
     note: str = "",
     custodian: User | None = None,
+    to: str | None = None,
 ) -> CustodyEvent:
     """Check the transition, append the next link of the chain and move the sample. The caller
-    holds the sample's row lock and the transaction."""
-    status_after = Sample.LIFECYCLE.require_transition(sample, action)
+    holds the sample's row lock and the transaction. `to`: the state reached, for an action that may
+    lead to several (a recall)."""
+    status_after = Sample.LIFECYCLE.require_transition(sample, action, to=to)
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + CLOCK_TOLERANCE:
@@ -469,7 +478,20 @@ def sample_hand_over(
     note: str = "",
 ) -> Sample:
     """Give a sealed sample to a person with an account (to_user) or to an outside carrier named
-    in `carrier`. The giver states the seal they see; it must be the one applied."""
+    in `carrier`. The giver states the seal they see; it must be the one applied.
+
+    A sample goes only to someone who may hold it, so that it is never stranded with a person nobody
+    can take it from (samples.selectors.hand_over_recipients, which the form offers):
+    - the staff of its laboratory (people with a laboratory role), whatever the split;
+    - an outside carrier, named in free text, whatever the split; any laboratory receives from it;
+    - the exporter that owns the lot (its exporter users), for the lot's exporter split only;
+    - an umpire or customs referee laboratory, for umpire and customs referee splits only. Such a
+      laboratory is an Organisation of kind laboratory other than the sample's own (the laboratory
+      of its holder, or of its collector while a carrier or the exporter has it); its people have
+      accounts there with laboratory roles, so that its technicians receive the split and hand it
+      back. An outside laboratory without accounts is reached through a carrier.
+    Anyone else is refused on `to_user`, saying why. Until the sample is received its giver may
+    take it back (sample_recall)."""
     permissions.require(actor, "sample.hand_over", sample)
     sample = _locked(sample)
     permissions.require_custody(actor, sample)
@@ -490,10 +512,7 @@ def sample_hand_over(
     if bool(to_user) == bool(carrier):
         raise ApplicationError(_("Hand the sample to one person or to one carrier."), field="to_user")
     if to_user is not None:
-        if not to_user.is_active:
-            raise ApplicationError(_("%(user)s has no active account.") % {"user": to_user}, field="to_user")
-        if to_user.pk == actor.pk:
-            raise ApplicationError(_("You cannot hand a sample over to yourself."), field="to_user")
+        _check_recipient(actor=actor, sample=sample, to_user=to_user)
     seal_number_seen = seal_number_seen.strip().upper()
     _check_seal_format(seal_number_seen, "seal_number_seen")
     if seal_number_seen != sample.seal_number:
@@ -521,6 +540,81 @@ def sample_hand_over(
             link=reverse("sample_detail", kwargs={"code": sample.code}),
             data={"sample": sample.code, "by": actor.party_label()},
         )  # fmt: skip
+    return sample
+
+
+def _check_recipient(*, actor: User, sample: Sample, to_user: User) -> None:
+    """Refuse, on `to_user` and saying why, a person hand_over_recipients() does not offer."""
+    if selectors.hand_over_recipients(actor, sample).filter(pk=to_user.pk).exists():
+        return
+    org = to_user.organisation
+    names = {
+        "user": to_user.party_label(),
+        "code": sample.code,
+        "org": org.name if org else "",
+        "purpose": sample.get_purpose_display().lower(),
+    }
+    home = selectors.sample_laboratory(sample)
+    if to_user.pk == actor.pk:
+        message = _("You cannot hand a sample over to yourself.")
+    elif not to_user.is_active:
+        message = _("%(user)s has no active account.")
+    elif org is None:
+        message = _("%(user)s belongs to no organisation, so nobody could take %(code)s from them.")
+    elif org.kind == Organisation.Kind.EXPORTER and org.pk != sample.lot.exporter_id:
+        names["owner"] = sample.lot.exporter.name
+        message = _("%(user)s works for %(org)s, which does not own the lot of %(code)s; of the exporters, only "
+                    "%(owner)s may hold its samples.")  # fmt: skip
+    elif org.kind == Organisation.Kind.EXPORTER and sample.purpose != Sample.Purpose.EXPORTER:
+        message = _("Only the exporter split goes to %(org)s; %(code)s is a %(purpose)s split.")
+    elif org.kind == Organisation.Kind.EXPORTER:
+        message = _("%(user)s is no exporter user of %(org)s (customs brokers hold no samples).")
+    elif org.kind == Organisation.Kind.LABORATORY and not permissions.effective_roles(to_user) & LAB_ROLES:
+        message = _("%(user)s has no laboratory role at %(org)s.")
+    elif org.kind == Organisation.Kind.LABORATORY and org != home:
+        message = _("%(org)s is another laboratory: only umpire and customs referee splits go to another "
+                    "laboratory, and %(code)s is a %(purpose)s split.")  # fmt: skip
+    elif org.kind == Organisation.Kind.CUSTOMS:
+        message = _("Customs officers do not hold samples: a customs referee split goes to the referee laboratory.")
+    else:
+        message = _("%(user)s may not hold %(code)s.")
+    raise ApplicationError(message % names, field="to_user")
+
+
+@transaction.atomic
+def sample_recall(
+    *, actor: User, sample: Sample, reason: str, location: str = "", occurred_at: datetime | None = None
+) -> Sample:
+    """Take back a sample handed over that nobody has received yet (a wrong addressee, a carrier that
+    did not come): a recall event, with the reason, returns it to the giver, in the state it was
+    handed over from. Only the giver (or an administrator) recalls, and only while the hand-over is
+    the sample's last step; once received, the sample is handed back instead."""
+    permissions.require(actor, "sample.recall", sample)
+    sample = _locked(sample)
+    Sample.LIFECYCLE.require(sample, Action.RECALL)
+    hand_over = selectors.pending_hand_over(sample)
+    if hand_over is None:
+        raise Conflict(
+            _("Sample %(code)s has not moved since it was taken back; there is no hand-over to recall.")
+            % {"code": sample.code}
+        )
+    giver = hand_over.actor
+    if giver.pk != actor.pk and not permissions.is_admin(actor):
+        raise NotPermitted(
+            _("Only %(giver)s, who handed %(code)s over, can recall it.")
+            % {"giver": giver.party_label(), "code": sample.code}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Give the reason for recalling the sample."), field="reason")
+    event = _append_event(
+        sample=sample, action=Action.RECALL, actor=actor, occurred_at=occurred_at, from_party=hand_over.to_party,
+        to_party=giver.party_label(), location=location, note=reason, custodian=giver, to=hand_over.status_before,
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.CUSTODY_RECALL, obj=sample,
+        data={"sequence": event.sequence, "from": event.from_party, "to": event.to_party, "reason": reason},
+    )  # fmt: skip
     return sample
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("samples/<str:code>/", views.sample_detail, name="sample_detail"),
     path("samples/<str:code>/seal/", views.sample_seal, name="sample_seal"),
     path("samples/<str:code>/hand-over/", views.sample_hand_over, name="sample_hand_over"),
+    path("samples/<str:code>/recall/", views.sample_recall, name="sample_recall"),
     path("samples/<str:code>/receive/", views.sample_receive, name="sample_receive"),
     path("samples/<str:code>/prepare/", views.sample_prepare, name="sample_prepare"),
     path("samples/<str:code>/store/", views.sample_store, name="sample_store"),

@@ -24,6 +24,7 @@ Action = CustodyEvent.Action
 STEP_TITLES = {
     Action.SEAL: gettext_lazy("Seal"),
     Action.HAND_OVER: gettext_lazy("Hand over"),
+    Action.RECALL: gettext_lazy("Recall hand-over"),
     Action.RECEIVE: gettext_lazy("Receive"),
     Action.PREPARE: gettext_lazy("Start preparation"),
     Action.STORE: gettext_lazy("Store in archive"),
@@ -166,7 +167,7 @@ def _custody_step(action: str, form_class, service):
     def view(request, code):
         sample = selectors.sample_get(request.user, code)
         require(request.user, f"sample.{action}", sample)
-        form = form_class(post_data(request), user=request.user)
+        form = form_class(post_data(request), user=request.user, sample=sample)
 
         def done(sample):
             if sample.status == Sample.Status.ON_HOLD:
@@ -178,7 +179,14 @@ def _custody_step(action: str, form_class, service):
             message = _("%(step)s: %(code)s.") % {"step": Action(action).label, "code": sample.code}
             return flash_and_redirect(request, message, "sample_detail", code=sample.code)
 
-        context = {"sample": sample, "form": form, "action": action, "title": STEP_TITLES[action]}
+        context = {
+            "sample": sample,
+            "form": form,
+            "action": action,
+            "title": STEP_TITLES[action],
+            # A recall takes back the hand-over the sample travels on: the page names it.
+            "hand_over": selectors.pending_hand_over(sample) if action == Action.RECALL else None,
+        }
         return submit(
             request, form, lambda data: service(actor=request.user, sample=sample, **data),
             done=done, template="samples/custody_step.html", context=context,
@@ -190,6 +198,7 @@ def _custody_step(action: str, form_class, service):
 
 sample_seal = _custody_step(Action.SEAL, forms.SealForm, services.sample_seal)
 sample_hand_over = _custody_step(Action.HAND_OVER, forms.HandOverForm, services.sample_hand_over)
+sample_recall = _custody_step(Action.RECALL, forms.RecallForm, services.sample_recall)
 sample_receive = _custody_step(Action.RECEIVE, forms.ReceiveForm, services.sample_receive)
 sample_prepare = _custody_step(Action.PREPARE, forms.CustodyStepForm, services.sample_prepare)
 sample_store = _custody_step(Action.STORE, forms.CustodyStepForm, services.sample_store)

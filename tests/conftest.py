@@ -226,13 +226,15 @@ def register_splits(lot: Lot, sampler: User, purposes=("laboratory", "exporter",
     )
 
 
-def sealed_split(lot: Lot, sampler: User) -> Sample:
-    _, splits = register_splits(lot, sampler, purposes=("laboratory",))
+def sealed_split(lot: Lot, sampler: User, purpose: str = "laboratory") -> Sample:
+    _, splits = register_splits(lot, sampler, purposes=(purpose,))
     return splits[0]
 
 
-def in_transit_to(lot: Lot, sampler: User, receiver: User) -> Sample:
-    sample = sealed_split(lot, sampler)
+def in_transit_to(lot: Lot, sampler: User, receiver: User, purpose: str = "laboratory") -> Sample:
+    """A split of `purpose` handed to `receiver`, who must be someone that split may go to (the
+    exporter takes only the exporter split: samples.selectors.hand_over_recipients)."""
+    sample = sealed_split(lot, sampler, purpose)
     return services.sample_hand_over(
         actor=sampler, sample=sample, to_user=receiver, seal_number_seen=sample.seal_number
     )

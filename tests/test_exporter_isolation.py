@@ -56,7 +56,7 @@ def alices_world(lot, sampler, technician, exporter, customs_org, settings, tmp_
     ok = received(lot, sampler, technician)
     held = in_transit_to(lot, sampler, technician)
     services.sample_receive(actor=technician, sample=held, seal_number_seen="KZS-99999999", seal_intact=True)
-    mine = in_transit_to(lot, sampler, exporter)
+    mine = in_transit_to(lot, sampler, exporter, purpose="exporter")
     instrument = Instrument.objects.create(name="ICP-MS", model="7900", serial="S-1", calibration_due=date(2099, 1, 1))
     run = run_import(
         technician, instrument, Method.objects.get(code="icpms-4acid"), csv_file(*sample_rows(ok.code, ["La"]))

@@ -9,7 +9,7 @@ seal she reads is not the one Sam applied, the split waits on hold for Max, the 
 
 from samples import chain
 from samples.models import Nonconformance, Sample
-from tests.conftest import in_transit_to, next_seal
+from tests.conftest import in_transit_to, next_seal, register_splits
 from tests.e2e.conftest import expect, login  # not from playwright: without it, the tests skip
 
 
@@ -157,3 +157,39 @@ def test_a_split_under_another_seal_is_held_for_the_manager(page, live_server, l
     assert sample.status == Sample.Status.ON_HOLD
     assert sample.nonconformances.get().kind == Nonconformance.Kind.SEAL_MISMATCH
     assert chain.verify(sample).intact
+
+
+def test_a_split_handed_to_the_wrong_person_is_recalled(page, live_server, lot, sampler, sampler2, exporter, exporter2):
+    """Sam may hand alice's exporter split to alice, never to Bob of a rival exporter (the list does
+    not offer him). He hands the laboratory split to Sid by mistake and takes it back with a reason
+    before Sid has it: the split is sealed in Sam's hands again, the recall a verified link."""
+    _, (lab_split, exporter_split) = register_splits(lot, sampler, purposes=("laboratory", "exporter"))
+    login(page, live_server, sampler)
+
+    page.goto(f"{live_server.url}/samples/{exporter_split.code}/hand-over/")
+    offered = page.get_by_label("To a person").locator("option")
+    expect(offered.filter(has_text="Alice Exporter (Altyn Copper LLP)")).to_have_count(1)
+    expect(offered.filter(has_text="Steppe Metals")).to_have_count(0)
+
+    page.goto(f"{live_server.url}/samples/{lab_split.code}/hand-over/")
+    expect(page.get_by_label("To a person").locator("option").filter(has_text="Altyn Copper")).to_have_count(0)
+    page.get_by_label("To a person").select_option(label="Sid Second (Kazakh Independent Laboratory)")
+    page.get_by_label("Seal number seen").fill(lab_split.seal_number)
+    page.get_by_role("button", name="Hand over").click()
+    expect(message(page)).to_have_text(f"Handed over: {lab_split.code}.")
+
+    page.get_by_role("link", name="Recall hand-over").click()
+    expect(page.locator("main")).to_contain_text("Handed to Sid Second (Kazakh Independent Laboratory) by Sam Sampler")
+    page.get_by_label("Reason").fill("Meant for Tess, not Sid.")
+    page.get_by_role("button", name="Recall hand-over").click()
+
+    expect(message(page)).to_have_text(f"Recalled: {lab_split.code}.")
+    expect(page.locator("h1 .badge")).to_have_text("Sealed")
+    expect(page.locator(".facts")).to_contain_text("Sam Sampler (Kazakh Independent Laboratory)")
+    expect(timeline(page)).to_have_text(["Collected", "Sealed", "Handed over", "Recalled"])
+    expect(page.locator("#event-4")).to_contain_text("Meant for Tess, not Sid.")
+    expect(page.locator(".chain-ok")).to_contain_text("Chain verified: 4 events")
+
+    lab_split.refresh_from_db()
+    assert (lab_split.status, lab_split.current_custodian) == (Sample.Status.SEALED, sampler)
+    assert chain.verify(lab_split).intact

@@ -72,7 +72,7 @@ def test_a_disposed_sample_cannot_be_handed_over(lot, sampler, technician, manag
 
 
 def test_only_the_holding_organisation_hands_over(lot, sampler, sampler2, technician, exporter, exporter_org):
-    sample = in_transit_to(lot, sampler, exporter)
+    sample = in_transit_to(lot, sampler, exporter, purpose="exporter")
     # The exporter holds it now: the lab's sampler can no longer hand it on.
     with pytest.raises(NotPermitted):
         services.sample_hand_over(actor=sampler, sample=sample, to_user=technician, seal_number_seen=sample.seal_number)
@@ -82,7 +82,7 @@ def test_only_the_holding_organisation_hands_over(lot, sampler, sampler2, techni
 
 
 def test_exporters_cannot_hand_over_even_what_they_hold(lot, sampler, exporter, technician):
-    sample = in_transit_to(lot, sampler, exporter)
+    sample = in_transit_to(lot, sampler, exporter, purpose="exporter")
     with pytest.raises(NotPermitted):
         services.sample_hand_over(
             actor=exporter, sample=sample, to_user=technician, seal_number_seen=sample.seal_number

@@ -102,7 +102,7 @@ def test_a_seal_other_than_the_one_applied_is_shown_at_the_seal_seen(client, lot
 
 
 def test_a_hand_over_of_a_sample_held_elsewhere_is_refused(client, lot, sampler, technician, exporter):
-    sample = in_transit_to(lot, sampler, exporter)
+    sample = in_transit_to(lot, sampler, exporter, purpose="exporter")
     client.force_login(sampler)
 
     response = step(client, "hand_over", sample, to_user=technician.pk, seal_number_seen=sample.seal_number)

@@ -123,7 +123,8 @@ def test_it_offers_the_steps_the_user_may_take_now(client, lot, sampler, technic
     services.sample_hand_over(actor=sampler, sample=sample, to_user=technician, seal_number_seen=sample.seal_number)
     # In transit: the laboratory receives (or passes it on).
     assert offered(technician) == ["sample_hand_over", "sample_receive"]
-    assert offered(sampler) == ["sample_hand_over"]
+    # Sam, who gave it, may take it back until it is received; only Tess may pass it on.
+    assert offered(sampler) == ["sample_recall"]
     services.sample_receive(actor=technician, sample=sample, seal_number_seen=sample.seal_number, seal_intact=True)
     assert offered(technician) == ["sample_hand_over", "sample_prepare", "sample_store"]
     services.sample_store(actor=technician, sample=sample)
