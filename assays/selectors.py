@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import django_filters
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -63,21 +63,21 @@ def run_readings(run: Run) -> QuerySet:
 
 @dataclass
 class RunPreview:
-    """A run laid out for a person: one line per row of the file, one column per analyte; the first
-    `limit_rows` rows of the file when it has more (`total_rows`)."""
+    """A run laid out for a person: one line per row of the file, one column per analyte; a page of
+    `limit_rows` rows of the file when it has more (`total_rows`; `page_obj` pages them)."""
 
     analytes: list[str]
     rows: list[dict]
     total_rows: int
+    page_obj: Page | None = None
 
 
-def run_preview(run: Run, *, limit_rows: int = 400) -> RunPreview:
+def run_preview(run: Run, *, limit_rows: int = 400, page: int | str | None = 1) -> RunPreview:
     file_rows = run.readings.order_by("row").values_list("row", flat=True).distinct()
-    total_rows = file_rows.count()
-    readings = run_readings(run)
-    if total_rows > limit_rows:
-        # Read only the rows shown: a 500-sample batch holds 30,000 readings.
-        readings = readings.filter(row__lte=file_rows[limit_rows - 1])
+    page_obj = Paginator(file_rows, limit_rows).get_page(page)
+    shown = list(page_obj.object_list)
+    # Read only the rows shown: a 500-sample batch holds 30,000 readings.
+    readings = run_readings(run).filter(row__gte=shown[0], row__lte=shown[-1]) if shown else Reading.objects.none()
     by_row: dict[int, dict] = {}
     analytes: list[str] = []
     seen: set[str] = set()
@@ -92,7 +92,7 @@ def run_preview(run: Run, *, limit_rows: int = 400) -> RunPreview:
         {"reading": row["reading"], "cells": [row["cells"].get(a) for a in analytes]}
         for _, row in sorted(by_row.items())
     ]
-    return RunPreview(analytes=analytes, rows=rows, total_rows=total_rows)
+    return RunPreview(analytes=analytes, rows=rows, total_rows=page_obj.paginator.count, page_obj=page_obj)
 
 
 @dataclass
@@ -112,27 +112,35 @@ class SelectionGroup:
         return f"{self.sample_name}|{self.analyte}"
 
 
-def run_selection(run: Run, *, page: int | str | None = 1, per_page: int = 10, undecided_only: bool = False):
-    """A page of the run's sample readings, `per_page` samples at a time, grouped per sample and
-    analyte in file order: (Page of sample names, list of SelectionGroup). Paginated by sample so a
-    500-sample batch reads a page at a time."""
+def run_selection(run: Run, *, page: int | str | None = 1, per_page: int = 25, undecided_only: bool = False):
+    """A page of the run's sample readings, `per_page` sample and analyte pairs at a time in file
+    order of sample name and analyte: (Page of pairs, list of SelectionGroup). Paginated by pair, not
+    by sample, so a page stays small however many analytes a sample has (a 500-sample batch of 60
+    analytes reads 25 of its 30,000 pairs)."""
     sample_rows = run.readings.filter(row_type=RowType.SAMPLE)
     if undecided_only:
         sample_rows = sample_rows.filter(choice__startswith=selection.UNDECIDED)
-    names = list(sample_rows.order_by("sample_name").values_list("sample_name", flat=True).distinct())
-    page_obj = Paginator(names, per_page).get_page(page)
+    pairs = sample_rows.order_by("sample_name", "analyte__symbol").values_list("sample_name", "analyte_id").distinct()
+    page_obj = Paginator(pairs, per_page).get_page(page)
+    shown = set(page_obj.object_list)
     # Keyed as readings look them up: a reading's sample is None where its name matches no sample.
     decisions: dict[tuple[int | None, int], ReadingChoice] = {
         (d.sample_id, d.analyte_id): d for d in run.choices.select_related("chosen_by")
     }
     readings = (
-        run.readings.filter(row_type=RowType.SAMPLE, sample_name__in=list(page_obj.object_list))
+        run.readings.filter(
+            row_type=RowType.SAMPLE,
+            sample_name__in={name for name, _ in shown},
+            analyte_id__in={analyte for _, analyte in shown},
+        )
         .select_related("analyte", "sample")
         .order_by("sample_name", "analyte__symbol", "row", "id")
     )
     groups: dict[tuple[str, int], SelectionGroup] = {}
     for reading in readings:
         key = (reading.sample_name, reading.analyte_id)
+        if key not in shown:
+            continue
         group = groups.get(key)
         if group is None:
             group = groups[key] = SelectionGroup(
@@ -141,8 +149,8 @@ def run_selection(run: Run, *, page: int | str | None = 1, per_page: int = 10, u
             )  # fmt: skip
         group.readings.append(reading)
         group.undecided |= selection.is_undecided(reading.choice)
-    shown = [group for group in groups.values() if not undecided_only or group.undecided]
-    return page_obj, shown
+    shown_groups = [group for group in groups.values() if not undecided_only or group.undecided]
+    return page_obj, shown_groups
 
 
 def run_qc_checks(run: Run) -> QuerySet:

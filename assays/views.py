@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -80,19 +81,40 @@ def run_detail(request, run_pk):
     return render(request, "assays/run_detail.html", _run_page(request, run))
 
 
+# The run's page in sections, each paged on its own (?qc_page=, ?results_page=, ?readings_page=,
+# ?rows_page=) and folded but for the QC checks: a 500-sample run is 30,000 readings, which no page
+# lays out at once. The section a link pages through is open when the page comes back.
+RUN_SECTION_SIZE = 25
+
+
 def _run_page(request, run: Run, **sent) -> dict:
     """What the run's page shows; `sent` holds the form of an action as it was sent and refused."""
     undecided_only = request.GET.get("undecided") == "1"
-    page_obj, groups = selectors.run_selection(run, page=request.GET.get("page"), undecided_only=undecided_only)
+    page_obj, groups = selectors.run_selection(
+        run, page=request.GET.get("readings_page"), per_page=RUN_SECTION_SIZE, undecided_only=undecided_only
+    )
+    undecided = services.run_undecided(run) if Run.LIFECYCLE.allows(run, "choose_reading") else []
+    checks = selectors.run_qc_checks(run)
+    failed_checks = checks.filter(passed=False).count()
+    results = selectors.result_list(request.user).filter(run=run).order_by("sample__code", "analyte__symbol")
     return {
         "run": run,
-        "preview": selectors.run_preview(run, limit_rows=100),
+        "preview": selectors.run_preview(run, limit_rows=RUN_SECTION_SIZE, page=request.GET.get("rows_page")),
         "page_obj": page_obj,
         "groups": groups,
         "undecided_only": undecided_only,
-        "undecided": services.run_undecided(run) if Run.LIFECYCLE.allows(run, "choose_reading") else [],
-        "checks": selectors.run_qc_checks(run),
-        "results": selectors.result_list(request.user).filter(run=run).order_by("sample__code", "analyte__symbol"),
+        "undecided": undecided,
+        # Failures first (run_qc_checks' order), so the first page holds them.
+        "checks": Paginator(checks, RUN_SECTION_SIZE).get_page(request.GET.get("qc_page")),
+        "failed_checks": failed_checks,
+        "results": Paginator(results, RUN_SECTION_SIZE).get_page(request.GET.get("results_page")),
+        "open_sections": {
+            # A passed run says so in its verdict; its checks fold away until asked for.
+            "qc": bool(failed_checks) or "qc_page" in request.GET,
+            "results": "results_page" in request.GET,
+            "readings": bool(undecided) or undecided_only or "readings_page" in request.GET,
+            "rows": "rows_page" in request.GET,
+        },
         "can_accept": Run.LIFECYCLE.allows(run, "accept") and permissions.can(request.user, "run.accept", run),
         "can_withdraw": Run.LIFECYCLE.allows(run, "withdraw")
         and not run.results.filter(status="approved").exists()
