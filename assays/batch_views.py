@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from assays import batch_selectors, sequences
+from assays import batch_selectors, lists, sequences
 from assays.batch_forms import BatchForm, BatchRunForm
 from assays.batch_models import Batch
 from assays.services import batches, run_upload
@@ -33,7 +33,7 @@ def batch_list(request):
     require_lab(request.user)
     return list_page(
         request, "assays/batch_list.html", batch_selectors.BatchFilter, batch_selectors.batch_list(request.user),
-        context={"can_create": permissions.can(request.user, "batch.create")},
+        listing=lists.BATCHES, context={"can_create": permissions.can(request.user, "batch.create")},
     )  # fmt: skip
 
 

@@ -21,14 +21,14 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assays import forms, selectors, services
+from assays import forms, lists, selectors, services
 from assays.batch_forms import RunBatchUploadForm
 from assays.models import PanelEntry, Result, Run
 from assays.services import review
 from lims import permissions
 from lims.exceptions import ApplicationError
 from lims.forms import Form, ReasonForm
-from lims.web import flash_and_redirect, list_page, page_of, post_data, require, submit
+from lims.web import flash_and_redirect, list_page, list_rows, page_of, post_data, require, submit
 from samples import selectors as sample_selectors
 
 if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
@@ -47,7 +47,7 @@ def _require_lab(user) -> None:
 def run_list(request):
     _require_lab(request.user)
     return list_page(
-        request, "assays/run_list.html", selectors.RunFilter, selectors.run_list(request.user),
+        request, "assays/run_list.html", selectors.RunFilter, selectors.run_list(request.user), listing=lists.RUNS,
         context={"can_import": permissions.can(request.user, "run.import")},
     )  # fmt: skip
 
@@ -205,12 +205,16 @@ def generic_csv_format(request):
 # Results --------------------------------------------------------------------------------------
 
 
+def _review_filter(request) -> selectors.ReviewFilter:
+    return selectors.ReviewFilter(request.GET, queryset=selectors.review_queue(request.user))
+
+
 def _review_page(request, **sent) -> dict:
-    """The reviewer's worklist as filtered (sample, run, method): the results ready for a decision, those
-    whose dry basis waits for the moisture apart, how many of the reviewer's own are left out, and the
-    bulk form for all of them; `sent` holds a form as it was sent and refused."""
-    filters = selectors.ReviewFilter(request.GET, queryset=selectors.review_queue(request.user))
-    queue = filters.qs
+    """The reviewer's worklist as filtered (sample, run, method) and sorted: the results ready for a
+    decision, those whose dry basis waits for the moisture apart, how many of the reviewer's own are
+    left out, and the bulk form for all of them; `sent` holds a form as it was sent and refused."""
+    filters = _review_filter(request)
+    queue = lists.REVIEW.sort(request, filters.qs)
     narrowed = filters.narrowed
     own = selectors.ReviewFilter(request.GET, queryset=selectors.review_candidates(request.user)).qs.count() - (
         queue.count()
@@ -225,6 +229,7 @@ def _review_page(request, **sent) -> dict:
         "narrowed": narrowed,
         "bulk_form": forms.BulkReviewForm(initial={k: data.get(k) for k in selectors.ReviewFilter.base_filters}),
         "query": request.GET.urlencode(),
+        "listing": lists.REVIEW,
         **sent,
     }
 
@@ -232,8 +237,11 @@ def _review_page(request, **sent) -> dict:
 @login_required
 def result_review(request):
     """The reviewer's worklist: results entered by others, with approve and reject, one by one or all
-    those the filter shows at once."""
+    those the filter shows at once. Its export holds all of them, those waiting for the moisture too."""
     require(request.user, "result.approve")
+    _queue, download = list_rows(request, _review_filter(request).qs, lists.REVIEW)
+    if download is not None:
+        return download
     return render(request, "assays/result_review.html", _review_page(request))
 
 
@@ -328,7 +336,10 @@ def result_decide(request, result_pk):
 def result_list(request):
     _require_lab(request.user)
     results = selectors.result_list(request.user).order_by(*selectors.NEWEST_RESULTS)
-    return list_page(request, "assays/result_list.html", selectors.ResultFilter, results, fields=["status", "sample"])
+    return list_page(
+        request, "assays/result_list.html", selectors.ResultFilter, results, fields=["status", "sample"],
+        listing=lists.RESULTS,
+    )  # fmt: skip
 
 
 @login_required

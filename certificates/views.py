@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from certificates import forms, selectors, services
+from certificates import forms, lists, selectors, services
 from certificates.models import Certificate
 from certificates.snapshot import headline_items
 from certificates.snapshot import read as read_snapshot
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
 def certificate_list(request):
     return list_page(
         request, "certificates/certificate_list.html", selectors.CertificateFilter,
-        selectors.certificate_list(request.user),
+        selectors.certificate_list(request.user), listing=lists.CERTIFICATES,
         context={"can_request": permissions.can(request.user, "certificate.request")},
     )  # fmt: skip
 

@@ -34,7 +34,7 @@ from customs.models import CitedCertificate, Declaration, DeclaredComponent, Fin
 from lims.models import Organisation, User
 from lims.roles import Role
 from samples import chain
-from samples.models import CustodyEvent, Lot, Material, Nonconformance, Sample, Seal
+from samples.models import CustodyEvent, Lot, Material, Nonconformance, Priority, Sample, Seal
 
 PREFIX = "SC"
 FULL_LOTS = 10_000
@@ -261,7 +261,7 @@ def _chunk(lot_range, *, cast, ids, material, instrument, method, icpms, shown, 
             "wet_mass_t": Decimal(4000 + n % 2000), "wet_mass_source": f"Weighbridge ticket WB-{n:06d}",
             "contract_reference": f"C-{2025 + i % 2}-{n % 97:02d}", "export_licence_number": f"EL-{n % 500:04d}",
             "destination_country": "CN", "status": Lot.Status.SAMPLING, "registered_by_id": cast.manager.pk,
-            "registered_at": at,
+            "registered_at": at, "priority": Priority.NORMAL, "due_date": None,
         }  # fmt: skip
         lots.append(lot)
         composite = _sample(ids, lot, f"{PREFIX}-{n:06d}", Sample.Purpose.COMPOSITE, Decimal("2000.0"), at, None)
@@ -396,6 +396,7 @@ def _sample(ids, lot, code, purpose, mass, at, parent) -> dict:
         "id": ids.take(Sample), "code": code, "lot_id": lot["id"], "parent_id": parent["id"] if parent else None,
         "purpose": purpose, "mass_g": mass, "seal_number": "", "status": "", "current_custodian_id": None,
         "collected_at": at, "collection_location": "Loading bay 3", "custody_head": "", "custody_length": 0,
+        "priority": Priority.NORMAL, "due_date": None,
     }  # fmt: skip
 
 

@@ -11,11 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from customs import forms, selectors, services
+from customs import forms, lists, selectors, services
 from customs.models import Declaration
 from lims import permissions
 from lims.forms import Form
-from lims.web import flash_and_redirect, list_page, page_of, post_data, require, submit
+from lims.web import flash_and_redirect, list_page, list_rows, page_of, post_data, require, submit
 
 
 def _checked(request, declaration: Declaration):
@@ -35,7 +35,7 @@ def _checked(request, declaration: Declaration):
 def declaration_list(request):
     return list_page(
         request, "customs/declaration_list.html", selectors.DeclarationFilter, selectors.declaration_list(request.user),
-        context={"can_file": permissions.can(request.user, "declaration.file")},
+        listing=lists.DECLARATIONS, context={"can_file": permissions.can(request.user, "declaration.file")},
     )  # fmt: skip
 
 
@@ -75,8 +75,11 @@ def declaration_detail(request, declaration_pk):
 def declaration_queue(request):
     """The inspectors' worklist: flagged declarations, the longest waiting first."""
     require(request.user, "declaration.decide")
-    declarations = selectors.review_queue(request.user)
-    return render(request, "customs/declaration_queue.html", {"page_obj": page_of(request, declarations)})
+    declarations, download = list_rows(request, selectors.review_queue(request.user), lists.DECLARATION_QUEUE)
+    if download is not None:
+        return download
+    context = {"page_obj": page_of(request, declarations), "listing": lists.DECLARATION_QUEUE}
+    return render(request, "customs/declaration_queue.html", context)
 
 
 @login_required

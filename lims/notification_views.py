@@ -7,18 +7,36 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lims import notifications
 from lims.forms import Form
 from lims.models import NotificationKind
-from lims.web import flash_and_redirect, page_of, post_data, submit
+from lims.web import Column, Listing, flash_and_redirect, list_rows, page_of, post_data, submit
+
+# A person's notifications as a spreadsheet; newest first, as the page (a list of cards, no columns to sort).
+NOTIFICATIONS = Listing(
+    "notifications",
+    columns=[
+        Column(gettext_lazy("Received"), "created_at"),
+        Column(gettext_lazy("Kind"), "get_kind_display"),
+        Column(gettext_lazy("Title"), "title"),
+        Column(gettext_lazy("Message"), "body"),
+        Column(gettext_lazy("Link"), "link"),
+        Column(gettext_lazy("Read"), "read_at"),
+    ],
+)
 
 
 @login_required
 def notification_list(request):
-    page = page_of(request, notifications.notification_list(request.user))
-    return render(request, "lims/notification_list.html", {"page_obj": page})
+    rows, download = list_rows(request, notifications.notification_list(request.user), NOTIFICATIONS)
+    if download is not None:
+        return download
+    return render(
+        request, "lims/notification_list.html", {"page_obj": page_of(request, rows), "listing": NOTIFICATIONS}
+    )
 
 
 @login_required

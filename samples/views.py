@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from lims import permissions
 from lims.forms import ReasonForm
 from lims.web import flash_and_redirect, list_page, post_data, require, submit
-from samples import forms, selectors, services
+from samples import forms, lists, selectors, services
 from samples.models import CustodyEvent, Lot, Sample
 
 Action = CustodyEvent.Action
@@ -42,8 +42,9 @@ def lot_list(request):
     if permissions.works_in_lab(request.user):
         shown.append("exporter")
     return list_page(
-        request, "samples/lot_list.html", selectors.LotFilter, selectors.lot_list(request.user), fields=shown
-    )
+        request, "samples/lot_list.html", selectors.LotFilter, selectors.lot_list(request.user), fields=shown,
+        listing=lists.LOTS,
+    )  # fmt: skip
 
 
 @login_required
@@ -129,7 +130,7 @@ def sample_register(request, lot_pk):
 def sample_list(request):
     return list_page(
         request, "samples/sample_list.html", selectors.SampleFilter, selectors.sample_list(request.user),
-        fields=["q", "status", "purpose", "mine", "work"],
+        fields=["q", "status", "purpose", "mine", "work"], listing=lists.SAMPLES,
     )  # fmt: skip
 
 
@@ -212,7 +213,7 @@ sample_dispose = _custody_step(Action.DISPOSE, forms.DisposeForm, services.sampl
 def nonconformance_list(request):
     return list_page(
         request, "samples/nonconformance_list.html", selectors.NonconformanceFilter,
-        selectors.nonconformance_worklist(request.user),
+        selectors.nonconformance_worklist(request.user), listing=lists.NONCONFORMANCES,
         context={"can_resolve": permissions.can(request.user, "nonconformance.resolve")},
     )  # fmt: skip
 

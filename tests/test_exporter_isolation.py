@@ -169,3 +169,29 @@ def test_bobs_lists_show_nothing_of_alices(client, alices_world, exporter2, rout
     body = response.content.decode(errors="replace")
     assert response.status_code < 500, route
     assert not any(secret in body for secret in alices_world["secrets"]), route
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_bobs_exports_hold_nothing_of_alices(client, alices_world, exporter2, kind):
+    """Every list's download (lims.web.Listing, `?format=`) holds what bob's page may show, never alice's."""
+    import io
+
+    import openpyxl
+    from django.urls import resolve
+
+    from lims.list_urls import list_urls
+
+    client.force_login(exporter2)
+    for item in list_urls().lists:
+        if item.kind != "page" or getattr(resolve(item.url).func, "measured_as_list", False):
+            continue
+        response = client.get(f"{item.url}?format={kind}")
+        assert response.status_code in (200, 403), item.url
+        if response.status_code != 200:
+            continue
+        if kind == "csv":
+            body = b"".join(response.streaming_content).decode()
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+            body = "\n".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
+        assert not any(secret in body for secret in alices_world["secrets"]), item.url

@@ -1,7 +1,7 @@
-"""Every list (pages, API endpoints, admin changelists: lims.list_urls finds them, so a new list is
-covered without being named here) runs as many queries with 13 lots behind it as with 2: no query
-per row. Measured as max the manager, who sees the laboratory's work, as alice, who sees her own
-rows, and as a superuser, who opens every admin changelist.
+"""Every list (pages and their CSV and XLSX exports, API endpoints, admin changelists: lims.list_urls
+finds them, so a new list is covered without being named here) runs as many queries with 13 lots
+behind it as with 2: no query per row. Measured as max the manager, who sees the laboratory's work,
+as alice, who sees her own rows, and as a superuser, who opens every admin changelist.
 
 The rows come from the scale dataset's builder (customs.scale) with the cast of tests/conftest.py:
 lots alternate between alice's Altyn Copper and bob's Steppe Metals, each with a composite and three
@@ -15,18 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from assays.models import Run
 from customs import scale
 from lims.list_urls import list_urls
+from lims.web import EXPORT_FORMATS
 from samples.models import Sample
-
-
-@pytest.fixture
-def cast(
-    sampler, technician, reviewer, manager, exporter, exporter2, exporter_org, exporter2_org, customs_org, inspector
-):
-    return scale.Cast(
-        sampler=sampler, technician=technician, reviewer=reviewer, manager=manager,
-        exporters=[exporter_org, exporter2_org], exporter_users=[exporter, exporter2], customs_office=customs_org,
-        inspector=inspector,
-    )  # fmt: skip
 
 
 def _url_kwargs() -> dict:
@@ -43,15 +33,25 @@ def _measure(client, user) -> dict[str, tuple[int, int, list[str]]]:
     found = list_urls(_url_kwargs())
     measured = {}
     for item in found.lists:
-        client.get(item.url)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(item.url)
-        measured[f"{item.kind} {item.name}"] = (
-            response.status_code,
-            len(queries),
-            [q["sql"] for q in queries.captured_queries],
-        )
+        # A page's exports too (lims.web.Listing): every row, still no query per row.
+        exports = [f"?format={kind}" for kind in EXPORT_FORMATS] if item.kind == "page" else []
+        for query in ["", *exports]:
+            _read(client.get(item.url + query))
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(item.url + query)
+                _read(response)
+            measured[f"{item.kind} {item.name}{query}"] = (
+                response.status_code,
+                len(queries),
+                [q["sql"] for q in queries.captured_queries],
+            )
     return measured
+
+
+def _read(response) -> None:
+    """A streamed response runs its queries while it is read."""
+    if response.streaming:
+        b"".join(response.streaming_content)
 
 
 # Lists that still run a query per row, with why and whose they are; each must still grow (so a fix
