@@ -46,7 +46,9 @@ def test_a_split_travels_from_the_loading_point_to_the_laboratory(page, live_ser
     seals = {"laboratory": next_seal(), "exporter": next_seal(), "archive": next_seal()}
 
     # Alice registers a lot; the form knows which organisation she registers it for.
+    # She signs in to her dashboard and goes to her lots.
     login(page, live_server, exporter)
+    page.get_by_role("link", name="Lots", exact=True).click()
     page.get_by_role("link", name="Register a lot").click()
     expect(page.get_by_label("Exporter").locator("option:checked")).to_have_text("Altyn Copper LLP")
     page.get_by_label("Lot number").fill(lot_number)
@@ -63,6 +65,7 @@ def test_a_split_travels_from_the_loading_point_to_the_laboratory(page, live_ser
 
     # Sam finds the lot in the list and registers a composite split three ways, each split sealed.
     login(page, live_server, sampler)
+    page.get_by_role("link", name="Lots", exact=True).click()
     page.get_by_role("link", name=lot_number).click()
     register_sample(page, seals=seals)
     expect(message(page)).to_contain_text("is registered and split into")
