@@ -169,10 +169,10 @@ def _certificate_item(certificate: Certificate) -> Item:
     )
 
 
-def _declaration_item(declaration: Declaration) -> Item:
+def _declaration_item(declaration: Declaration, page: str = "declaration_detail") -> Item:
     return Item(
         label=declaration.number,
-        url=reverse("declaration_detail", kwargs={"declaration_pk": declaration.pk}),
+        url=reverse(page, kwargs={"declaration_pk": declaration.pk}),
         detail=f"{declaration.lot.lot_number} · {declaration.exporter}",
         since=declaration.filed_at,
         status=declaration.status,
@@ -383,7 +383,8 @@ QUEUES: dict[str, Queue] = {
             "flagged_declarations",
             _("Flagged declarations"),
             customs_selectors.review_queue,
-            _declaration_item,
+            # The inspector's work on it is its review page.
+            lambda declaration: _declaration_item(declaration, "declaration_review"),
             lambda: _url("declaration_queue"),
         ),
     )
