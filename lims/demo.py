@@ -56,6 +56,8 @@ def seed(context: dict) -> None:
                 password=DEMO_PASSWORD,
                 first_name=first,
                 last_name=last,
+                # Notification e-mails go to the worker's console in development (a reserved domain).
+                email=f"{username}@demo.invalid",
                 organisation=orgs[org_key],
                 is_staff=role in (Role.ADMIN, Role.MANAGER),
                 is_superuser=role == Role.ADMIN,
