@@ -128,17 +128,19 @@ class Browser:
         self.playwright.stop()
         self.server.terminate()
         # The server's request threads close their connections as they finish, after the browser's
-        # last kept-alive socket does: the test database is dropped once they have.
+        # last kept-alive socket does: the test database is dropped once they have. One that lingers
+        # (a request thread the server no longer joins) is a connection of this process to its own
+        # throw-away database: ended, so that the database can be dropped.
         if connection.vendor != "postgresql":
             return
+        others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         with connection.cursor() as cursor:
             for _ in range(50):
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+                cursor.execute(f"SELECT count(*) {others}")
                 if not cursor.fetchone()[0]:
-                    break
+                    return
                 time.sleep(0.1)
+            cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
 
 
 def _static_handler():
