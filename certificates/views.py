@@ -71,6 +71,8 @@ def _certificate_page(request, certificate, **sent) -> dict:
         and permissions.can(user, "certificate.amend", certificate),
         "can_retry": Certificate.LIFECYCLE.allows(certificate, "retry")
         and permissions.can(user, "certificate.retry", certificate),
+        # The exporter (or its broker) declares the lot from a certificate in force (customs' declaration form).
+        "can_declare": certificate.status == Certificate.Status.ISSUED and permissions.can(user, "declaration.file"),
         "revoke_form": forms.RevokeForm(),
         "amend_form": forms.AmendForm(),
         "retry_form": Form(),

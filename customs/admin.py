@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from customs.models import (
     CitedCertificate,
@@ -10,6 +11,7 @@ from customs.models import (
     PayableTerm,
 )
 from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from lims.templatetags.lims_format import money
 
 
 class DeclaredComponentInline(ReadOnlyInline):
@@ -32,12 +34,16 @@ class DeclarationAdmin(ReadOnlyAdmin):
     """Declarations are filed, checked and decided through the services only; scoped like every view
     (exporters see their own, laboratory staff none)."""
 
-    list_display = ["number", "exporter", "lot", "declared_on", "value", "currency", "status", "filed_at"]
+    list_display = ["number", "exporter", "lot", "declared_on", "customs_value", "currency", "status", "filed_at"]
     # A lot names its exporter.
     list_select_related = ["exporter", "lot__exporter"]
     list_filter = ["status", "customs_office"]
     search_fields = ["number", "declarant", "lot__lot_number"]
     inlines = [DeclaredComponentInline, CitedCertificateInline, FindingInline]
+
+    @admin.display(description=_("customs value"), ordering="value")
+    def customs_value(self, declaration):
+        return money(declaration.value)
 
 
 class CustomsReferenceAdmin(AuditedAdmin):
@@ -52,9 +58,13 @@ class CustomsReferenceAdmin(AuditedAdmin):
 
 @admin.register(MetalPrice)
 class MetalPriceAdmin(CustomsReferenceAdmin):
-    list_display = ["commodity", "price", "currency", "unit", "effective_date", "source"]
+    list_display = ["commodity", "amount", "currency", "unit", "effective_date", "source"]
     list_filter = ["commodity"]
     date_hierarchy = "effective_date"
+
+    @admin.display(description=_("price"), ordering="price")
+    def amount(self, price):
+        return money(price.price)
 
 
 @admin.register(PayableTerm)

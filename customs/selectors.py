@@ -5,17 +5,24 @@ exporter is entitled to know the prices and terms its declaration is measured ag
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import django_filters
 from django.db.models import OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assays.models import MOISTURE, Analyte, Basis
+from certificates import snapshot as snapshots
+from certificates.models import Certificate
 from customs.models import Declaration, ExchangeRate, Finding, MetalPrice, PayableTerm
 from lims import permissions
+from lims.exceptions import Conflict
 from lims.filters import ContainsFilter, choice_filter
 from lims.lib.queries import count_of
 from lims.models import Organisation, User
+from lims.templatetags.lims_format import money
 from samples.models import Lot
 
 SEVERITY_ORDER: dict[str, int] = {Finding.Severity.BLOCKING: 0, Finding.Severity.WARNING: 1, Finding.Severity.INFO: 2}
@@ -107,6 +114,121 @@ def customs_offices() -> QuerySet:
     return Organisation.objects.filter(kind=Organisation.Kind.CUSTOMS)
 
 
+def declarable_elements() -> dict[str, Analyte]:
+    """Every analyte a declaration may declare, by symbol (moisture is stated in the mass, not declared)."""
+    return {a.symbol: a for a in Analyte.objects.exclude(symbol=MOISTURE).order_by("symbol")}
+
+
+# Declaring from a certificate -----------------------------------------------------------------
+
+
+def certificates_to_declare(user: User) -> QuerySet:
+    """The certificates in force the user may see (an exporter: its own organisation's), newest first."""
+    issued = Certificate.objects.filter(status=Certificate.Status.ISSUED, number__isnull=False)
+    return permissions.visible(user, issued).select_related("sample__lot").order_by("-issued_at", "-id")
+
+
+def certificate_to_declare(user: User, number: str) -> Certificate:
+    """The certificate numbered `number`, or 404 when there is none or the user may not see it (another
+    exporter's number is not told apart from a number that does not exist)."""
+    certificates = permissions.visible(user, Certificate.objects.all()).select_related(
+        "sample__lot__exporter", "superseded_by"
+    )
+    return get_object_or_404(certificates, number=number)
+
+
+def require_in_force(certificate: Certificate) -> None:
+    """Conflict unless the certificate is issued and neither revoked nor superseded: only a certificate in
+    force fills in a declaration."""
+    number, status = certificate.number, certificate.status
+    if status == Certificate.Status.ISSUED:
+        return
+    if status == Certificate.Status.REVOKED:
+        message = _(
+            "Certificate %(number)s was revoked on %(date)s (%(reason)s): a revoked certificate cannot fill in "
+            "a declaration."
+        ) % {
+            "number": number,
+            "date": timezone.localdate(certificate.revoked_at) if certificate.revoked_at else "—",
+            "reason": certificate.revocation_reason,
+        }
+    elif status == Certificate.Status.SUPERSEDED:
+        successor = getattr(certificate, "superseded_by", None)
+        message = _(
+            "Certificate %(number)s was superseded by %(successor)s: declare from the certificate in force."
+        ) % {
+            "number": number,
+            "successor": (successor.number if successor else "") or _("an amendment"),
+        }
+    else:
+        message = _(
+            "Certificate %(number)s is not issued (%(status)s): only an issued certificate fills in a declaration."
+        ) % {
+            "number": number or certificate.pk,
+            "status": certificate.get_status_display().lower(),
+        }
+    raise Conflict(message, field="certificate")
+
+
+@dataclass(frozen=True)
+class PrefilledComponent:
+    """One element as the certificate states it: `content` is what the declaration starts with (None
+    where the certificate states no value: below detection, or not on a dry basis), `certified` the
+    certificate's own words ("22.50 %", "<0.020 ppm")."""
+
+    symbol: str
+    content: Decimal | None
+    unit: str
+    certified: str
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What a declaration of a certificate starts with: its lot, and from its frozen snapshot the HS code,
+    the certified dry mass and every element it reports, in its order and units."""
+
+    certificate: Certificate
+    lot: Lot
+    hs_code: str
+    dry_mass_t: Decimal | None
+    components: list[PrefilledComponent]
+
+
+def declaration_prefill(certificate: Certificate) -> Prefill:
+    """Read from the certificate's frozen snapshot, never from live results: a declaration is measured
+    against what the certificate states (customs.checks), so it starts from exactly that."""
+    snapshot = snapshots.read(certificate.snapshot)
+    lot_part = snapshot.get("lot") or {}
+    dry_mass = lot_part.get("dry_mass_t")
+    components = []
+    for row in snapshot.get("results", []):
+        if row["analyte"] == MOISTURE:
+            continue
+        stated = row.get("value") if row.get("qualifier", "") in ("", ">") else None
+        dry = row.get("basis", Basis.DRY) in (Basis.DRY, "")
+        if stated is not None:
+            certified = f"{row.get('qualifier', '')}{stated} {row['unit']}"
+        else:
+            certified = f"<{row.get('detection_limit') or '—'} {row['unit']}"
+        if not dry:
+            certified += f" ({dict(Basis.choices).get(row['basis'], row['basis'])})"
+        components.append(
+            PrefilledComponent(
+                symbol=row["analyte"],
+                content=Decimal(stated) if stated is not None and dry else None,
+                unit=row["unit"],
+                certified=certified,
+            )
+        )
+    return Prefill(
+        certificate=certificate,
+        lot=certificate.sample.lot,
+        hs_code=lot_part.get("hs_code", ""),
+        dry_mass_t=Decimal(dry_mass) if dry_mass else None,
+        components=components,
+    )
+
+
 @dataclass
 class Row:
     """One line of the side-by-side table: what was declared, what the certificate states, and the
@@ -138,6 +260,10 @@ def _quantity(value, unit) -> str:
     return f"{value} {unit}" if value not in (None, "") else "—"
 
 
+def _amount(value, currency) -> str:
+    return f"{money(value)} {currency}" if value not in (None, "") else "—"
+
+
 def declaration_comparison(declaration: Declaration) -> list[Comparison]:
     """The findings of each valid certificate as a table: HS code, dry mass and value first, then the
     elements in the certificate's order, undeclared ones included. Built from the stored findings, so
@@ -164,8 +290,8 @@ def declaration_comparison(declaration: Declaration) -> list[Comparison]:
             comparison.valuation, comparison.value = f.get("valuation"), finding
             row = Row(
                 str(rules.VALUE.label),
-                _quantity(f["declared"], f["currency"]),
-                _quantity(f.get("payable"), f.get("payable_currency")),
+                _amount(f["declared"], f["currency"]),
+                _amount(f.get("payable"), f.get("payable_currency")),
                 finding.severity,
                 finding.message,
                 -1,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from customs import forms, lists, selectors, services
 from customs.models import Declaration
 from lims import permissions
+from lims.exceptions import ApplicationError
 from lims.forms import Form
 from lims.web import flash_and_redirect, list_page, list_rows, page_of, post_data, require, submit
 
@@ -41,13 +42,34 @@ def declaration_list(request):
 
 @login_required
 def declaration_create(request):
+    """The declaration form, empty or started from one of the exporter's certificates in force
+    (?certificate=<number>, from the certificate's page or the choice above the form): filled in from the
+    certificate's snapshot, which the exporter adjusts before filing. A number the user may not see is
+    404; a certificate no longer in force is refused above the form (409). Once the form is sent, the
+    rows keep the certificate's layout whatever has become of it: the checks judge the citation."""
     require(request.user, "declaration.file")
-    form = forms.DeclarationForm(post_data(request), user=request.user)
-    formset = forms.ComponentFormSet(post_data(request), prefix="components")
+    start = forms.StartForm(request.GET if "certificate" in request.GET else None, user=request.user)
+    prefill, refused = None, None
+    if start.is_bound and not start.is_valid():
+        refused = 400
+    elif start.is_bound and start.cleaned_data["certificate"]:
+        certificate = selectors.certificate_to_declare(request.user, start.cleaned_data["certificate"])
+        try:
+            if request.method != "POST":
+                selectors.require_in_force(certificate)
+            prefill = selectors.declaration_prefill(certificate)
+        except ApplicationError as exc:
+            start.add_error("certificate", exc.message)
+            refused = exc.status_code
+    form = forms.DeclarationForm(post_data(request), user=request.user, prefill=prefill)
+    formset = forms.component_formset(post_data(request), prefill=prefill)
+    template = "customs/declaration_form.html"
+    context = {"form": form, "formset": formset, "start": start, "prefill": prefill}
+    if refused and request.method != "POST":
+        return render(request, template, {**context, "refusal": None}, status=refused)
     return submit(
         request, form, lambda data: services.declaration_file(actor=request.user, components=formset.specs(), **data),
-        formset=formset, done=lambda declaration: _checked(request, declaration),
-        template="customs/declaration_form.html", context={"form": form, "formset": formset},
+        formset=formset, done=lambda declaration: _checked(request, declaration), template=template, context=context,
     )  # fmt: skip
 
 

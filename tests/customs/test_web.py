@@ -1,10 +1,12 @@
 """The customs pages: filing a declaration (errors next to the field or row), the declaration with
 its findings side by side, the inspectors' queue and the review page."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
-from assays.models import Analyte
 from customs.models import Declaration
 from lims.models import AuditEvent
 
@@ -28,7 +30,7 @@ def form_data(lot, customs_org, certificate, prices):
             "components-INITIAL_FORMS": "0",
         }
         for index, (symbol, (content, unit)) in enumerate(rows.items()):
-            data[f"components-{index}-analyte"] = Analyte.objects.get(symbol=symbol).pk
+            data[f"components-{index}-analyte"] = symbol  # typed, or picked from the page's list of elements
             data[f"components-{index}-content"] = content
             data[f"components-{index}-unit"] = unit
         data.update(changes)
@@ -69,12 +71,12 @@ def test_an_offered_row_left_empty_is_skipped_and_a_chosen_element_needs_its_con
     client.force_login(exporter)
     data = form_data(rows={"Cu": ("22.5", "%")})
     # The browser sends the offered Au row as offered, without a content: skipped.
-    data.update({"components-1-analyte": Analyte.objects.get(symbol="Au").pk, "components-1-unit": "g/t"})
+    data.update({"components-1-analyte": "Au", "components-1-unit": "g/t"})
     assert client.post(reverse("declaration_create"), data).status_code == 302
     Declaration.objects.all().delete()
 
     # La chosen in a spare row and its content forgotten: an error in that row, nothing filed.
-    data["components-5-analyte"] = Analyte.objects.get(symbol="La").pk
+    data["components-5-analyte"] = "La"
     response = client.post(reverse("declaration_create"), data)
     assert response.status_code == 400
     assert response.context["formset"].forms[5].errors["content"]
@@ -199,3 +201,25 @@ def test_the_list_shows_ones_own_declarations(client, declare, exporter, exporte
     assert declaration.number in client.get(reverse("declaration_list")).content.decode()
     client.force_login(exporter2)
     assert declaration.number not in client.get(reverse("declaration_list")).content.decode()
+
+
+def test_money_shows_with_thousands_separators_and_two_decimals(client, exporter, inspector, declare):
+    declaration = declare(value="20000000")
+    client.force_login(exporter)
+
+    page = client.get(reverse("declaration_detail", kwargs={"declaration_pk": declaration.pk}))
+
+    body = page.content.decode()
+    assert "<dd>20,000,000.00 USD</dd>" in body
+    value_row = next(row for row in page.context["comparisons"][0].rows if row.label == "Customs value")
+    payable = page.context["comparisons"][0].value.figures["payable"]
+    assert value_row.declared == "20,000,000.00 USD"
+    assert value_row.certified == f"{Decimal(payable):,.2f} USD" and "," in value_row.certified
+    assert "Cu 9,000.00 USD/t" in body  # the price in effect
+    assert "20,000,000.00 USD" in client.get(reverse("declaration_list")).content.decode()
+    # In Russian: a decimal comma, thousands apart by no-break spaces.
+    with translation.override("en"):  # the page activates Russian; the tests after this one stay in English
+        ru = client.get(
+            reverse("declaration_detail", kwargs={"declaration_pk": declaration.pk}), HTTP_ACCEPT_LANGUAGE="ru"
+        )
+    assert "20\xa0000\xa0000,00 USD" in ru.content.decode()
