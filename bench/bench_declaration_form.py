@@ -9,7 +9,8 @@ or the certificate.
 
 Before the element list became one <datalist> (a select of 93 elements in each of 24 rows): 34 queries,
 125 KiB, median 220-390 ms, p95 370-610 ms; after: 9 queries (10 from a certificate), 36 KiB (51 KiB
-with the certificate's 35 elements), median 95-155 ms, p95 145-220 ms (a 2-CPU machine under load).
+with the certificate's 35 elements), median 95-155 ms, p95 145-220 ms (a 2-CPU machine under load). With
+the navigation's dashboard badge and notification bell since: 12 (13) queries, median 73 (129) ms.
 
     python bench/bench_declaration_form.py   a throw-away test database (about 20 s to build)
 
