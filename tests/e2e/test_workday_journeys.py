@@ -161,3 +161,55 @@ def test_an_inspector_works_the_flagged_declarations_from_the_dashboard(
     assert {d.status for d in Declaration.objects.filter(pk__in=[older.pk, newer.pk])} == {
         Declaration.Status.REJECTED, Declaration.Status.ACCEPTED,
     }  # fmt: skip
+
+
+def test_an_exporter_declares_from_a_certificate_without_retyping(
+    page, live_server, exporter, lot, sampler, manager, customs_org
+):
+    page.set_viewport_size(TABLET)
+    certificate = make_certificate(sealed_split(lot, sampler), requested_by=manager)
+    make_prices()
+    number = "55201000/071226/0000713"
+
+    # Alice's dashboard shows the certificate issued for her lot; she declares from it.
+    login(page, live_server, exporter)
+    fits(page)
+    issued = section(page, "certificates_issued")
+    expect(issued.locator("[data-count]")).to_have_text("1")
+    issued.get_by_role("link", name=certificate.number).click()
+    fits(page)
+    page.get_by_role("link", name="Declare from this certificate").click()
+    fits(page)
+
+    # Lot, HS code, certified dry mass, the certificate cited and every element it reports are filled in.
+    expect(page.locator("#prefilled")).to_contain_text(f"Filled in from certificate {certificate.number}")
+    expect(page.get_by_label("Lot:", exact=True).locator("option:checked")).to_contain_text(lot.lot_number)
+    expect(page.get_by_label("Net dry mass (t)")).to_have_value("4575.000")
+    expect(page.get_by_label("Certificates cited")).to_have_value(certificate.number)
+    # A fixed row for each element the certificate reports (moisture aside), its certified value beside it.
+    certified = page.locator("table.components tr.certified-row")
+    expect(certified).to_have_count(11)
+    filled = {}
+    for row in certified.all():
+        symbol = row.locator("th").inner_text().strip()
+        filled[symbol] = (row.get_by_label("Content").input_value(), row.get_by_label("Unit").input_value())
+    assert {s: filled[s] for s in ("Cu", "Au", "La", "As")} == {
+        "Cu": ("22.50", "%"), "Au": ("5.00", "g/t"), "La": ("118.00", "ppm"), "As": ("0.182", "%"),
+    }  # fmt: skip
+    # Below its detection limit, lutetium has no figure to declare.
+    assert filled["Lu"][0] == ""
+
+    # She types only what the certificate cannot know: the declaration's number and customs value.
+    page.get_by_label("Declaration number").fill(number)
+    page.get_by_label("Customs value").fill("20000000.00")
+    page.get_by_role("button", name="File declaration").click()
+    expect(message(page)).to_contain_text(f"Declaration {number} is checked: no blocking finding.")
+    fits(page)
+    expect(page.locator(".facts")).to_contain_text("20,000,000.00")
+
+    declaration = Declaration.objects.get(number=number)
+    declared = {c.analyte.symbol: (c.content, c.unit) for c in declaration.components.select_related("analyte")}
+    assert declared == {symbol: (Decimal(value), unit) for symbol, (value, unit) in filled.items() if value}
+    assert (declaration.lot, declaration.dry_mass_t, declaration.status) == (
+        lot, Decimal("4575.000"), Declaration.Status.CLEARED,
+    )  # fmt: skip
