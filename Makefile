@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 # (PAdES B-LTA; an LIMS_TSA_URL in the environment wins). Ctrl-C stops all three.
 run: export DEBUG ?= 1
 run: $(VENV)/.installed
+	$(PY) manage.py compile_catalogues
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/ (users: sampler, technician, reviewer, manager, exporter, exporter2, broker, inspector, admin; password: demo)"
@@ -34,7 +35,9 @@ run: $(VENV)/.installed
 stack: $(VENV)/.installed
 	PORT=$(PORT) PY=$(PY) deploy/stack.sh
 
+# The Russian and Kazakh catalogues are compiled first: the tests render pages in both.
 test: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py compile_catalogues
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed

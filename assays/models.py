@@ -245,6 +245,7 @@ class ReferenceMaterial(models.Model):
 
 class CertifiedValue(models.Model):
     class Convention(models.TextChoices):
+        # xgettext:no-python-format
         CI95 = "ci95", _("95 % confidence interval")
         SD1 = "sd1", _("1 standard deviation")
         SD2 = "sd2", _("2 standard deviations")
@@ -266,6 +267,7 @@ class CertifiedValue(models.Model):
             models.CheckConstraint(
                 condition=models.Q(uncertainty__isnull=True) | ~models.Q(convention=""),
                 name="crm_uncertainty_has_convention",
+                # xgettext:no-python-format
                 violation_error_message=_("Say how the uncertainty is stated: 95 % interval, 1 SD or 2 SD."),
             ),
         ]
@@ -275,6 +277,7 @@ class CertifiedValue(models.Model):
 
     def clean(self):
         if self.uncertainty is not None and not self.convention:
+            # xgettext:no-python-format
             raise ValidationError({"convention": _("Say how the uncertainty is stated: 95 % interval, 1 SD or 2 SD.")})
 
 

@@ -101,6 +101,7 @@ with psycopg.connect(urlunsplit(url._replace(path="/postgres")), autocommit=True
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         print(f"created database {name}")
 PYTHON
+"$PY" manage.py compile_catalogues
 "$PY" manage.py migrate --no-input
 "$PY" manage.py collectstatic --no-input --verbosity 0
 # Development keys, made once, before the web starts: the verification pages read the public halves.
