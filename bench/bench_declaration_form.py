@@ -17,7 +17,6 @@ the navigation's dashboard badge and notification bell since: 12 (13) queries, m
 Run on PostgreSQL (DATABASE_URL): on SQLite the figures say little.
 """
 
-import math
 import os
 import statistics
 import sys
@@ -37,33 +36,18 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
+from bench.timing import p95, query_count, timed_gets  # noqa: E402
+
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
 LOTS = 500
 TARGET_MS = 300
 
 
-def p95(seconds: list[float]) -> float:
-    ordered = sorted(seconds)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] * 1000
-
-
 def measure(client: Client, url: str) -> tuple[int, int, float, float, int]:
     """Status, queries, median ms, p95 ms and size in bytes of GET `url`."""
     response = client.get(url)  # warm: caches, the session, compiled templates
-    queries = 0
-
-    def count(execute, sql, params, many, context):
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url)
-    timings = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append(time.perf_counter() - started)
+    queries = query_count(client, url)
+    timings = timed_gets(client, url, REQUESTS)
     return response.status_code, queries, statistics.median(timings) * 1000, p95(timings), len(response.content)
 
 

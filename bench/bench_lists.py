@@ -18,7 +18,6 @@ refusal measures nothing). Run on PostgreSQL (DATABASE_URL): on
 SQLite the figures say little.
 """
 
-import math
 import os
 import sys
 import time
@@ -36,6 +35,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
+from bench.timing import p95, query_count, timed_gets  # noqa: E402
+
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
 SMALL_LOTS, FULL_LOTS = 500, 10_000
 TARGET_MS = 100
@@ -51,11 +52,6 @@ SEARCHES = {
     "samples_sample_changelist": "q={sample}",
     "assays_result_changelist": "q={sample}",
 }
-
-
-def p95(seconds: list[float]) -> float:
-    ordered = sorted(seconds)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] * 1000
 
 
 def model_of(response):
@@ -86,20 +82,8 @@ def floor(model) -> float:
 
 def measure(client: Client, url: str) -> tuple[int, int, float, object]:
     response = client.get(url)  # warm: caches, the session
-    queries = []
-
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url)
-    timings = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append(time.perf_counter() - started)
-    return response.status_code, len(queries), p95(timings), model_of(response)
+    queries = query_count(client, url)
+    return response.status_code, queries, p95(timed_gets(client, url, REQUESTS)), model_of(response)
 
 
 def main(argv: list[str]) -> int:

@@ -19,7 +19,6 @@ Run on PostgreSQL (DATABASE_URL): on SQLite the figures say little.
 """
 
 import logging
-import math
 import os
 import statistics
 import sys
@@ -42,16 +41,13 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bench.timing import percentile, query_count  # noqa: E402
+
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
 SERVER_TARGET_MS = 300
 BROWSER_TARGET_MS = 1000
 BROWSER_LOADS = 3
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def percentile(seconds: list[float], fraction: float) -> float:
-    ordered = sorted(seconds)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)] * 1000
 
 
 def timed(client: Client, url: str, floor_url: str) -> tuple[float, float, float]:
@@ -66,18 +62,6 @@ def timed(client: Client, url: str, floor_url: str) -> tuple[float, float, float
         client.get(url)
         timings.append(time.perf_counter() - started)
     return percentile(timings, 0.5), percentile(timings, 0.95), percentile(floors, 0.5)
-
-
-def query_count(client: Client, url: str) -> int:
-    queries = []
-
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url)
-    return len(queries)
 
 
 class Browser:
