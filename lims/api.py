@@ -1,5 +1,8 @@
 """API plumbing shared by every app: one exception handler, so every error is a 4xx JSON body
-of the shape {"message": "...", "extra": {...}} and no application error ever becomes a 500."""
+of the shape {"message": "...", "extra": {...}} and no application error ever becomes a 500.
+
+Messages are in the request's language (lims.authentication.TokenAuthentication, lims.languages);
+values never depend on it."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -46,6 +47,14 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
+    )
+    # Blank: the browser's language (the language cookie, then Accept-Language); see lims.languages.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the pages, messages and e-mails; empty to follow the browser."),
     )
 
     class Meta:
