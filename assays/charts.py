@@ -509,13 +509,15 @@ def precision_chart_svg(
         x = _px(x_of(value))
         parts.append(f'<line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 5}" stroke="{INK}"/>')
         parts.append(f'<text x="{x}" y="{bottom + 19}" text-anchor="middle" fill="{INK}">{value.normalize():f}</text>')
+    # Outside the f-strings: makemessages does not read a message inside one.
+    y_label = _("Relative difference (%)")
+    x_label = _("Mean of the pair (%(unit)s, log scale)") % {"unit": unit}
     parts.append(
         f'<text transform="translate(18 {(top + bottom) // 2}) rotate(-90)" text-anchor="middle" fill="{INK}">'
-        f"{_esc(_('Relative difference (%)'))}</text>"
+        f"{_esc(y_label)}</text>"
     )
     parts.append(
-        f'<text x="{(left + right) // 2}" y="{height - 6}" text-anchor="middle" fill="{INK}">'
-        f"{_esc(_('Mean of the pair (%(unit)s, log scale)') % {'unit': unit})}</text>"
+        f'<text x="{(left + right) // 2}" y="{height - 6}" text-anchor="middle" fill="{INK}">{_esc(x_label)}</text>'
     )
     for mean, rel, label in rows:
         tooltip = f"{mean:f} {unit} · {_fixed(rel, 2)} % · {label}"

@@ -824,7 +824,7 @@ class PreparationSpec(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.method.code}: {_('preparation')}"
+        return f"{self.method.code}: " + _("preparation")  # makemessages reads no message inside an f-string
 
     def required_steps(self) -> list[str]:
         flags = {

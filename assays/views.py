@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from assays import forms, lists, selectors, services
 from assays.batch_forms import RunBatchUploadForm
+from assays.choices import RowType
 from assays.models import PanelEntry, Result, Run
 from assays.services import review
 from lims import permissions
@@ -99,6 +100,12 @@ def _run_page(request, run: Run, **sent) -> dict:
     results = selectors.result_list(request.user).filter(run=run).order_by("sample__code", "analyte__symbol")
     return {
         "run": run,
+        # The summary counts rows by their type's stored value; the page names each type.
+        "row_counts": [
+            (RowType(kind).label if kind in RowType.values else kind, count)
+            for kind, count in run.summary.get("rows_by_type", {}).items()
+            if count
+        ],
         "preview": selectors.run_preview(run, limit_rows=RUN_SECTION_SIZE, page=request.GET.get("rows_page")),
         "page_obj": page_obj,
         "groups": groups,

@@ -6,9 +6,12 @@ it may only be revoked, or superseded by an amendment, a new certificate that ci
 snapshot is everything the certificate states; the PDF, its hash and the QR token are made from it.
 """
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lims.lib.append_only import AppendOnlyModel
@@ -266,5 +269,32 @@ class CertificateEvent(AppendOnlyModel):
         verbose_name_plural = _("certificate events")
         ordering = ["certificate", "at", "id"]
 
+    # The actions are stored as these English words (the API's values); a page names them in the
+    # reader's language.
+    ACTION_LABELS = {
+        "requested": _("Requested"),
+        "rendering": _("Rendering"),
+        "signing": _("Signing"),
+        "issued": _("issued"),
+        "failed": _("failed"),
+        "retried": _("retried"),
+        "revoked": _("revoked"),
+        "superseded": _("superseded"),
+    }
+    ATTEMPT = re.compile(r"attempt (\d+)")
+
     def __str__(self):
         return f"{self.certificate_id} {self.action}"
+
+    @property
+    def action_display(self) -> str:
+        return str(self.ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def note_display(self) -> str:
+        """The note, where the service wrote it in words of its own ("attempt 2"), in the reader's
+        language; otherwise as written (a reason, a certificate number)."""
+        attempt = self.ATTEMPT.fullmatch(self.note)
+        if attempt:
+            return gettext("attempt %(number)s") % {"number": attempt.group(1)}
+        return self.note

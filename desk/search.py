@@ -109,7 +109,7 @@ def _seals(user: User, number: str) -> list[Hit]:
             "seal",
             seal.number,
             reverse("sample_detail", kwargs={"code": seal.sample.code}),
-            f"{_('Seal of sample')} {seal.sample.code} · {seal.sample.lot.lot_number}",
+            _("Seal of sample") + f" {seal.sample.code} · {seal.sample.lot.lot_number}",
         )
         for seal in seals[:LIMIT]
     ]

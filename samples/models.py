@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -452,6 +453,16 @@ class CustodyEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.sample_id}#{self.sequence} {self.action}"
+
+    @property
+    def from_party_display(self) -> str:
+        """Who the sample came from. A split's first event names its composite in the words of whoever
+        split it ("composite KZL-26-000001"), stored as written since it is part of the chain's hash; a
+        page names it again in the reader's language."""
+        parent = self.sample.parent if self.sequence == 1 and self.sample.parent_id else None
+        if parent and self.from_party.endswith(f" {parent.code}"):
+            return gettext("composite %(code)s") % {"code": parent.code}
+        return self.from_party
 
 
 class NonconformanceStatus(models.TextChoices):

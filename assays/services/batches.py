@@ -164,7 +164,8 @@ def _samples(codes: Sequence[str], method: Method) -> list[Sample]:
         .values_list("sample__code", "batch_id")
     )
     if busy:
-        shown = ", ".join(f"{code} ({_('batch %(number)s') % {'number': batch}})" for code, batch in busy)
+        # The message outside the f-string: makemessages does not read one inside it.
+        shown = ", ".join(f"{code} (" + _("batch %(number)s") % {"number": batch} + ")" for code, batch in busy)
         raise ApplicationError(
             _("Already in an open batch of this method: %(samples)s. Cancel that batch, or leave them out.")
             % {"samples": shown},
