@@ -1,7 +1,7 @@
 """Forms of the assays pages. They parse input; assays.services decides whether it is acceptable."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
@@ -11,7 +11,7 @@ from assays import importers, selectors
 from assays.models import Instrument, Method, Qualifier, Unit
 from assays.services import ManualEntry
 from lims.exceptions import ApplicationError
-from lims.forms import Form, ReasonForm, field_of, with_blank
+from lims.forms import DecimalField, Form, ReasonForm, field_of, typed_decimal, with_blank
 
 
 class RunUploadForm(Form):
@@ -23,7 +23,7 @@ class RunUploadForm(Form):
         required=False,
         help_text=_("Detected from the content; choose only to override."),
     )
-    prep_mass_g = forms.DecimalField(
+    prep_mass_g = DecimalField(
         label=_("Digested mass (g)"),
         required=False,
         max_digits=8,
@@ -34,10 +34,10 @@ class RunUploadForm(Form):
             "sample only when its method does not require the aliquot to be weighed at preparation."
         ),
     )
-    prep_volume_ml = forms.DecimalField(
+    prep_volume_ml = DecimalField(
         label=_("Final volume (mL)"), required=False, max_digits=8, decimal_places=2, min_value=Decimal("0.01")
     )
-    ccv_nominal = forms.DecimalField(
+    ccv_nominal = DecimalField(
         label=_("CCV nominal concentration"),
         required=False,
         max_digits=14,
@@ -107,20 +107,21 @@ class ReadingChoiceForm(Form):
         return f"{reading.sample_name}|{reading.analyte.symbol}" if reading is not None else ""
 
 
-_CELL = re.compile(r"^\s*(<)?\s*([-+]?\d+(?:[.,]\d+)?)\s*$")
+_CELL = re.compile(r"^\s*(<)?\s*(.+?)\s*$")
 
 
 def parse_cell(text: str) -> tuple[str, Decimal]:
-    """`12.5` -> ("", 12.5); `<0.05` -> ("<", 0.05). A comma is read as the decimal point, as
-    people type on Russian and Kazakh keyboards."""
+    """`12.5` -> ("", 12.5); `<0.05` -> ("<", 0.05). The number as the page's language writes it
+    (lims.forms.typed_decimal): a comma is read as the decimal point, as people type on Russian and
+    Kazakh keyboards, except where it could be a thousands separator (1,234 on an English page)."""
     match = _CELL.match(text)
-    if not match:
-        raise forms.ValidationError(_("Enter a number, or < and the detection limit (for example <0.05)."))
-    qualifier = Qualifier.BELOW_DL if match.group(1) else Qualifier.NONE
     try:
-        value = Decimal(match.group(2).replace(",", "."))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-        raise forms.ValidationError(_("Enter a number.")) from exc
+        if not match:
+            raise ValueError(text)
+        value = typed_decimal(match.group(2))
+    except ValueError as exc:
+        raise forms.ValidationError(_("Enter a number, or < and the detection limit (for example <0.05).")) from exc
+    qualifier = Qualifier.BELOW_DL if match.group(1) else Qualifier.NONE
     if qualifier == Qualifier.BELOW_DL and value <= 0:
         raise forms.ValidationError(_("A detection limit is a positive number."))
     if qualifier == Qualifier.NONE and value < 0:

@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from assays.models import Balance, Method, PreparationStep
 from assays.services.preparation import PLAIN_STEPS
-from lims.forms import Form, field_of
+from lims.forms import DecimalField, Form, field_of
 
 
-def _grams(label, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(label=label, max_digits=10, decimal_places=4, min_value=Decimal(0), **kwargs)
+def _grams(label, **kwargs) -> DecimalField:
+    return DecimalField(label=label, max_digits=10, decimal_places=4, min_value=Decimal(0), **kwargs)
 
 
 class _StepForm(Form):
@@ -34,7 +34,7 @@ class DryingForm(_StepForm):
     tare_g = _grams(_("Tray tare (g)"))
     wet_g = _grams(_("Tray and wet sample (g)"))
     dry_g = _grams(_("Tray and dry sample (g)"))
-    temperature_c = forms.DecimalField(label=_("Temperature (°C)"), max_digits=5, decimal_places=1)
+    temperature_c = DecimalField(label=_("Temperature (°C)"), max_digits=5, decimal_places=1)
     duration_min = forms.IntegerField(label=_("Time (min)"), min_value=1)
 
 
@@ -50,8 +50,8 @@ class AliquotForm(_StepForm):
     prefix = "aliquot"
     method: "forms.ModelChoiceField[Method]" = forms.ModelChoiceField(label=_("Method"), queryset=None)
     balance: "forms.ModelChoiceField[Balance]" = forms.ModelChoiceField(label=_("Balance"), queryset=None)
-    mass_g = forms.DecimalField(label=_("Digested mass (g)"), max_digits=8, decimal_places=4, min_value=Decimal(0))
-    volume_ml = forms.DecimalField(label=_("Final volume (mL)"), max_digits=8, decimal_places=2, min_value=Decimal(0))
+    mass_g = DecimalField(label=_("Digested mass (g)"), max_digits=8, decimal_places=4, min_value=Decimal(0))
+    volume_ml = DecimalField(label=_("Final volume (mL)"), max_digits=8, decimal_places=2, min_value=Decimal(0))
 
 
 class PlainStepForm(_StepForm):

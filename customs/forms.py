@@ -15,7 +15,7 @@ from assays.models import Analyte, Unit
 from customs import selectors
 from customs.services import ComponentSpec
 from lims.exceptions import ApplicationError
-from lims.forms import AcceptOrRejectForm, Form, RowsFormSet, field_of, with_blank
+from lims.forms import AcceptOrRejectForm, DecimalField, Form, RowsFormSet, field_of, with_blank
 from lims.models import Organisation, User
 
 # The components every copper-concentrate declaration names, offered in the first rows.
@@ -68,10 +68,8 @@ class DeclarationForm(Form):
     )
     hs_code = forms.CharField(label=_("HS code"), max_length=16, initial="2603.00")
     declared_on = forms.DateField(label=_("Declaration date"), widget=forms.DateInput(attrs={"type": "date"}))
-    dry_mass_t = forms.DecimalField(
-        label=_("Net dry mass (t)"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
-    )
-    value = forms.DecimalField(label=_("Customs value"), max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    dry_mass_t = DecimalField(label=_("Net dry mass (t)"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    value = DecimalField(label=_("Customs value"), max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
     currency = forms.CharField(label=_("Currency"), max_length=3, min_length=3, initial="USD")
     certificate_numbers = CertificateNumbersField(
         label=_("Certificates cited"), help_text=_("One certificate number per line, as in box 44.")
@@ -138,7 +136,7 @@ class ComponentForm(Form):
     hidden field and shows what the certificate states (`certified`); a spare row has the element field."""
 
     analyte = ElementField(label=_("Element"))
-    content = forms.DecimalField(label=_("Content"), max_digits=20, decimal_places=8, min_value=Decimal(0))
+    content = DecimalField(label=_("Content"), max_digits=20, decimal_places=8, min_value=Decimal(0))
     unit = forms.ChoiceField(label=_("Unit"), choices=with_blank(Unit.choices, "---------"))
 
     def __init__(self, *args, analytes: dict[str, Analyte], fixed: bool = False, certified: str = "", **kwargs):

@@ -29,7 +29,7 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django_filters import FilterSet
@@ -39,6 +39,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from lims import permissions
 from lims.exceptions import ApplicationError
 from lims.forms import RowsFormSet
+from lims.lib.numbers import digits
 from lims.lib.spreadsheet import safe_cell
 from lims.models import User
 
@@ -151,13 +152,18 @@ def _plain(value, zone) -> Any:
     return str(value)
 
 
-def _csv_text(value) -> Any:
+def _csv_text(value, decimal_separator: str) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        # Never in exponent form (1E+2), with the language's decimal sign; never grouped.
+        return digits(value).replace(".", decimal_separator)
     return value
 
 
@@ -189,6 +195,13 @@ def export_response(request: HttpRequest, rows: Iterable, columns: Sequence[Colu
     `<name>-<today>.<format>`. Every cell goes through lims.lib.spreadsheet.safe_cell, so text that
     would start a formula is neutralised in both formats. Another format answers 400 with a message.
 
+    The CSV is written for the spreadsheets of the request's language: where the language writes a
+    decimal comma (Russian, Kazakh), figures carry a comma (22,50) and cells are separated by ";",
+    which is what a spreadsheet set up for those languages opens into columns and numbers; in English
+    a point and ",". Figures are never grouped, dates and times stay ISO 8601 in every language
+    (unambiguous, and read as dates by spreadsheets), text is not translated. The XLSX holds typed
+    numbers and dates, which the spreadsheet shows in its own language: nothing to choose there.
+
     Usable by any view: the rows are the view's, already scoped to what the user may see."""
     kind = request.GET.get(FORMAT_PARAM) or "csv"
     if kind not in EXPORT_FORMATS:
@@ -200,6 +213,7 @@ def export_response(request: HttpRequest, rows: Iterable, columns: Sequence[Colu
     # The rows are written after the view has returned, maybe by another thread: the language and time
     # zone of this request are captured now.
     language, zone = translation.get_language(), timezone.get_current_timezone()
+    decimal_separator = formats.get_format("DECIMAL_SEPARATOR")
     headers = [str(column.header) for column in columns]
     filename = f"{name}-{timezone.localdate().isoformat()}.{kind}"
 
@@ -210,12 +224,12 @@ def export_response(request: HttpRequest, rows: Iterable, columns: Sequence[Colu
                 yield [safe_cell(_plain(column.of(row), zone)) for column in columns]
 
     if kind == "csv":
-        writer = csv.writer(_Echo())
+        writer = csv.writer(_Echo(), delimiter=";" if decimal_separator == "," else ",")
 
         def lines() -> Iterator[str]:
             yield "\ufeff"
             for values in cells():
-                yield writer.writerow([_csv_text(value) for value in values])
+                yield writer.writerow([_csv_text(value, decimal_separator) for value in values])
 
         response: HttpResponseBase = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     else:

@@ -8,7 +8,7 @@ from django_countries import countries
 
 from lims import permissions
 from lims.exceptions import ApplicationError
-from lims.forms import AcceptOrRejectForm, Form, RowsFormSet, field_of, with_blank
+from lims.forms import AcceptOrRejectForm, DecimalField, Form, RowsFormSet, field_of, with_blank
 from lims.lib.text import validate_printable
 from lims.models import Organisation, User
 from samples import selectors
@@ -64,7 +64,7 @@ class LotForm(Form):
         help_text=_("Mine or plant the material comes from."),
         validators=[validate_printable],
     )
-    wet_mass_t = forms.DecimalField(label=_("Wet mass (t)"), max_digits=12, decimal_places=3, min_value=0.001)
+    wet_mass_t = DecimalField(label=_("Wet mass (t)"), max_digits=12, decimal_places=3, min_value=0.001)
     wet_mass_source = forms.CharField(
         label=_("Source of the wet mass"),
         max_length=120,
@@ -111,7 +111,7 @@ class LotForm(Form):
 class CompositeForm(Form):
     """The composite sample taken from the lot, before it is split."""
 
-    mass_g = forms.DecimalField(label=_("Mass (g)"), max_digits=10, decimal_places=1, min_value=0.1)
+    mass_g = DecimalField(label=_("Mass (g)"), max_digits=10, decimal_places=1, min_value=0.1)
     location = forms.CharField(
         label=_("Location"), max_length=200, help_text=_("Where the sample was taken: loading point, wagon, conveyor.")
     )
@@ -121,7 +121,7 @@ class CompositeForm(Form):
 
 class SplitForm(Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=with_blank(SPLIT_PURPOSES, "---------"))
-    mass_g = forms.DecimalField(label=_("Mass (g)"), max_digits=10, decimal_places=1, min_value=0.1)
+    mass_g = DecimalField(label=_("Mass (g)"), max_digits=10, decimal_places=1, min_value=0.1)
     seal_number = SealNumberField(label=_("Seal number"), validators=[validate_seal_number])
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lims.forms import Form
+from lims.forms import DecimalField, Form
 from samples.models import RetainedPortion
 
 
@@ -14,7 +14,7 @@ class RetainForm(Form):
     kind = forms.ChoiceField(label=_("Portion"), choices=RetainedPortion.Kind.choices)
     location = forms.CharField(label=_("Storage location"), max_length=200)
     retain_until = forms.DateField(label=_("Retain until"), widget=forms.DateInput(attrs={"type": "date"}))
-    mass_g = forms.DecimalField(
+    mass_g = DecimalField(
         label=_("Mass (g)"), required=False, max_digits=10, decimal_places=2, min_value=Decimal("0.01")
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
