@@ -29,9 +29,9 @@ REFERENCE = "reference.change"
 @admin.register(Analyte)
 class AnalyteAdmin(AuditedAdmin):
     audit_permission = REFERENCE
-    list_display = ["symbol", "name", "default_unit", "is_rare_earth", "active"]
+    list_display = ["symbol", "name", "name_ru", "name_kk", "default_unit", "is_rare_earth", "active"]
     list_filter = ["is_rare_earth", "active"]
-    search_fields = ["symbol", "name"]
+    search_fields = ["symbol", "name", "name_ru", "name_kk"]
 
 
 class MethodAnalyteInline(admin.TabularInline):
@@ -47,8 +47,8 @@ class MethodAdmin(AuditedAdmin):
 
     audit_permission = REFERENCE
     list_display = [
-        "name", "code", "technique", "standard", "procedure_code", "procedure_revision", "imported", "export_basis",
-        "active",
+        "name", "name_ru", "name_kk", "code", "technique", "standard", "procedure_code", "procedure_revision",
+        "imported", "export_basis", "active",
     ]  # fmt: skip
     list_filter = ["technique", "imported", "active"]
     inlines = [MethodAnalyteInline]
@@ -70,7 +70,7 @@ class PanelEntryInline(admin.TabularInline):
 @admin.register(Panel)
 class PanelAdmin(AuditedAdmin):
     audit_permission = REFERENCE
-    list_display = ["name", "code", "material"]
+    list_display = ["name", "name_ru", "name_kk", "code", "material"]
     inlines = [PanelEntryInline]
 
 

@@ -61,15 +61,15 @@ class LabWorkPermission(BasePermission):
 class AnalyteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Analyte
-        fields = ["id", "symbol", "name", "default_unit", "is_rare_earth", "active"]
+        fields = ["id", "symbol", "name", "name_ru", "name_kk", "default_unit", "is_rare_earth", "active"]
 
 
 class MethodSerializer(serializers.ModelSerializer):
     class Meta:
         model = Method
         fields = [
-            "id", "code", "name", "technique", "standard", "procedure_code", "procedure_revision", "imported",
-            "export_basis", "export_unit", "active",
+            "id", "code", "name", "name_ru", "name_kk", "technique", "standard", "procedure_code",
+            "procedure_revision", "imported", "export_basis", "export_unit", "active",
         ]  # fmt: skip
 
 
@@ -124,7 +124,7 @@ class PanelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Panel
-        fields = ["id", "code", "name", "material", "entries"]
+        fields = ["id", "code", "name", "name_ru", "name_kk", "material", "entries"]
 
 
 # Lab managers keep the laboratory's reference data.

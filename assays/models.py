@@ -19,6 +19,7 @@ from assays import precision
 from assays.choices import ExportBasis, Qualifier, RowType
 from lims.lib.append_only import AppendOnlyModel
 from lims.lib.transitions import Lifecycle
+from lims.lib.translated import TranslatedName
 from samples.models import Material, Sample
 
 # The analyte that is a sample's moisture: reported as received, and the figure the dry basis needs.
@@ -42,12 +43,15 @@ class Basis(models.TextChoices):
     AS_RECEIVED = "as_received", _("As received")
 
 
-class Analyte(models.Model):
+class Analyte(TranslatedName, models.Model):
     """An element (or moisture) the laboratory reports. Rare-earth elements are flagged because
-    customs checks that every one of them the certificate reports is declared."""
+    customs checks that every one of them the certificate reports is declared. Its name in Russian
+    and Kazakh is shown to readers of those languages (lims.lib.translated)."""
 
     symbol = models.CharField(_("symbol"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=60)
+    name_ru = models.CharField(_("name in Russian"), max_length=60, blank=True)
+    name_kk = models.CharField(_("name in Kazakh"), max_length=60, blank=True)
     default_unit = models.CharField(_("default unit"), max_length=8, choices=Unit.choices)
     is_rare_earth = models.BooleanField(_("rare-earth element"), default=False)
     active = models.BooleanField(_("active"), default=True)
@@ -61,7 +65,7 @@ class Analyte(models.Model):
         return self.symbol
 
 
-class Method(models.Model):
+class Method(TranslatedName, models.Model):
     class Technique(models.TextChoices):
         ICP_MS = "icp_ms", _("ICP-MS")
         FIRE_ASSAY = "fire_assay", _("Fire assay")
@@ -70,6 +74,8 @@ class Method(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=160)
+    name_ru = models.CharField(_("name in Russian"), max_length=160, blank=True)
+    name_kk = models.CharField(_("name in Kazakh"), max_length=160, blank=True)
     technique = models.CharField(_("technique"), max_length=20, choices=Technique.choices)
     standard = models.CharField(_("standard"), max_length=80, blank=True, help_text=_("For example ISO 10258."))
     procedure_code = models.CharField(
@@ -108,7 +114,7 @@ class Method(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
 
 class MethodAnalyte(models.Model):
@@ -182,11 +188,13 @@ class Instrument(models.Model):
         return day <= self.calibration_due
 
 
-class Panel(models.Model):
+class Panel(TranslatedName, models.Model):
     """The analytes every sample of a material must have before it can be certified."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_ru = models.CharField(_("name in Russian"), max_length=120, blank=True)
+    name_kk = models.CharField(_("name in Kazakh"), max_length=120, blank=True)
     material = models.OneToOneField(
         Material, verbose_name=_("material"), on_delete=models.PROTECT, related_name="panel"
     )
@@ -197,7 +205,7 @@ class Panel(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
 
 class PanelEntry(models.Model):

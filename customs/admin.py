@@ -26,7 +26,11 @@ class CitedCertificateInline(ReadOnlyInline):
 
 class FindingInline(ReadOnlyInline):
     model = Finding
-    readonly_fields = fields = ("severity", "rule", "certificate_number", "analyte", "message")
+    readonly_fields = fields = ("severity", "rule", "certificate_number", "analyte", "text")
+
+    @admin.display(description=_("message"))
+    def text(self, finding):
+        return finding.text
 
 
 @admin.register(Declaration)

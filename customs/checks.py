@@ -40,13 +40,13 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from assays import units
 from assays.models import MOISTURE
 from certificates import snapshot as snapshots
 from certificates.models import Certificate
 from certificates.snapshot import Snapshot
+from customs import findings as T
 from customs import selectors
 from customs.models import TREO, CitedCertificate, Declaration, DeclaredComponent, Finding, MetalPrice, PayableTerm
 from customs.valuation import Valuation, ValuationError, payable_value
@@ -61,12 +61,21 @@ Rule = Finding.Rule
 
 @dataclass(frozen=True)
 class Outcome:
+    """A check's verdict. What it says is `text` (a key of customs.findings.TEXTS) with `params`
+    (strings and numbers, stored as JSON), put into words when read: `message`."""
+
     rule: str
     severity: str
-    message: str
+    text: str
+    params: dict
     certificate_number: str = ""
     analyte: str = ""
     figures: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The text in the active language."""
+        return T.render(self.text, self.params) or ""
 
 
 class UndeclaredElement(TypedDict):
@@ -125,10 +134,7 @@ def certificate_valuation(
     if valuation.currency and valuation.currency != currency:
         rate = selectors.rate_in_effect(currency=currency, price_currency=valuation.currency, on=on)
         if rate is None:
-            raise ValuationError(
-                _("there is no exchange rate of %(currency)s per %(base)s in effect.")
-                % {"currency": currency, "base": valuation.currency}
-            )
+            raise ValuationError("no_rate", currency=currency, base=valuation.currency)
         valuation = valuation.in_currency(
             currency=currency, rate=rate.rate, source=rate.source, effective_date=rate.effective_date
         )
@@ -142,30 +148,25 @@ def check_citation(declaration: Declaration, citation: CitedCertificate) -> Outc
     number, certificate = citation.number, citation.certificate
     figures = {"number": number}
 
-    def refuse(message: str, **more) -> Outcome:
-        return Outcome(Rule.CERTIFICATE, BLOCKING, message, number, figures={**figures, **more})
+    def refuse(text: str, params: dict, **more) -> Outcome:
+        return Outcome(
+            Rule.CERTIFICATE, BLOCKING, text, {"number": number, **params}, number, figures={**figures, **more}
+        )
 
     if certificate is None:
-        return refuse(_("Certificate %(number)s is not in the laboratory's register.") % {"number": number})
+        return refuse(T.NOT_IN_REGISTER, {})
     lot = certificate.sample.lot
     # Checked before anything else: nothing about another exporter's certificate is told.
     if lot.exporter_id != declaration.exporter_id:
-        return refuse(
-            _("Certificate %(number)s was not issued to %(exporter)s.")
-            % {"number": number, "exporter": declaration.exporter}
-        )
+        return refuse(T.OTHER_EXPORTER, {"exporter": str(declaration.exporter)})
     figures.update(status=certificate.status, lot=lot.lot_number, sample=certificate.sample.code)
     if lot.pk != declaration.lot_id:
-        return refuse(
-            _("Certificate %(number)s is of lot %(lot)s, not of the declared lot %(declared)s.")
-            % {"number": number, "lot": lot.lot_number, "declared": declaration.lot.lot_number}
-        )
+        return refuse(T.OTHER_LOT, {"lot": lot.lot_number, "declared": declaration.lot.lot_number})
     if certificate.status == Certificate.Status.REVOKED:
         return refuse(
-            _("Certificate %(number)s was revoked on %(date)s: %(reason)s")
-            % {
-                "number": number,
-                "date": timezone.localdate(certificate.revoked_at),
+            T.REVOKED,
+            {
+                "date": timezone.localdate(certificate.revoked_at).isoformat(),
                 "reason": certificate.revocation_reason,
             },
             reason=certificate.revocation_reason,
@@ -173,22 +174,16 @@ def check_citation(declaration: Declaration, citation: CitedCertificate) -> Outc
     if certificate.status == Certificate.Status.SUPERSEDED:
         successor = getattr(certificate, "superseded_by", None)
         successor_number = successor.number if successor else ""
-        return refuse(
-            _("Certificate %(number)s was superseded by %(successor)s; cite the certificate in force.")
-            % {"number": number, "successor": successor_number or _("an amendment")},
-            superseded_by=successor_number,
-        )
+        # No successor's number: "an amendment", said when read.
+        return refuse(T.SUPERSEDED, {"successor": successor_number or ""}, superseded_by=successor_number)
     if certificate.status != Certificate.Status.ISSUED:
-        return refuse(
-            _("Certificate %(number)s is not issued (%(status)s).")
-            % {"number": number, "status": certificate.get_status_display().lower()}
-        )
+        return refuse(T.NOT_ISSUED, {"status": certificate.status})
     issued = timezone.localdate(certificate.issued_at)
     return Outcome(
         Rule.CERTIFICATE,
         INFO,
-        _("Certificate %(number)s, issued on %(date)s for sample %(sample)s of lot %(lot)s, is in force.")
-        % {"number": number, "date": issued, "sample": certificate.sample.code, "lot": lot.lot_number},
+        T.IN_FORCE,
+        {"number": number, "date": issued.isoformat(), "sample": certificate.sample.code, "lot": lot.lot_number},
         number,
         figures={**figures, "issued_on": issued.isoformat()},
     )
@@ -203,11 +198,14 @@ def check_hs_code(declaration: Declaration, number: str, snapshot: Snapshot) -> 
     digits = min(6, len(declared_digits), len(certified_digits))
     agree = declared_digits[:digits] == certified_digits[:digits]
     values = {"declared": declaration.hs_code, "certified": certified, "digits": digits}
-    if agree:
-        message = _("HS code %(declared)s agrees with the certified %(certified)s in the first %(digits)s digits.")
-    else:
-        message = _("HS code %(declared)s differs from the certified %(certified)s in the first %(digits)s digits.")
-    return Outcome(Rule.HS_CODE, INFO if agree else BLOCKING, message % values, number, figures=values)
+    return Outcome(
+        Rule.HS_CODE,
+        INFO if agree else BLOCKING,
+        T.HS_AGREES if agree else T.HS_DIFFERS,
+        values,
+        number,
+        figures=values,
+    )
 
 
 # 3. Dry mass ----------------------------------------------------------------------------------
@@ -221,29 +219,18 @@ def check_dry_mass(declaration: Declaration, number: str, snapshot: Snapshot) ->
         return Outcome(
             Rule.DRY_MASS,
             WARNING,
-            _("Certificate %(number)s states no dry mass; the declared %(declared)s t cannot be checked.")
-            % {"number": number, "declared": declared},
+            T.NO_DRY_MASS,
+            {"number": number, "declared": str(declared)},
             number,
             figures=figures,
         )
     certified = Decimal(certified_text)
-    values = {"declared": declared, "certified": certified_text, "excess": declared - certified}
+    values = {"declared": str(declared), "certified": certified_text, "excess": str(declared - certified)}
     if declared > certified:
         return Outcome(
-            Rule.DRY_MASS,
-            BLOCKING,
-            _("The declared dry mass of %(declared)s t exceeds the certified %(certified)s t by %(excess)s t.")
-            % values,
-            number,
-            figures={**figures, "excess": str(declared - certified)},
+            Rule.DRY_MASS, BLOCKING, T.DRY_MASS_EXCEEDS, values, number, figures={**figures, "excess": values["excess"]}
         )
-    return Outcome(
-        Rule.DRY_MASS,
-        INFO,
-        _("The declared dry mass of %(declared)s t is within the certified %(certified)s t.") % values,
-        number,
-        figures=figures,
-    )
+    return Outcome(Rule.DRY_MASS, INFO, T.DRY_MASS_WITHIN, values, number, figures=figures)
 
 
 # 4 and 5. Composition -------------------------------------------------------------------------
@@ -268,10 +255,8 @@ def check_content(component: DeclaredComponent, row: snapshots.ResultRow, number
         return Outcome(
             Rule.CONTENT,
             INFO,
-            _(
-                "%(symbol)s: the certificate reports it below detection (%(limit)s %(unit)s); declared %(declared)s %(declared_unit)s."
-            )
-            % {
+            T.BELOW_DETECTION,
+            {
                 "symbol": symbol,
                 "limit": row.get("detection_limit") or "—",
                 "unit": row["unit"],
@@ -303,17 +288,15 @@ def check_content(component: DeclaredComponent, row: snapshots.ResultRow, number
         "difference": figures["difference_pct"] or "∞",
         "tolerance": trimmed(tolerance),
     }
-    if agrees:
-        message = _(
-            "%(symbol)s: declared %(declared)s %(unit)s, certified %(certified)s %(unit)s, %(difference)s %% apart "
-            "(within %(tolerance)s %%)."
-        )
-    else:
-        message = _(
-            "%(symbol)s: declared %(declared)s %(unit)s, certified %(certified)s %(unit)s, %(difference)s %% apart: "
-            "more than the %(tolerance)s %% allowed."
-        )
-    return Outcome(Rule.CONTENT, INFO if agrees else BLOCKING, message % values, number, symbol, figures)
+    return Outcome(
+        Rule.CONTENT,
+        INFO if agrees else BLOCKING,
+        T.CONTENT_AGREES if agrees else T.CONTENT_DIFFERS,
+        values,
+        number,
+        symbol,
+        figures,
+    )
 
 
 def check_composition(
@@ -349,40 +332,17 @@ def check_composition(
         return ", ".join(f"{e['analyte']} {e['value']} {e['unit']}" for e in elements)
 
     if must:
-        rare = [e["analyte"] for e in must if e["rare_earth"]]
-        message = _("Not declared, though certificate %(number)s reports them above their reporting limits: %(list)s.")
-        if rare:
-            message += " " + _("Rare-earth elements among them: %(rare)s.") % {"rare": ", ".join(rare)}
-        outcomes.append(
-            Outcome(
-                Rule.UNDECLARED,
-                BLOCKING,
-                message % {"number": number, "list": listing(must)},
-                number,
-                figures={"elements": must},
-            )
-        )
+        rare = ", ".join(e["analyte"] for e in must if e["rare_earth"])
+        params = {"number": number, "list": listing(must), "rare": rare}
+        outcomes.append(Outcome(Rule.UNDECLARED, BLOCKING, T.UNDECLARED, params, number, figures={"elements": must}))
     if should:
+        params = {"number": number, "list": listing(should)}
         outcomes.append(
-            Outcome(
-                Rule.UNDECLARED,
-                WARNING,
-                _("Other elements certificate %(number)s reports above their reporting limits, not declared: %(list)s.")
-                % {"number": number, "list": listing(should)},
-                number,
-                figures={"elements": should},
-            )
+            Outcome(Rule.UNDECLARED, WARNING, T.UNDECLARED_OTHER, params, number, figures={"elements": should})
         )
     if not must and not should:
         outcomes.append(
-            Outcome(
-                Rule.UNDECLARED,
-                INFO,
-                _("Every element certificate %(number)s reports above its reporting limit is declared.")
-                % {"number": number},
-                number,
-                figures={"elements": []},
-            )
+            Outcome(Rule.UNDECLARED, INFO, T.ALL_DECLARED, {"number": number}, number, figures={"elements": []})
         )
     for symbol, component in declared.items():
         if symbol not in reported:
@@ -390,8 +350,8 @@ def check_composition(
                 Outcome(
                     Rule.CONTENT,
                     INFO,
-                    _("%(symbol)s is declared but certificate %(number)s does not report it: not compared.")
-                    % {"symbol": symbol, "number": number},
+                    T.NOT_REPORTED,
+                    {"symbol": symbol, "number": number},
                     number,
                     symbol,
                     {"declared": trimmed(component.content), "declared_unit": component.unit, "order": 10_000},
@@ -438,8 +398,8 @@ def check_value(declaration: Declaration, number: str, snapshot: Snapshot, terms
         return Outcome(
             Rule.VALUE,
             BLOCKING,
-            _("The customs value cannot be checked on %(date)s: %(reason)s")
-            % {"date": declaration.declared_on, "reason": exc.message},
+            T.VALUE_UNCHECKED,
+            {"date": declaration.declared_on.isoformat(), "reason": exc.reason, "reason_params": exc.params},
             number,
             figures=figures,
         )
@@ -451,39 +411,22 @@ def check_value(declaration: Declaration, number: str, snapshot: Snapshot, terms
         tolerance_pct=trimmed(tolerance),
     )
     if payable <= 0:
-        return Outcome(
-            Rule.VALUE,
-            INFO,
-            _("Certificate %(number)s shows nothing payable; the declared value is not compared.") % {"number": number},
-            number,
-            figures=figures,
-        )
+        return Outcome(Rule.VALUE, INFO, T.NOTHING_PAYABLE, {"number": number}, number, figures=figures)
     floor = payable * (100 - tolerance) / 100
     shortfall = (payable - declared) / payable * 100
     figures.update(floor=str(floor), shortfall_pct=_pct(shortfall))
     values = {
-        "declared": declared,
+        "declared": str(declared),
         "currency": declaration.currency,
-        "payable": payable,
+        "payable": str(payable),
         "shortfall": _pct(abs(shortfall)),
         "tolerance": trimmed(tolerance),
     }
     if declared < floor:
-        message = _(
-            "The declared value of %(declared)s %(currency)s is %(shortfall)s %% below the payable value of "
-            "%(payable)s %(currency)s computed from the certificate: more than the %(tolerance)s %% allowed."
-        )
-        return Outcome(Rule.VALUE, BLOCKING, message % values, number, figures=figures)
-    if declared < payable:
-        message = _(
-            "The declared value of %(declared)s %(currency)s is %(shortfall)s %% below the payable value of "
-            "%(payable)s %(currency)s (within %(tolerance)s %%)."
-        )
-    else:
-        message = _(
-            "The declared value of %(declared)s %(currency)s is not below the payable value of %(payable)s %(currency)s."
-        )
-    return Outcome(Rule.VALUE, INFO, message % values, number, figures=figures)
+        return Outcome(Rule.VALUE, BLOCKING, T.VALUE_TOO_LOW, values, number, figures=figures)
+    return Outcome(
+        Rule.VALUE, INFO, T.VALUE_BELOW if declared < payable else T.VALUE_NOT_BELOW, values, number, figures=figures
+    )
 
 
 # All of them ----------------------------------------------------------------------------------
@@ -505,14 +448,7 @@ def run(declaration: Declaration) -> list[Outcome]:
                 raise AssertionError(f"citation {citation.number} passed without a certificate")
             valid.append(citation.certificate)
     if not valid:
-        outcomes.append(
-            Outcome(
-                Rule.NO_CERTIFICATE,
-                BLOCKING,
-                _("The declaration cites no certificate in force for lot %(lot)s; nothing it declares is proven.")
-                % {"lot": declaration.lot.lot_number},
-            )
-        )
+        outcomes.append(Outcome(Rule.NO_CERTIFICATE, BLOCKING, T.NO_CERTIFICATE, {"lot": declaration.lot.lot_number}))
     components = list(declaration.components.select_related("analyte").order_by("position"))
     terms = selectors.schedule_for(declaration.lot.contract_reference)
     paid_for = {term.commodity for term in terms if term.kind == PayableTerm.Kind.PAYABLE}

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assays.models import Analyte, Unit
 from certificates.models import Certificate
+from customs import findings
 from lims.lib.numbers import trimmed
 from lims.lib.transitions import Lifecycle
 from lims.models import Organisation
@@ -380,7 +381,10 @@ class DeclaredComponent(models.Model):
 class Finding(models.Model):
     """The outcome of one cross-check (its `rule`). A check that passes is a finding of severity
     info, so the record shows what was checked and not only what failed. `figures` holds the numbers
-    behind it (Decimals as strings); `message` says it in words, in the language of whoever filed."""
+    behind it (Decimals as strings). What it says is `text_key` with `text_params`, put into words in
+    the reader's language by `text` (customs.findings); `message` is the same in English, written
+    when the checks ran (older findings, from before the keys, hold it in the language of whoever
+    filed, and are shown by it)."""
 
     EXPORTER_PATH = "declaration__exporter"
     VISIBLE_TO_LAB = False
@@ -406,6 +410,8 @@ class Finding(models.Model):
     certificate_number = models.CharField(_("certificate"), max_length=40, blank=True)
     analyte = models.CharField(_("analyte"), max_length=12, blank=True)
     message = models.TextField(_("message"))
+    text_key = models.CharField(_("text"), max_length=40, blank=True)
+    text_params = models.JSONField(_("parameters of the text"), default=dict, blank=True)
     figures = models.JSONField(_("figures"), default=dict, blank=True)
 
     class Meta:
@@ -419,4 +425,9 @@ class Finding(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_severity_display()}: {self.message}"
+        return f"{self.get_severity_display()}: {self.text}"
+
+    @property
+    def text(self) -> str:
+        """What the finding says, in the active language."""
+        return findings.render(self.text_key, self.text_params) or self.message

@@ -483,6 +483,6 @@ def _declare(ids, i, lot, certificate, cast, filed, shown, declarations, citatio
                 "id": ids.take(Finding), "declaration_id": declaration_id, "position": position, "rule": rule,
                 "severity": "blocking" if blocking else "info", "certificate_number": certificate["number"],
                 "analyte": "", "message": "Rare earths not declared." if blocking else "Matches the certificate.",
-                "figures": {},
+                "text_key": "", "text_params": {}, "figures": {},
             }
         )  # fmt: skip

@@ -276,14 +276,14 @@ def declaration_comparison(declaration: Declaration) -> list[Comparison]:
         comparison = comparisons.setdefault(finding.certificate_number, Comparison(finding.certificate_number))
         f = finding.figures
         if finding.rule == rules.HS_CODE:
-            row = Row(str(rules.HS_CODE.label), f["declared"], f["certified"], finding.severity, finding.message, -3)
+            row = Row(str(rules.HS_CODE.label), f["declared"], f["certified"], finding.severity, finding.text, -3)
         elif finding.rule == rules.DRY_MASS:
             row = Row(
                 str(rules.DRY_MASS.label),
                 _quantity(f["declared"], "t"),
                 _quantity(f.get("certified"), "t"),
                 finding.severity,
-                finding.message,
+                finding.text,
                 -2,
             )
         elif finding.rule == rules.VALUE:
@@ -293,7 +293,7 @@ def declaration_comparison(declaration: Declaration) -> list[Comparison]:
                 _amount(f["declared"], f["currency"]),
                 _amount(f.get("payable"), f.get("payable_currency")),
                 finding.severity,
-                finding.message,
+                finding.text,
                 -1,
             )
         elif finding.rule == rules.CONTENT:
@@ -305,7 +305,7 @@ def declaration_comparison(declaration: Declaration) -> list[Comparison]:
                 _quantity(f["declared"], f["declared_unit"]),
                 _quantity(certified, f.get("unit")),
                 finding.severity,
-                finding.message,
+                finding.text,
                 f.get("order", 10_000),
             )
         else:  # undeclared elements: a row each

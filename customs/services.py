@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assays import units
@@ -100,6 +100,10 @@ def _apply_checks(declaration: Declaration) -> list[Finding]:
             citation.certificate = certificate
             citation.save(update_fields=["certificate"])
     declaration.findings.all().delete()
+    outcomes = checks.run(declaration)
+    # The stored message is English whoever filed; pages say it in their reader's language from the key.
+    with translation.override("en"):
+        messages = [outcome.message for outcome in outcomes]
     findings = Finding.objects.bulk_create(
         Finding(
             declaration=declaration,
@@ -108,10 +112,12 @@ def _apply_checks(declaration: Declaration) -> list[Finding]:
             severity=outcome.severity,
             certificate_number=outcome.certificate_number,
             analyte=outcome.analyte,
-            message=outcome.message,
+            message=message,
+            text_key=outcome.text,
+            text_params=outcome.params,
             figures=outcome.figures,
         )
-        for position, outcome in enumerate(checks.run(declaration))
+        for position, (outcome, message) in enumerate(zip(outcomes, messages, strict=True))
     )
     blocking = any(finding.severity == Finding.Severity.BLOCKING for finding in findings)
     declaration.status = Declaration.LIFECYCLE.require_transition(

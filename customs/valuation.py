@@ -29,6 +29,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from assays import units
+from customs.findings import REASONS
 from customs.models import MetalPrice, PayableTerm, PriceUnit
 from lims.exceptions import ApplicationError
 from lims.lib.numbers import trimmed
@@ -44,7 +45,13 @@ DRY_TONNE = "dmt"
 
 
 class ValuationError(ApplicationError):
-    """The value cannot be computed: a price, a rate or a consistent currency is missing."""
+    """The value cannot be computed: a price, a rate or a consistent currency is missing. `reason`
+    names the text (customs.findings.REASONS) and `params` its parameters, so a finding that quotes it
+    can say it again in its reader's language."""
+
+    def __init__(self, reason: str, **params: str):
+        self.reason, self.params = reason, params
+        super().__init__(REASONS[reason] % params, extra=params)
 
 
 @dataclass(frozen=True)
@@ -214,19 +221,13 @@ def payable_value(
         if term.kind == PayableTerm.Kind.PAYABLE:
             price = prices.get(term.commodity)
             if price is None:
-                raise ValuationError(
-                    _("there is no price of %(commodity)s in effect.") % {"commodity": term.commodity},
-                    extra={"commodity": term.commodity},
-                )
+                raise ValuationError("no_price", commodity=term.commodity)
             lines.append(_payable_line(term, content, dry_mass_t, price))
             currencies.add(price.currency)
         else:
             lines.append(_penalty_line(term, content, dry_mass_t))
             currencies.add(term.currency)
     if len(currencies) > 1:
-        raise ValuationError(
-            _("the prices and charges are in several currencies (%(currencies)s).")
-            % {"currencies": ", ".join(sorted(currencies))}
-        )
+        raise ValuationError("currencies", currencies=", ".join(sorted(currencies)))
     total = sum((line.amount for line in lines), Decimal("0.00"))
     return Valuation(lines=tuple(lines), total=total, currency=currencies.pop() if currencies else "")

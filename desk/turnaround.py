@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assays.models import Result
 from certificates.models import Certificate
 from lims import permissions
+from lims.lib.translated import pick
 from lims.models import User
 from samples.models import CustodyEvent
 
@@ -118,9 +119,10 @@ def report(user: User, *, start: date, end: date) -> Report:
     methods: dict[int, set[str]] = defaultdict(set)
     approved = Result.objects.filter(
         status=Result.Status.APPROVED, sample_id__in=certificates.values("sample_id")
-    ).values_list("sample_id", "method__name")
-    for sample_id, method in approved.distinct():
-        methods[sample_id].add(method)
+    ).values_list("sample_id", "method__name", "method__name_ru", "method__name_kk")
+    language = translation.get_language()
+    for sample_id, method, ru, kk in approved.distinct():
+        methods[sample_id].add(pick(language, method, ru=ru, kk=kk))
     rows = []
     for pk, number, sample_id, exporter, received_at, issued_at in values:
         rows.append(

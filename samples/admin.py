@@ -7,7 +7,7 @@ from samples.models import CustodyEvent, Lot, Material, Nonconformance, Retained
 @admin.register(Material)
 class MaterialAdmin(AuditedAdmin):
     audit_permission = "reference.change"
-    list_display = ["name", "code", "hs_heading", "active"]
+    list_display = ["name", "name_ru", "name_kk", "code", "hs_heading", "active"]
     list_filter = ["active"]
 
 

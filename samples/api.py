@@ -29,7 +29,7 @@ from samples.models import CustodyEvent, Lot, Material, Nonconformance, Priority
 class MaterialOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Material
-        fields = ["code", "name", "hs_heading", "active"]
+        fields = ["code", "name", "name_ru", "name_kk", "hs_heading", "active"]
 
 
 class LotOutputSerializer(serializers.ModelSerializer):

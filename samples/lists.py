@@ -16,7 +16,7 @@ LOTS = Listing(
     columns=[
         Column(_("Lot number"), "lot_number"),
         Column(_("Exporter"), "exporter.name"),
-        Column(_("Material"), "material.name"),
+        Column(_("Material"), "material.display_name"),
         Column(_("HS code"), "hs_code"),
         Column(_("Origin"), "origin"),
         Column(_("Wet mass (t)"), "wet_mass_t"),

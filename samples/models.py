@@ -13,6 +13,7 @@ from django_countries.fields import CountryField
 
 from lims.lib.append_only import AppendOnlyModel
 from lims.lib.transitions import Lifecycle
+from lims.lib.translated import TranslatedName
 from lims.models import Organisation
 
 HS_CODE_RE = re.compile(r"^[0-9]{4}(\.[0-9]{2}(\.[0-9]{1,4}){0,2})?$")
@@ -37,11 +38,14 @@ def validate_seal_number(value: str) -> None:
         )
 
 
-class Material(models.Model):
-    """Reference list of export materials; the HS heading ties each material to its tariff line."""
+class Material(TranslatedName, models.Model):
+    """Reference list of export materials; the HS heading ties each material to its tariff line.
+    Shown by its name in the reader's language (lims.lib.translated); `name` is the English one."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120, unique=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=120, blank=True)
+    name_kk = models.CharField(_("name in Kazakh"), max_length=120, blank=True)
     hs_heading = models.CharField(
         _("HS heading"), max_length=4, help_text=_("Four-digit heading every lot of this material must declare.")
     )
@@ -53,7 +57,7 @@ class Material(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
 
 class Priority(models.IntegerChoices):
