@@ -130,7 +130,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "organisation", "is_active", "is_staff"]
     list_select_related = ["organisation"]
     list_filter = ["organisation__kind", "groups", "is_active", "is_staff"]
-    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Organisation"), {"fields": ["organisation"]}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Organisation"), {"fields": ["organisation", "language"]}))
     add_fieldsets = (*(BaseUserAdmin.add_fieldsets or ()), (_("Organisation"), {"fields": ["organisation"]}))
 
 

@@ -13,6 +13,19 @@ How it is chosen, first match wins:
 The switcher (templates/lims/_language_switch.html, on every page through base.html) is a form of
 three submit buttons, each language named in itself, posting to language_set(): no script needed.
 A person who chose nothing (language "") follows their browser.
+
+Figures and dates, decided once for every page:
+- numbers print as the active language writes them (Django's localisation; Kazakh formats in
+  lims/formats/kk): 22.50 in English, 22,50 in Russian and Kazakh. Thousands are grouped only where a
+  template asks (lims_format's money and quantity: 5 120,500 with a no-break space), never for codes,
+  counts and ids (settings.USE_THOUSAND_SEPARATOR stays off);
+- form fields read figures the same way (lims.forms.DecimalField): a comma or a point before the
+  decimals, spaces between thousands, and what could be read two ways is refused, never guessed;
+- dates and times on pages stay ISO 8601 where templates say so (|date:"Y-m-d H:i"): unambiguous in
+  all three languages and how the laboratory's records and certificates write them; month names
+  appear only where Django's localised formats are used;
+- CSV exports follow the spreadsheets of the language (lims.web.export_response: ";" and a decimal
+  comma in Russian and Kazakh); the API and stored values never depend on the language.
 """
 
 from django.conf import settings
