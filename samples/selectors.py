@@ -37,6 +37,11 @@ def lot_list(user: User) -> QuerySet:
     return lots.annotate(sample_count=count_of(Sample.objects.filter(lot=OuterRef("pk")))).order_by(*Lot.ORDER)
 
 
+def material_choices() -> list[tuple[str, str]]:
+    """(code, name) of every material, named and ordered in the reader's language."""
+    return sorted(((m.code, m.display_name) for m in Material.objects.all()), key=lambda choice: choice[1])
+
+
 class LotFilter(django_filters.FilterSet):
     """The filters of lot_list(), on the page and in the API."""
 
@@ -47,7 +52,7 @@ class LotFilter(django_filters.FilterSet):
         label=_("Material"),
         help_text="Material code.",
         # Django 5 widgets take callable choices (read when the form is shown); the stubs do not say so.
-        widget=forms.Select(choices=lambda: with_blank(Material.objects.values_list("code", "name"), _("Any"))),  # type: ignore[arg-type]
+        widget=forms.Select(choices=lambda: with_blank(material_choices(), _("Any"))),  # type: ignore[arg-type]
     )
     exporter = IdFilter(field_name="exporter_id", label=_("Exporter"), help_text="Exporter organisation id.")
 

@@ -77,6 +77,8 @@ def test_the_lot_page_names_the_material_in_the_readers_language(client, lot, ex
     assert "<dd>Концентрат медный</dd>" in get(client, url, "ru")
     assert "<dd>Мыс концентраты</dd>" in get(client, url, "kk")
     assert "<dd>Copper concentrate</dd>" in get(client, url, "en")
+    # The lot list's filter offers the materials by the same names.
+    assert '<option value="zinc-concentrate">Мырыш концентраты</option>' in get(client, reverse("lot_list"), "kk")
 
 
 def test_a_blank_translation_shows_english(client, lot, exporter):

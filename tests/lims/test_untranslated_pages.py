@@ -113,21 +113,15 @@ PAGES = {
     "the template as translated paragraphs",
 }
 
-# Reference data (element, material, method and panel names) shown in English until it has
-# translated fields: temporary, reference data, i2.
-REFERENCE_DATA = {
-    ("samples", "Material", "name"): "reference data, i2",
-    ("assays", "Analyte", "name"): "reference data, i2",
-    ("assays", "Method", "name"): "reference data, i2",
-    ("assays", "Panel", "name"): "reference data, i2",
-}
+# Reference data (element, material, method and panel names) reads in the page's language from its
+# translated fields (lims.lib.translated): none may stay English.
+REFERENCE_DATA: dict[tuple[str, str, str], str] = {}
 
 # Text the product writes into the database in English when something happens and shows as stored:
 # to be put into words when read, as customs.findings does for the findings. Temporary.
 STORED_IN_ENGLISH = {
     ("assays", "Reading", "choice"): "why the selection rule chose a reading (assays.selection), written at import",
     ("assays", "QCCheck", "message"): "a QC check's verdict (assays.qc), written at import",
-    ("customs", "Finding", "message"): "a cross-check's finding, until customs.findings renders it in every case",
 }
 
 WORD = re.compile(r"[A-Za-z]{3,}")
