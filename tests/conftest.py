@@ -58,6 +58,18 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request leaves its language active in the thread
+    (LocaleMiddleware and lims.languages activate, nothing deactivates: the next request activates its
+    own), so after a page read in Russian a service called directly would answer in Russian."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def lab(db):
     return Organisation.objects.create(name="Kazakh Independent Laboratory", kind=Organisation.Kind.LABORATORY)
