@@ -74,6 +74,15 @@ class CertificateListApi(generics.ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         sample = serializers.CharField(help_text="Code of a reported sample.")
+        languages = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=20,
+            help_text=(
+                "The language pair, primary first: ru,en, kk,ru or kk,en, in either order. "
+                "Default: the laboratory's (LIMS_CERTIFICATE_LANGUAGES)."
+            ),
+        )
 
         class Meta:
             ref_name = "CertificateRequestInput"
@@ -86,7 +95,9 @@ class CertificateListApi(generics.ListAPIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sample = sample_selectors.sample_get(request.user, serializer.validated_data["sample"])
-        certificate = services.certificate_request(actor=request.user, sample=sample)
+        certificate = services.certificate_request(
+            actor=request.user, sample=sample, languages=serializer.validated_data.get("languages")
+        )
         return Response(
             CertificateDetailSerializer(certificate, context={"request": request}).data, status=status.HTTP_201_CREATED
         )

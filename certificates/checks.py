@@ -1,5 +1,6 @@
 """System checks of certificate signing (registered in certificates.apps).
 
+- LIMS_CERTIFICATE_LANGUAGES: the default language pair of certificates is one they may be issued in.
 - LIMS_TSA_URL: every certificate is signed PAdES B-LTA, with timestamps from an RFC 3161 timestamp
   authority (certificates.signing). With DEBUG off and no development keys (LIMS_GENERATE_DEV_KEYS),
   the laboratory's authority must be configured; with development keys, signing uses the local one
@@ -26,3 +27,20 @@ def timestamp_authority(app_configs=None, **kwargs) -> list[Error]:
             id="certificates.E001",
         )
     ]
+
+
+@register()
+def certificate_languages(app_configs=None, **kwargs) -> list[Error]:
+    from certificates import languages
+
+    try:
+        languages.default()
+    except languages.LanguageError as refused:
+        return [
+            Error(
+                f"LIMS_CERTIFICATE_LANGUAGES: {refused}",
+                hint="For example LIMS_CERTIFICATE_LANGUAGES=kk,ru (Kazakh first, Russian second).",
+                id="certificates.E002",
+            )
+        ]
+    return []

@@ -19,6 +19,21 @@ standard and/or the laboratory's procedure code and revision; the accreditation 
 under the laboratory when configured; the tested split's seal prints in its own row and every other
 split of the composite below it with its seal, so any party's sealed split can be matched to the
 certificate. A lims.coa/1 snapshot prints as it did: without marks, splits or accreditation.
+
+Two languages (a lims.coa/3 snapshot's `languages`, certificates.languages): every heading, label,
+statement and note is printed in both, the primary first and the secondary after it in a lighter
+style (below it where a column is narrow), each language's text from the catalogues under
+translation.override (context "certificate": the document's own wording, apart from the screens').
+Element, method and material names come from the snapshot's names in each language. A text that
+reads the same in both (a symbol, "ICP-MS", «Партия» in Kazakh and Russian) is printed once. A
+snapshot without languages (lims.coa/1 and /2) prints in English alone, as it was issued.
+
+Numbers are printed once, in one form for both languages (ISO 80000-1, and stated on the page in
+both): the decimal sign is a point, as in the attached data, the QR token and the customs
+declaration, and integer parts of five digits or more are grouped in threes by a narrow no-break
+space (12 345.6). Neither language's own convention: Russian and Kazakh write a decimal comma, which
+an English reader takes for a thousands separator, and the reverse. Dates are ISO 8601 with the UTC
+offset, the same in every language.
 """
 
 import functools
@@ -26,21 +41,28 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
-from assays.models import MOISTURE
+from assays.models import MOISTURE, RunQCStatus
 from certificates import keys, pdf, tokens
+from certificates import languages as certificate_languages
 from certificates import snapshot as snapshots
 from certificates.models import Certificate
-from samples.models import Sample
+from samples.models import CustodyAction, Sample
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 TEMPLATE = "certificates/certificate_pdf.html"
 STYLESHEET = "certificates/certificate.css"
@@ -48,10 +70,11 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 TOKEN_HEADLINE = ("Cu", "Au", "Ag", "TREO")
 # Payable metals and the moisture their dry contents depend on.
 PRINCIPAL = ("Cu", "Au", "Ag", MOISTURE)
-BASIS_NAMES = {"dry": "dry", "as_received": "as received"}
+# The document's own wording: translated in context "certificate" (see LABELS).
+CONTEXT = "certificate"
+BASIS_NAMES = {"dry": pgettext_lazy(CONTEXT, "dry"), "as_received": pgettext_lazy(CONTEXT, "as received")}
 # How a censored or unusual result reads in the results table.
-QUALIFIER_WORDS = {"OR": "over range", "NA": "not reported"}
-ACTION_NAMES = {"hand_over": "hand-over"}
+QUALIFIER_WORDS = {"OR": pgettext_lazy(CONTEXT, "over range"), "NA": pgettext_lazy(CONTEXT, "not reported")}
 # The figure columns of the results table, and how they line up (see _align).
 FIGURES = ("result", "uncertainty", "limit")
 TRAILING_NUMBER = re.compile(r"\d(?:\.(\d+))?$")
@@ -62,21 +85,166 @@ NO_VALUE = "\u2013"  # en dash
 # keeps it on its page; the attached snapshot holds the full list.
 DERIVED_CHANGE = re.compile(r"^(headline|treo\.oxides)\.")
 MAX_CHANGES = 12
-RESULT_FIELDS = {"value": "result", "uncertainty": "U (k = 2)", "detection_limit": "detection limit"}
+RESULT_FIELDS = {
+    "value": pgettext_lazy(CONTEXT, "result"),
+    "uncertainty": "U (k = 2)",
+    "detection_limit": pgettext_lazy(CONTEXT, "detection limit"),
+}
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPPLIED_MARK = "†"
-SUPPLIED_NOTE = (
-    "† Supplied by the customer (ISO/IEC 17025 7.8.2.2). The laboratory is not responsible for information "
-    "supplied by the customer; it can affect the validity of the results derived from it, such as the dry mass "
-    "of the lot."
-)
 # Only a lims.coa/1 snapshot can hold a method with neither (snapshot.build refuses one since).
-UNIDENTIFIED_METHOD = "in-house procedure"
-WITHDRAWN: dict[str, str] = {
-    Certificate.Status.REVOKED: "Revoked: this certificate is no longer valid.",
-    Certificate.Status.SUPERSEDED: "Superseded: this certificate has been replaced and is no longer valid.",
+UNIDENTIFIED_METHOD = pgettext_lazy(CONTEXT, "in-house procedure")
+WITHDRAWN: "dict[str, StrOrPromise]" = {
+    Certificate.Status.REVOKED: pgettext_lazy(CONTEXT, "Revoked: this certificate is no longer valid."),
+    Certificate.Status.SUPERSEDED: pgettext_lazy(
+        CONTEXT, "Superseded: this certificate has been replaced and is no longer valid."
+    ),
 }
+# Every heading, label and note of the page, by the name the template uses ({{ t.<name> }}).
+LABELS = {
+    "title": pgettext_lazy(CONTEXT, "Certificate of Analysis"),
+    "amended_title": pgettext_lazy(CONTEXT, "Amended Certificate of Analysis"),
+    "certificate_no": pgettext_lazy(CONTEXT, "Certificate No."),
+    "date_of_issue": pgettext_lazy(CONTEXT, "Date of issue"),
+    "what_changed": pgettext_lazy(CONTEXT, "What changed and why:"),
+    "changed": pgettext_lazy(CONTEXT, "Changed:"),
+    "qr_caption": pgettext_lazy(CONTEXT, "Scan to verify the signed summary"),
+    "verification_code": pgettext_lazy(CONTEXT, "Verification code"),
+    "principal_results": pgettext_lazy(CONTEXT, "Principal results"),
+    "dry_mass_of_lot": pgettext_lazy(CONTEXT, "Dry mass of the lot"),
+    "verify_online": pgettext_lazy(CONTEXT, "Verify online:"),
+    "customer": pgettext_lazy(CONTEXT, "Customer"),
+    "exporter": pgettext_lazy(CONTEXT, "Exporter"),
+    "address": pgettext_lazy(CONTEXT, "Address"),
+    "registration": pgettext_lazy(CONTEXT, "Registration"),
+    "lot": pgettext_lazy(CONTEXT, "Lot"),
+    "lot_number": pgettext_lazy(CONTEXT, "Lot number"),
+    "material": pgettext_lazy(CONTEXT, "Material"),
+    "hs": pgettext_lazy(CONTEXT, "HS"),
+    "origin": pgettext_lazy(CONTEXT, "Origin"),
+    "wet_mass": pgettext_lazy(CONTEXT, "Wet mass"),
+    "destination": pgettext_lazy(CONTEXT, "Destination"),
+    "contract": pgettext_lazy(CONTEXT, "Contract"),
+    "export_licence": pgettext_lazy(CONTEXT, "Export licence"),
+    "item_tested": pgettext_lazy(CONTEXT, "Item tested"),
+    "sample": pgettext_lazy(CONTEXT, "Sample"),
+    "description": pgettext_lazy(CONTEXT, "Description"),
+    "seal": pgettext_lazy(CONTEXT, "Seal"),
+    "other_splits": pgettext_lazy(CONTEXT, "Other splits"),
+    "sampling": pgettext_lazy(CONTEXT, "Sampling"),
+    "dates_and_places": pgettext_lazy(CONTEXT, "Dates and places"),
+    "sampled": pgettext_lazy(CONTEXT, "Sampled"),
+    "received": pgettext_lazy(CONTEXT, "Received"),
+    "tested": pgettext_lazy(CONTEXT, "Tested"),
+    "issued": pgettext_lazy(CONTEXT, "Issued"),
+    "at_the_laboratory": pgettext_lazy(CONTEXT, "at the laboratory"),
+    "supplied_note": pgettext_lazy(
+        CONTEXT,
+        "† Supplied by the customer (ISO/IEC 17025 7.8.2.2). The laboratory is not responsible for information "
+        "supplied by the customer; it can affect the validity of the results derived from it, such as the dry "
+        "mass of the lot.",
+    ),
+    "results": pgettext_lazy(CONTEXT, "Results"),
+    "element": pgettext_lazy(CONTEXT, "Element"),
+    "result": pgettext_lazy(CONTEXT, "Result"),
+    "unit": pgettext_lazy(CONTEXT, "Unit"),
+    "rep_limit": pgettext_lazy(CONTEXT, "Rep. limit"),
+    "basis": pgettext_lazy(CONTEXT, "Basis"),
+    "method": pgettext_lazy(CONTEXT, "Method"),
+    "treo_total": pgettext_lazy(CONTEXT, "Total rare-earth oxides (TREO)"),
+    "calc": pgettext_lazy(CONTEXT, "calc."),
+    "u_note": pgettext_lazy(
+        CONTEXT, "U: expanded uncertainty, coverage factor k = 2 (about 95 %). “< x”: below the detection limit x."
+    ),
+    "numbers_note": pgettext_lazy(
+        CONTEXT,
+        "Numbers: the decimal sign is a point; digits are grouped in threes by a thin space (ISO 80000-1). "
+        "Dates: ISO 8601.",
+    ),
+    "methods": pgettext_lazy(CONTEXT, "Methods"),
+    "ref": pgettext_lazy(CONTEXT, "Ref."),
+    "standard": pgettext_lazy(CONTEXT, "Standard / procedure"),
+    "elements": pgettext_lazy(CONTEXT, "Elements"),
+    "quality_control": pgettext_lazy(CONTEXT, "Quality control"),
+    "run": pgettext_lazy(CONTEXT, "Run"),
+    "instrument": pgettext_lazy(CONTEXT, "Instrument"),
+    "checks": pgettext_lazy(CONTEXT, "Checks"),
+    "failed": pgettext_lazy(CONTEXT, "Failed"),
+    "verdict": pgettext_lazy(CONTEXT, "Verdict"),
+    "no_runs": pgettext_lazy(CONTEXT, "No instrument runs."),
+    "chain_of_custody": pgettext_lazy(CONTEXT, "Chain of custody"),
+    "events": pgettext_lazy(CONTEXT, "Events"),
+    "hash_chain": pgettext_lazy(CONTEXT, "Hash chain"),
+    "verified_intact": pgettext_lazy(CONTEXT, "verified intact"),
+    "not_verified": pgettext_lazy(CONTEXT, "NOT verified"),
+    "chain_head": pgettext_lazy(CONTEXT, "Chain head"),
+    "deviations": pgettext_lazy(CONTEXT, "Deviations"),
+    "none": pgettext_lazy(CONTEXT, "None."),
+    "own_work": pgettext_lazy(
+        CONTEXT,
+        "All results were obtained by the laboratory; none comes from an external provider. This certificate "
+        "shall not be reproduced except in full.",
+    ),
+    "authorisation": pgettext_lazy(CONTEXT, "Authorisation"),
+    "approved_by": pgettext_lazy(CONTEXT, "Results approved by"),
+    "how_to_verify": pgettext_lazy(CONTEXT, "How to verify"),
+    "verify_qr": pgettext_lazy(CONTEXT, "Scan the QR code on page 1: a summary signed by the laboratory."),
+    "verify_signed": pgettext_lazy(
+        CONTEXT,
+        "The PDF is digitally signed and carries the certified data (snapshot.json): any change breaks the signature.",
+    ),
+    "end": pgettext_lazy(CONTEXT, "— End of report —"),
+}
+# Labels with values in them: formatted in each language with the (escaped) values.
+PHRASES = {
+    "accreditation": pgettext_lazy(CONTEXT, "ISO/IEC 17025 accreditation No. %(number)s, %(body)s"),
+    "replaces": pgettext_lazy(CONTEXT, "replaces No. %(number)s"),
+    "withdrawn_note": pgettext_lazy(CONTEXT, "Certificate No. %(number)s is withdrawn and must no longer be used."),
+    "more_changes": pgettext_lazy(CONTEXT, "and %(count)s more, listed in the attached data (snapshot.json)"),
+    "from_wet": pgettext_lazy(CONTEXT, "from wet %(mass)s t"),
+    "per_source": pgettext_lazy(CONTEXT, "per %(source)s"),
+    "dry_mass_note": pgettext_lazy(
+        CONTEXT, "Dry mass: the customer's wet mass%(mark)s less the laboratory's moisture."
+    ),
+    "split": pgettext_lazy(CONTEXT, "%(code)s, %(purpose)s split"),
+    "split_of": pgettext_lazy(CONTEXT, "%(code)s, %(purpose)s split of composite %(composite)s"),
+    "split_seal": pgettext_lazy(CONTEXT, "%(code)s %(purpose)s: seal %(seal)s"),
+    "by": pgettext_lazy(CONTEXT, "by %(name)s"),
+    "period": pgettext_lazy(CONTEXT, "%(start)s to %(end)s"),
+    "dry_basis_note": pgettext_lazy(
+        CONTEXT, "Dry basis: corrected for the moisture of %(moisture)s %(unit)s as received."
+    ),
+    "treo_note": pgettext_lazy(
+        CONTEXT,
+        "TREO: sum of the rare earths as La₂O₃, CeO₂, Pr₆O₁₁, Tb₄O₇ and R₂O₃; censored (below detection, "
+        "counted as zero): %(censored)s; not determined: %(not_determined)s.",
+    ),
+    "bench_methods": pgettext_lazy(CONTEXT, "Bench methods %(methods)s: each result reviewed by a second person."),
+    "overridden": pgettext_lazy(CONTEXT, "overridden: %(reason)s"),
+    "authorised": pgettext_lazy(
+        CONTEXT, "%(role)s, authorised this certificate on %(date)s; signed electronically (PAdES)."
+    ),
+    "verify_open": pgettext_lazy(CONTEXT, "Or open %(url)s."),
+    "verify_open_code": pgettext_lazy(
+        CONTEXT, "Or open %(url)s; the verification code printed beside the QR code shows the full results there."
+    ),
+}
+NOT_RECORDED = pgettext_lazy(CONTEXT, "not recorded")
+NONE_WORD = pgettext_lazy(CONTEXT, "none")
+GROUP_TITLES = {
+    "principal": pgettext_lazy(CONTEXT, "Payable metals and moisture"),
+    "rare_earth": pgettext_lazy(CONTEXT, "Rare-earth elements"),
+    "other": pgettext_lazy(CONTEXT, "Penalty and by-product elements"),
+}
+TREO_NAME = pgettext_lazy(CONTEXT, "Total rare-earth oxides")
+MOISTURE_NAME = pgettext_lazy(CONTEXT, "Moisture")
+# The running header and footer (CSS margin boxes): %(page)s and %(pages)s become the page counters.
+PAGE_OF = pgettext_lazy(CONTEXT, "Page %(page)s of %(pages)s")
+NUMBER_SIGN = pgettext_lazy(CONTEXT, "No.")
+# ISO 80000-1: integer parts of five digits or more in groups of three, by a narrow no-break space.
+GROUP_SEPARATOR = "\u202f"
+LONG_INTEGER = re.compile(r"(?<![\d.])(\d{5,})(?=\.\d|(?!\d))")
 
 
 def verification_url(number: str) -> str:
@@ -126,20 +294,21 @@ def html_for(certificate: Certificate, *, token: str, verification_code: str = "
     `verification_code` (certificates.codes), printed beside the QR code, is never part of the
     snapshot or the token: only the paper and the PDF carry it."""
     _require_issued_fields(certificate)
-    return render_to_string(TEMPLATE, {**_context(certificate, token), "verification_code": verification_code})
+    return render_to_string(TEMPLATE, _context(certificate, token, verification_code))
 
 
 def render_certificate(certificate: Certificate, *, token: str, verification_code: str = "") -> bytes:
     """The unsigned PDF/A-3b, with the snapshot (canonical JSON) and the token attached.
 
     Raises pdf.RenderError when a resource cannot be loaded. The PDF's creation date is the issue
-    time, so rendering the same certificate twice gives the same metadata.
-    """
+    time, so rendering the same certificate twice gives the same metadata. The title is in both
+    languages, primary first ("Сертификат анализа / Certificate of Analysis KZL-2026-000001")."""
     snapshot = snapshots.read(certificate.snapshot)
     lot, sample = snapshot["lot"], snapshot["sample"]
-    title = f"{_title(certificate)} {certificate.number}"
+    texts = Texts(certificate_languages.of(snapshot))
+    title = f"{texts.label(LABELS[_title_key(certificate)]).plain()} {certificate.number}"
     keywords = [certificate.number, lot["number"], sample["code"], lot["material"], f"HS {lot['hs_code']}"]
-    amendment = _amendment(certificate)
+    amendment = _amendment(certificate, texts)
     if amendment:
         keywords.append(f"replaces {amendment['supersedes']}")
     return pdf.render_pdf(
@@ -156,6 +325,79 @@ def render_certificate(certificate: Certificate, *, token: str, verification_cod
     )
 
 
+class Bilingual(list):
+    """A text in each of the certificate's languages, primary first. In a template it prints the
+    primary text, then the secondary in a lighter style (class "l2", with its `lang`; the stylesheet
+    puts it after the primary, or below it in narrow columns), or the primary alone where both read
+    the same."""
+
+    def __init__(self, texts, languages: tuple[str, ...]):
+        super().__init__(texts)
+        self.languages = languages
+
+    def second(self) -> str | None:
+        return self[1] if len(self) > 1 and self[1] != self[0] else None
+
+    def plain(self) -> str:
+        second = self.second()
+        return f"{self[0]} / {second}" if second else self[0]
+
+    def __html__(self) -> SafeString:
+        second = self.second()
+        if second is None:
+            return mark_safe(conditional_escape(self[0]))  # noqa: S308 - escaped
+        return format_html(
+            '{}<span class="l2" lang="{}"><span class="sep"> / </span>{}</span>', self[0], self.languages[1], second
+        )
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+
+class Texts:
+    """The page's wording in the certificate's languages, from the catalogues (translation.override
+    per language, context "certificate"); each text is translated once per rendering."""
+
+    def __init__(self, languages: tuple[str, ...]):
+        self.languages = languages
+        self._cache: dict[int, Bilingual] = {}
+
+    def label(self, text) -> Bilingual:
+        """A lazy text (pgettext_lazy: makemessages finds it) in each language."""
+        key = id(text)
+        if key not in self._cache:
+            self._cache[key] = self.each(lambda: str(text))
+        return self._cache[key]
+
+    def phrase(self, msgid, **values) -> Bilingual:
+        """A label with values: each value a str, or a Bilingual (its text in the same language)."""
+        return Bilingual(
+            [str(msgid) % {k: _in(v, index) for k, v in values.items()} for index, _language in self._each_language()],
+            self.languages,
+        )
+
+    def names(self, names: dict[str, str] | None, english: str) -> Bilingual:
+        """A name frozen in the snapshot in each language (English where none was frozen)."""
+        names = names or {}
+        return Bilingual([names.get(language) or english for language in self.languages], self.languages)
+
+    def choice(self, label) -> Bilingual:
+        """A model choice's label (lazy) in each language, as the catalogues give it."""
+        return self.each(lambda: str(label))
+
+    def each(self, make) -> Bilingual:
+        return Bilingual(certificate_languages.in_each(self.languages, make), self.languages)
+
+    def _each_language(self):
+        for index, language in enumerate(self.languages):
+            with translation.override(language):
+                yield index, language
+
+
+def _in(value, index: int):
+    return value[min(index, len(value) - 1)] if isinstance(value, Bilingual) else value
+
+
 def _number(certificate: Certificate) -> str:
     if not certificate.number:
         raise ValueError("a certificate needs its number before it is rendered")
@@ -167,11 +409,12 @@ def _require_issued_fields(certificate: Certificate) -> None:
         raise ValueError("a certificate needs its number and issue time before it is rendered")
 
 
-def _title(certificate: Certificate) -> str:
-    return "Amended Certificate of Analysis" if _amendment(certificate) else "Certificate of Analysis"
+def _title_key(certificate: Certificate) -> str:
+    """The LABELS entry of the certificate's title."""
+    return "amended_title" if _amendment(certificate) else "title"
 
 
-def _amendment(certificate: Certificate) -> dict | None:
+def _amendment(certificate: Certificate, texts: "Texts | None" = None) -> dict | None:
     """What this certificate replaces and why: the frozen snapshot's statement when it has one (the
     signed data), else the row's."""
     frozen = snapshots.read(certificate.snapshot)["amendment"]
@@ -180,7 +423,7 @@ def _amendment(certificate: Certificate) -> dict | None:
         return {
             "supersedes": frozen.get("supersedes"),
             "reason": frozen.get("reason", ""),
-            "changes": [_change(change) for change in changes[:MAX_CHANGES]],
+            "changes": [_change(change, texts) for change in changes[:MAX_CHANGES]] if texts else [],
             "more": max(len(changes) - MAX_CHANGES, 0),
         }
     if certificate.supersedes is not None:
@@ -188,13 +431,16 @@ def _amendment(certificate: Certificate) -> dict | None:
     return None
 
 
-def _change(change: dict) -> dict:
-    """One entry of snapshot.differences() as printed: "Au result: 6.53 → 6.93"."""
+def _change(change: dict, texts: "Texts") -> dict:
+    """One entry of snapshot.differences() as printed: "Au result: 6.53 → 6.93" (the field in both
+    languages where it is a result's; other fields by their path in the attached data)."""
     parts = change["field"].split(".")
     if parts[0] == "results" and len(parts) == 3:
-        field = f"{_label(parts[1])} {RESULT_FIELDS.get(parts[2], parts[2].replace('_', ' '))}"
+        what = RESULT_FIELDS.get(parts[2])
+        words = texts.label(what) if what else [parts[2].replace("_", " ")]
+        field = Bilingual([f"{_label(parts[1])} {word}" for word in words], texts.languages)
     else:
-        field = " ".join(parts[1:] if parts[0] == "dates" else parts).replace("_", " ")
+        field = Bilingual([" ".join(parts[1:] if parts[0] == "dates" else parts).replace("_", " ")], texts.languages)
     return {"field": field, "old": _changed_value(change["old"]), "new": _changed_value(change["new"])}
 
 
@@ -204,7 +450,7 @@ def _changed_value(value) -> str:
     if isinstance(value, list):
         return " ".join(_changed_value(item) for item in value)
     if isinstance(value, str) and ISO_TIME.match(value):
-        return _when(value)
+        return _when(value) or NO_VALUE
     return str(value)
 
 
@@ -216,49 +462,161 @@ def _stylesheet_url() -> str:
     return Path(path).resolve().as_uri()
 
 
-def _context(certificate: Certificate, token: str) -> dict:
+def _context(certificate: Certificate, token: str, verification_code: str = "") -> dict:
     snapshot = snapshots.read(certificate.snapshot)
+    texts = Texts(certificate_languages.of(snapshot))
+    label = texts.label
     results = snapshot["results"]
-    methods = _methods(results)
+    methods = _methods(results, texts)
     issued = timezone.localtime(certificate.issued_at)
+    issued_date = issued.date().isoformat()
+    lot, sample, moisture, treo = snapshot["lot"], snapshot["sample"], snapshot["moisture"], snapshot["treo"]
+    supplied = _supplied_marks(snapshot)
+    accreditation = snapshot["laboratory"].get("accreditation")
+    amendment = _amendment(certificate, texts)
+    dates = {name: _when(value) for name, value in cast(dict[str, str | None], snapshot["dates"]).items()}
+    material = texts.names(lot.get("material_names"), lot["material"])
+    authorised_by = snapshot["authorised_by"]
+    withdrawn = WITHDRAWN.get(certificate.status)
+    url = verification_url(_number(certificate))
     return {
+        "languages": texts.languages,
+        "t": {name: label(msgid) for name, msgid in LABELS.items()},
+        "page_css": _page_css(texts, label(LABELS[_title_key(certificate)])),
         "stylesheet": _stylesheet_url(),
-        "title": _title(certificate),
+        "title": label(LABELS[_title_key(certificate)]),
         "number": certificate.number,
-        "issued": issued.date().isoformat(),
+        "issued": issued_date,
         "issued_at": _when(issued.isoformat(timespec="minutes")),
-        "withdrawn": WITHDRAWN.get(certificate.status),
-        "amendment": _amendment(certificate),
+        "withdrawn": label(withdrawn) if withdrawn else None,
+        "amendment": amendment,
+        "amendment_texts": _amendment_texts(amendment, texts) if amendment else None,
         "laboratory": snapshot["laboratory"],
         "lab_address": _address(snapshot["laboratory"]),
         "customer": snapshot["customer"],
         "customer_address": _address(snapshot["customer"]),
-        "lot": snapshot["lot"],
-        "destination": _country(snapshot["lot"].get("destination_country")),
-        "supplied": _supplied_marks(snapshot),
-        "supplied_note": SUPPLIED_NOTE if snapshot.get("customer_supplied") else "",
-        "accreditation": snapshot["laboratory"].get("accreditation"),
-        "sample": snapshot["sample"],
-        "other_splits": [split for split in _splits(snapshot["sample"]) if not split["tested"]],
+        "lot": lot,
+        "material": material,
+        "destination": _country(lot.get("destination_country")),
+        "supplied": supplied,
+        "supplied_note": label(LABELS["supplied_note"]) if snapshot.get("customer_supplied") else "",
+        "accreditation": texts.phrase(
+            PHRASES["accreditation"], number=accreditation["number"], body=accreditation["body"]
+        )
+        if accreditation
+        else None,
+        "sample": sample,
+        "item": _item(sample, texts),
+        "condition": _stated(texts, sample.get("condition") or ""),
+        "other_splits": [
+            texts.phrase(PHRASES["split_seal"], code=split["code"], purpose=split["purpose"], seal=split["seal"])
+            for split in _splits(sample, texts)
+            if not split["tested"]
+        ],
         "sampling": snapshot["sampling"],
-        # Every date of the snapshot is an ISO time or None (snapshot.Dates).
-        "dates": {name: _when(value) for name, value in cast(dict[str, str | None], snapshot["dates"]).items()},
-        "tested": _period(snapshot["dates"].get("testing_started"), snapshot["dates"].get("testing_completed")),
-        "moisture": snapshot["moisture"],
-        "headline": _headline(snapshot),
-        "groups": _groups(results, methods, snapshot["treo"]),
+        "sampling_plan": _plan(snapshot, texts),
+        "statement": _stated(texts, snapshot["statement"]),
+        "dates": dates,
+        "not_recorded": label(NOT_RECORDED),
+        "sampled_by": texts.phrase(PHRASES["by"], name=sample["sampled_by"]) if sample.get("sampled_by") else None,
+        "received_by": texts.phrase(PHRASES["by"], name=sample["received_by"]) if sample.get("received_by") else None,
+        "tested": _period(texts, snapshot["dates"].get("testing_started"), snapshot["dates"].get("testing_completed")),
+        "moisture": moisture,
+        "headline": _headline(snapshot, texts),
+        "dry_mass_t": _figure(lot.get("dry_mass_t") or ""),
+        "wet_mass_t": _figure(lot["wet_mass_t"]),
+        "from_wet": texts.phrase(PHRASES["from_wet"], mass=_figure(lot["wet_mass_t"])),
+        "wet_mass_source": texts.phrase(PHRASES["per_source"], source=lot["wet_mass_source"])
+        if lot.get("wet_mass_source")
+        else None,
+        "dry_mass_note": texts.phrase(PHRASES["dry_mass_note"], mark=" †" if supplied.get("wet_mass_t") else ""),
+        "groups": _groups(results, methods, treo, texts),
         "methods": methods.values(),
-        "treo": snapshot["treo"],
-        "qc": snapshot["qc"],
-        "bench_methods": _refs(snapshot["qc"].get("manual", []), methods),
-        "custody": _custody(snapshot["custody"]),
+        "dry_basis_note": texts.phrase(
+            PHRASES["dry_basis_note"], moisture=moisture.get("value") or NO_VALUE, unit=moisture["unit"]
+        ),
+        "treo_note": texts.phrase(
+            PHRASES["treo_note"],
+            censored=", ".join(treo["censored"]) or label(NONE_WORD),
+            not_determined=", ".join(treo["not_determined"]) or label(NONE_WORD),
+        ),
+        "qc_runs": _qc_runs(snapshot["qc"], texts),
+        "bench_methods": texts.phrase(
+            PHRASES["bench_methods"], methods=", ".join(_refs(snapshot["qc"].get("manual", []), methods))
+        )
+        if snapshot["qc"].get("manual")
+        else None,
+        "custody": _custody(snapshot["custody"], texts),
         "deviations": snapshot["deviations"],
-        "approvers": snapshot["approvers"],
-        "authorised_by": snapshot["authorised_by"],
-        "statement": snapshot["statement"],
+        "approvers": [
+            {"name": person["name"], "role": _stated(texts, person["role"])} for person in snapshot["approvers"]
+        ],
+        "authorised_by": authorised_by,
+        "authorised": texts.phrase(PHRASES["authorised"], role=_stated(texts, authorised_by["role"]), date=issued_date),
+        "verify_open": texts.phrase(
+            PHRASES["verify_open_code"] if verification_code else PHRASES["verify_open"], url=url
+        ),
         "qr": pdf.qr_image(token),
-        "verify_url": verification_url(_number(certificate)),
+        "verify_url": url,
+        "verification_code": verification_code,
     }
+
+
+def _amendment_texts(amendment: dict, texts: Texts) -> dict:
+    number = amendment["supersedes"]
+    return {
+        "replaces": texts.phrase(PHRASES["replaces"], number=number),
+        "withdrawn_note": texts.phrase(PHRASES["withdrawn_note"], number=number),
+        "more": texts.phrase(PHRASES["more_changes"], count=amendment["more"]) if amendment.get("more") else None,
+    }
+
+
+def _stated(texts: Texts, text: str) -> Bilingual:
+    """A sentence the snapshot froze in English (snapshot.STATEMENT, a condition, a role...), in the
+    certificate's languages: the catalogues' translation of it (a text of no catalogue stays as it is)."""
+    if not text:
+        return Bilingual([""], texts.languages)
+    return texts.each(lambda: translation.gettext(text))
+
+
+def _plan(snapshot: snapshots.Snapshot, texts: Texts) -> Bilingual:
+    """The sampling plan: translated when it is the one snapshot.build writes, else as frozen."""
+    plan, location = snapshot["sampling"]["plan"], snapshot["sample"].get("collection_location", "")
+    if plan == snapshots.SAMPLING_PLAN % {"location": location}:
+        return texts.each(lambda: translation.gettext(snapshots.SAMPLING_PLAN) % {"location": location})
+    return Bilingual([plan], texts.languages)
+
+
+def _item(sample: snapshots.SamplePart, texts: Texts) -> Bilingual:
+    """The item tested: "KZ-0001-L, laboratory split of composite KZ-0001"."""
+    purpose = (
+        texts.choice(Sample.Purpose(sample["purpose"]).label)
+        if sample["purpose"] in Sample.Purpose.values
+        else sample["purpose"]
+    )
+    purpose = (
+        Bilingual([text.lower() for text in purpose], texts.languages) if isinstance(purpose, Bilingual) else purpose
+    )
+    if sample.get("composite"):
+        return texts.phrase(PHRASES["split_of"], code=sample["code"], purpose=purpose, composite=sample["composite"])
+    return texts.phrase(PHRASES["split"], code=sample["code"], purpose=purpose)
+
+
+def _page_css(texts: Texts, title: Bilingual) -> SafeString:
+    """The running header's and footer's words (CSS margin boxes cannot hold markup): the title, the
+    number sign and "Page n of m" in each language, as CSS strings with the page counters."""
+
+    def css(text: str) -> str:
+        quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ") + '"'
+        return quoted.replace("%(page)s", '" counter(page) "').replace("%(pages)s", '" counter(pages) "')
+
+    number_sign, page_of = texts.label(NUMBER_SIGN), texts.label(PAGE_OF)
+    pages = ' "  ·  " '.join(css(page) for page in dict.fromkeys(page_of))
+    footer = f'{css(number_sign[0] + " ")} string(number) "  ·  " {pages}'
+    header = f"{css(title.plain() + '  ·  ')} string(number)"
+    return mark_safe(  # noqa: S308 - every text quoted and escaped as a CSS string above
+        f"@page {{ @bottom-right {{ content: {footer}; }} @top-right {{ content: {header}; }} }}"
+    )
 
 
 def _supplied_marks(snapshot: snapshots.Snapshot) -> dict[str, str]:
@@ -267,13 +625,15 @@ def _supplied_marks(snapshot: snapshots.Snapshot) -> dict[str, str]:
     return {field: SUPPLIED_MARK if f"lot.{field}" in supplied else "" for field in cast(dict, snapshot["lot"])}
 
 
-def _splits(sample: snapshots.SamplePart) -> list[dict[str, str | bool]]:
+def _splits(sample: snapshots.SamplePart, texts: Texts) -> list[dict[str, Any]]:
     """Every split of the composite as printed: code, purpose, seal, and which one was tested (its
     seal prints in the item's own row, the others' below it)."""
     return [
         {
             "code": split["code"],
-            "purpose": str(Sample.Purpose(split["purpose"]).label).lower()
+            "purpose": Bilingual(
+                [text.lower() for text in texts.choice(Sample.Purpose(split["purpose"]).label)], texts.languages
+            )
             if split["purpose"] in Sample.Purpose.values
             else split["purpose"],
             "seal": split["seal_number"] or NO_VALUE,
@@ -299,11 +659,11 @@ def _address(party: snapshots.Party) -> str:
     return f"{address}, {name}" if address else name
 
 
-def _when(text: str | None) -> str:
+def _when(text: str | None) -> str | None:
     """An ISO time of the snapshot as printed: date, minutes and the UTC offset, since the reader
-    may be in another time zone."""
+    may be in another time zone; None when not recorded."""
     if not text:
-        return "not recorded"
+        return None
     moment = datetime.fromisoformat(text)
     utc_offset = moment.utcoffset()
     if utc_offset is None:  # the snapshot writes aware times (timezone.localtime)
@@ -314,23 +674,35 @@ def _when(text: str | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC{sign}{offset}"
 
 
-def _period(start: str | None, end: str | None) -> str:
+def _period(texts: Texts, start: str | None, end: str | None) -> Bilingual:
     days = sorted({datetime.fromisoformat(text).date().isoformat() for text in (start, end) if text})
-    return " to ".join(days) if days else "not recorded"
+    if not days:
+        return texts.label(NOT_RECORDED)
+    if len(days) == 1:
+        return Bilingual([days[0]], texts.languages)
+    return texts.phrase(PHRASES["period"], start=days[0], end=days[1])
 
 
-def _result(row: snapshots.ResultRow) -> str:
+def _figure(text: str) -> str:
+    """A number as printed (see the module's docstring): integer parts of five digits or more in
+    groups of three, "12345.6" -> "12 345.6" (narrow no-break spaces)."""
+    return LONG_INTEGER.sub(lambda match: f"{int(match.group(1)):,}".replace(",", GROUP_SEPARATOR), text)
+
+
+def _result(row: snapshots.ResultRow, texts: Texts) -> str | Bilingual:
     qualifier = row["qualifier"]
     if qualifier == "<":
-        return f"< {row['detection_limit']}"
+        return f"< {_figure(row['detection_limit'] or '')}"
     if qualifier == ">":
-        return f"> {row['value']}"
+        return f"> {_figure(row['value'] or '')}"
     if qualifier in QUALIFIER_WORDS:
-        return QUALIFIER_WORDS[qualifier]
-    return row["value"] or NO_VALUE
+        return texts.label(QUALIFIER_WORDS[qualifier])
+    return _figure(row["value"] or NO_VALUE)
 
 
-def _decimals(text: str) -> int | None:
+def _decimals(text) -> int | None:
+    if not isinstance(text, str):
+        return None  # words (over range) are not aligned
     if text == NO_VALUE:
         return 0  # the dash stands where the units digit would
     match = TRAILING_NUMBER.search(text)
@@ -352,7 +724,7 @@ def _align(rows: list[dict], columns: tuple[str, ...]) -> None:
             row[column] += point + FIGURE_SPACE * (widest - decimals)
 
 
-def _methods(results: list[snapshots.ResultRow]) -> dict[str, dict]:
+def _methods(results: list[snapshots.ResultRow], texts: Texts) -> dict[str, dict]:
     """Each method once, in the order of the results, with the reference printed in the table."""
     methods: dict[str, dict] = {}
     for row in results:
@@ -361,7 +733,8 @@ def _methods(results: list[snapshots.ResultRow]) -> dict[str, dict]:
             {
                 "ref": f"M{len(methods) + 1}",
                 "name": row["method"],
-                "standard": _identification(row),
+                "names": texts.names(row.get("method_names"), row["method"]),
+                "standard": _identification(row, texts),
                 "analytes": [],
             },
         )
@@ -369,12 +742,12 @@ def _methods(results: list[snapshots.ResultRow]) -> dict[str, dict]:
     return methods
 
 
-def _identification(row: snapshots.ResultRow) -> str:
+def _identification(row: snapshots.ResultRow, texts: Texts) -> str | Bilingual:
     """How the method is identified (ISO/IEC 17025 7.8.2.1 f): its standard and the laboratory's
     procedure that implements it, "ISO 10258; SOP-CU-01 rev. 2", or either alone."""
     code, revision = row.get("procedure_code"), row.get("procedure_revision")
     procedure = f"{code} rev. {revision}" if code and revision else code or ""
-    return "; ".join(part for part in (row["standard"], procedure) if part) or UNIDENTIFIED_METHOD
+    return "; ".join(part for part in (row["standard"], procedure) if part) or texts.label(UNIDENTIFIED_METHOD)
 
 
 def _refs(names: list[str], methods: dict[str, dict]) -> list[str]:
@@ -383,28 +756,26 @@ def _refs(names: list[str], methods: dict[str, dict]) -> list[str]:
     return [refs.get(name, name) for name in names]
 
 
-def _row(row: snapshots.ResultRow, methods: dict[str, dict]) -> dict[str, Any]:
+def _row(row: snapshots.ResultRow, methods: dict[str, dict], texts: Texts) -> dict[str, Any]:
     return {
         "label": _label(row["analyte"]),
-        "name": row["name"],
-        "result": _result(row),
+        "name": texts.names(row.get("names"), row["name"]),
+        "result": _result(row, texts),
         "unit": row["unit"],
-        "uncertainty": f"± {row['uncertainty']}" if row["uncertainty"] else NO_VALUE,
-        "limit": row["reporting_limit"],
-        "basis": BASIS_NAMES.get(row["basis"], row["basis"]),
+        "uncertainty": f"± {_figure(row['uncertainty'])}" if row["uncertainty"] else NO_VALUE,
+        "limit": _figure(row["reporting_limit"]),
+        "basis": texts.label(BASIS_NAMES[row["basis"]]) if row["basis"] in BASIS_NAMES else row["basis"],
         "method": methods[row["method_code"]]["ref"],
         "censored": row["qualifier"] == "<",
     }
 
 
-def _groups(results: list[snapshots.ResultRow], methods: dict[str, dict], treo: snapshots.Treo) -> list[dict]:
+def _groups(
+    results: list[snapshots.ResultRow], methods: dict[str, dict], treo: snapshots.Treo, texts: Texts
+) -> list[dict]:
     """The results table's sections, each in panel order: payable metals and moisture, rare earths
     (closed by their oxide total) and the penalty and by-product elements."""
-    sections: dict[str, tuple[str, list[dict[str, Any]]]] = {
-        "principal": ("Payable metals and moisture", []),
-        "rare_earth": ("Rare-earth elements", []),
-        "other": ("Penalty and by-product elements", []),
-    }
+    sections: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUP_TITLES}
     for row in results:
         if row["analyte"] in PRINCIPAL:
             key = "principal"
@@ -412,48 +783,55 @@ def _groups(results: list[snapshots.ResultRow], methods: dict[str, dict], treo: 
             key = "rare_earth"
         else:
             key = "other"
-        sections[key][1].append(_row(row, methods))
+        sections[key].append(_row(row, methods, texts))
     groups: list[dict[str, Any]] = []
-    for key, (title, rows) in sections.items():
+    for key, rows in sections.items():
         if not rows:
             continue
         total = None
         if key == "rare_earth":
-            total = {"result": treo["value"], "uncertainty": "", "limit": "", "unit": treo["unit"], "basis": "dry"}
+            total = {
+                "result": _figure(treo["value"]),
+                "uncertainty": "",
+                "limit": "",
+                "unit": treo["unit"],
+                "basis": texts.label(BASIS_NAMES["dry"]),
+            }
         # Table rows have no orphans and widows properties: a section's first and last rows are held
         # to their neighbours instead, so no page starts or ends with a lone row of a section.
         rows[0]["keep"] = "keep-next"
         if len(rows) > 1:
             rows[-1]["keep"] = "keep-previous"
-        groups.append({"key": key, "title": title, "rows": rows, "total": total})
+        groups.append({"key": key, "title": texts.label(GROUP_TITLES[key]), "rows": rows, "total": total})
     _align([row for group in groups for row in [*group["rows"], group["total"]] if row], FIGURES)
     return groups
 
 
-def _headline(snapshot: snapshots.Snapshot) -> list[dict]:
+def _headline(snapshot: snapshots.Snapshot, texts: Texts) -> list[dict]:
     """The figures a buyer and a customs officer look for first."""
     rows: dict[str, Mapping[str, Any]] = {row["analyte"]: row for row in snapshot["results"]}
-    # TREO is summed from the rare earths' dry contents.
-    rows["TREO"] = {"name": "Total rare-earth oxides", "basis": "dry"}
-    items: list[dict[str, str | None]] = [
-        {
-            "label": _label(symbol),
-            "name": rows[symbol]["name"],
-            "value": value,
-            "unit": unit,
-            "basis": BASIS_NAMES.get(rows[symbol]["basis"], rows[symbol]["basis"]),
-        }
-        for symbol, value, unit in snapshots.headline_items(snapshot)
-    ]
+    items: list[dict[str, Any]] = []
+    for symbol, value, unit in snapshots.headline_items(snapshot):
+        # TREO is summed from the rare earths' dry contents.
+        row = rows.get(symbol, {"name": "", "basis": "dry"})
+        items.append(
+            {
+                "label": _label(symbol),
+                "name": texts.label(TREO_NAME) if symbol == "TREO" else texts.names(row.get("names"), row["name"]),
+                "value": _figure(value),
+                "unit": unit,
+                "basis": texts.label(BASIS_NAMES[row["basis"]]) if row["basis"] in BASIS_NAMES else row["basis"],
+            }
+        )
     moisture = snapshot["moisture"]
     if moisture.get("value"):
         items.append(
             {
                 "label": _label(MOISTURE),
-                "name": "Moisture",
+                "name": texts.label(MOISTURE_NAME),
                 "value": moisture["value"],
                 "unit": moisture["unit"],
-                "basis": "as received",
+                "basis": texts.label(BASIS_NAMES["as_received"]),
             }
         )
     return items
@@ -464,9 +842,29 @@ def _label(symbol: str) -> str:
     return symbol.translate(SUBSCRIPTS) if not symbol.isalpha() else symbol
 
 
-def _custody(custody: snapshots.Custody) -> dict:
+def _qc_runs(qc: snapshots.QC, texts: Texts) -> list[dict]:
+    return [
+        {
+            **run,
+            "verdict": texts.choice(RunQCStatus(run["status"]).label)
+            if run["status"] in RunQCStatus.values
+            else run["status"],
+            "override": texts.phrase(PHRASES["overridden"], reason=run["override"]) if run.get("override") else None,
+        }
+        for run in qc["runs"]
+    ]
+
+
+def _custody(custody: snapshots.Custody, texts: Texts) -> dict:
+    actions = [
+        texts.choice(CustodyAction(step["action"]).label) if step["action"] in CustodyAction.values else step["action"]
+        for step in custody["steps"]
+    ]
     return {
         **custody,
         "head_short": (custody.get("head") or "")[:16],
-        "actions": " → ".join(ACTION_NAMES.get(step["action"], step["action"]) for step in custody["steps"]),
+        "actions": Bilingual(
+            [" → ".join(str(_in(action, index)) for action in actions) for index in range(len(texts.languages))],
+            texts.languages,
+        ),
     }

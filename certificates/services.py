@@ -1,9 +1,9 @@
 """Every write to certificates goes through a function here (conventions as in samples.services).
 
 Issuing, step by step (DESIGN.md, pipeline):
-1. certificate_request (lab manager): checks that the sample's panel is complete with approved
-   results, that every run behind them cleared QC and that the custody chain verifies; freezes the
-   snapshot; creates the certificate as pending, all in one transaction; the issue task is sent
+1. certificate_request (lab manager), in a language pair (certificates.languages): checks that the
+   sample's panel is complete with approved results, that every run behind them cleared QC and that
+   the custody chain verifies; freezes the snapshot; creates the certificate as pending, all in one transaction; the issue task is sent
    after commit. If the broker is down then, the periodic sweep sends it later.
 2. certificate_issue_unsafe (the Celery task, any number of times, never inside a transaction): claims the certificate, gives it its
    number and issue date the first time, renders, signs, stores the PDF and marks it issued.
@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from assays.models import Result
 from assays.selectors import panel_complete
 from certificates import codes, document, keys, publication, signing, tokens
+from certificates import languages as certificate_languages
 from certificates import snapshot as snapshots
 from certificates.models import Certificate, CertificateEvent, SigningKey
 from lims import notifications, permissions
@@ -140,13 +141,20 @@ def _check_certifiable(sample: Sample) -> None:
         )
 
 
-def _create(*, actor: User, sample: Sample, supersedes: Certificate | None = None, reason: str = "") -> Certificate:
+def _create(
+    *,
+    actor: User,
+    sample: Sample,
+    languages: tuple[str, str],
+    supersedes: Certificate | None = None,
+    reason: str = "",
+) -> Certificate:
     amendment: snapshots.Amendment | None = None
     if supersedes is not None:
         if supersedes.number is None:
             raise ValueError(f"certificate {supersedes.pk} has no number: only an issued certificate is amended")
         amendment = {"supersedes": supersedes.number, "reason": reason}
-    snapshot = snapshots.build(sample=sample, authoriser=actor, amendment=amendment)
+    snapshot = snapshots.build(sample=sample, authoriser=actor, amendment=amendment, languages=languages)
     if amendment is not None and supersedes is not None:
         # The differences need both snapshots, so they join the amendment once the new one is built.
         amendment["changes"] = snapshots.differences(supersedes.snapshot, dict(snapshot))
@@ -163,10 +171,28 @@ def _create(*, actor: User, sample: Sample, supersedes: Certificate | None = Non
     return certificate
 
 
+def _language_pair(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, str]:
+    """The pair asked for ("kk,ru"), or the configured default; an ApplicationError (field
+    "languages") for one certificates are not issued in."""
+    if not value:
+        return certificate_languages.default()
+    try:
+        return certificate_languages.parse(value)
+    except certificate_languages.LanguageError as refused:
+        raise ApplicationError(
+            _("A certificate is issued in Russian and English, Kazakh and Russian, or Kazakh and English."),
+            field="languages",
+        ) from refused
+
+
 @transaction.atomic
-def certificate_request(*, actor: User, sample: Sample) -> Certificate:
-    """Ask for the certificate of a reported sample. The snapshot is frozen now; the worker issues it."""
+def certificate_request(
+    *, actor: User, sample: Sample, languages: str | list[str] | tuple[str, ...] | None = None
+) -> Certificate:
+    """Ask for the certificate of a reported sample, in a language pair (primary first; the configured
+    default when none is given: certificates.languages). The snapshot is frozen now; the worker issues it."""
     permissions.require(actor, "certificate.request", sample)
+    pair = _language_pair(languages)
     sample = Sample.objects.select_for_update(of=("self",)).select_related("lot").get(pk=sample.pk)
     existing = sample.certificates.filter(status__in=Certificate.LIVE).first()
     if existing is not None:
@@ -181,8 +207,13 @@ def certificate_request(*, actor: User, sample: Sample) -> Certificate:
             field="sample",
         )
     _check_certifiable(sample)
-    certificate = _create(actor=actor, sample=sample)
-    audit_record(actor=actor, action=AuditAction.CERTIFICATE_REQUEST, obj=certificate, data={"sample": sample.code})
+    certificate = _create(actor=actor, sample=sample, languages=pair)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CERTIFICATE_REQUEST,
+        obj=certificate,
+        data={"sample": sample.code, "languages": certificate_languages.value(pair)},
+    )
     return certificate
 
 
@@ -201,7 +232,11 @@ def certificate_amend(*, actor: User, certificate: Certificate, reason: str) -> 
         raise Conflict(_("An amendment of %(number)s is already under way.") % {"number": certificate.number})
     sample = Sample.objects.select_for_update(of=("self",)).get(pk=certificate.sample_id)
     _check_certifiable(sample)
-    amendment = _create(actor=actor, sample=sample, supersedes=certificate, reason=reason)
+    # The correction reads like the document it corrects: the same pair (a certificate from before
+    # pairs, English alone, is amended in the default pair).
+    stated = certificate_languages.of(certificate.snapshot)
+    pair = _language_pair(stated) if len(stated) == 2 else certificate_languages.default()
+    amendment = _create(actor=actor, sample=sample, supersedes=certificate, reason=reason, languages=pair)
     audit_record(
         actor=actor, action=AuditAction.CERTIFICATE_AMEND, obj=amendment, data={"supersedes": certificate.number}
     )

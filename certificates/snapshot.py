@@ -6,12 +6,14 @@ the digits the panel reports (rounded half to even, assays.units.round_to), neve
 versioned by "schema"; the certificate number and issue date are not part of it (they are given at
 issue and carried by the PDF and the signed QR token).
 
-Layout (schema "lims.coa/2"; "lims.coa/1", still read, lacks what is marked *):
+Layout (schema "lims.coa/3"; "lims.coa/2", still read, lacks what is marked **; "lims.coa/1" lacks
+what is marked * too):
 
+    languages** [primary, secondary]: the pair the certificate is issued in (certificates.languages)
     laboratory  name, address, country, code, accreditation* {body, number} or null
     customer    name, address, registration_number, country
-    lot         number, material, material_code, hs_code, origin, wet_mass_t, wet_mass_source*,
-                dry_mass_t, contract, export_licence, destination_country
+    lot         number, material, material_names** {language: name}, material_code, hs_code, origin,
+                wet_mass_t, wet_mass_source*, dry_mass_t, contract, export_licence, destination_country
     sample      code, composite, purpose, mass_g, seal_number, condition, collected_at,
                 collection_location, sampled_by, received_at, received_by,
                 splits* [{code, purpose, seal_number, tested}]: every split of the composite
@@ -19,9 +21,10 @@ Layout (schema "lims.coa/2"; "lims.coa/1", still read, lacks what is marked *):
     sampling    standard, plan
     dates       sampled, received, testing_started, testing_completed, requested
     moisture    value, unit, method
-    results     [{analyte, name, rare_earth, method, method_code, standard, procedure_code*,
-                 procedure_revision*, unit, basis, qualifier, value, detection_limit, uncertainty,
-                 reporting_limit, approved_by, approved_at}], panel order
+    results     [{analyte, name, names** {language: name}, rare_earth, method, method_names**
+                 {language: name}, method_code, standard, procedure_code*, procedure_revision*, unit,
+                 basis, qualifier, value, detection_limit, uncertainty, reporting_limit, approved_by,
+                 approved_at}], panel order
     headline    {Cu: [value, unit], Au: [...], Ag: [...], TREO: [value, unit]}
     treo        value, unit, oxides, censored, not_determined
     qc          runs [{run, instrument, method, status, checks, failed, override}], manual [methods]
@@ -31,6 +34,14 @@ Layout (schema "lims.coa/2"; "lims.coa/1", still read, lacks what is marked *):
     authorised_by {name, role}
     statement   text
     amendment   {supersedes, reason} or null
+
+Languages (lims.coa/3): `name`, `method` and `material` stay the English names (what the API, the
+customs checks and the token's readers compare); `names`, `method_names` and `material_names` hold
+the reference data's names in each of the certificate's languages as they were at the request
+(lims.lib.translated.name_in: the English one where a translation is blank), so neither the PDF nor
+the verification page changes with a later edit of the reference data. The other texts the snapshot
+freezes (statement, sampling plan, condition, roles) stay in English: they are the product's own
+sentences, which the document translates from the catalogues when it prints them.
 
 What goes onto the certificate is checked as it is frozen (build): every text must be printable
 (lims.lib.text), and every method identified by a standard or the laboratory's procedure code (ISO/IEC
@@ -43,6 +54,7 @@ them and the attached data says so too. The dry mass is the laboratory's computa
 customer's wet mass and its own moisture result, and is therefore not in the list.
 """
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import NotRequired, TypedDict, cast
@@ -50,19 +62,23 @@ from typing import NotRequired, TypedDict, cast
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assays import precision, units
 from assays.models import PanelEntry, Qualifier, Result
+from certificates import languages as certificate_languages
 from lims.exceptions import ApplicationError
 from lims.lib import text
+from lims.lib.translated import name_in
 from lims.models import Organisation, User
 from lims.roles import Role
 from samples import chain
 from samples.models import CustodyEvent, Nonconformance, Sample
 
-SCHEMA = "lims.coa/2"
-# Schemas read(): lims.coa/1 is lims.coa/2 without the NotRequired keys, which consumers read with .get().
-READABLE = ("lims.coa/1", SCHEMA)
+SCHEMA = "lims.coa/3"
+# Schemas read(): lims.coa/1 and /2 are lims.coa/3 without some NotRequired keys, which consumers read
+# with .get() (a snapshot without languages was issued in English alone).
+READABLE = ("lims.coa/1", "lims.coa/2", SCHEMA)
 
 
 # The contract: every consumer (the PDF, the verification page and API, customs cross-checks) reads a
@@ -92,6 +108,7 @@ class Customer(Party):
 class LotPart(TypedDict):
     number: str
     material: str
+    material_names: NotRequired[dict[str, str]]
     material_code: str
     hs_code: str
     origin: str
@@ -147,8 +164,10 @@ class Moisture(TypedDict):
 class ResultRow(TypedDict):
     analyte: str
     name: str
+    names: NotRequired[dict[str, str]]
     rare_earth: bool
     method: str
+    method_names: NotRequired[dict[str, str]]
     method_code: str
     standard: str
     procedure_code: NotRequired[str]
@@ -207,6 +226,7 @@ class Amendment(TypedDict, total=False):
 
 class Snapshot(TypedDict):
     schema: str
+    languages: NotRequired[list[str]]
     laboratory: Laboratory
     customer: Customer
     lot: LotPart
@@ -241,10 +261,15 @@ def read(data: dict) -> Snapshot:
 
 
 HEADLINE = ("Cu", "Au", "Ag")
-STATEMENT = (
+# The snapshot's own sentences are frozen in English and printed from the catalogues (gettext_noop:
+# makemessages finds them here; certificates.document translates them into the certificate's languages).
+STATEMENT = gettext_noop(
     "The results relate only to the item tested, as received by the laboratory under the seal stated. "
     "Contents are reported on a dry basis (dried at 105 °C) unless stated otherwise; moisture is as received."
 )
+SAMPLING_PLAN = gettext_noop("Composite of increments taken at %(location)s, split under seal.")
+CONDITION_INTACT = gettext_noop("seal intact")
+CONDITION_ACCEPTED = gettext_noop("seal problem accepted (see deviations)")
 SAMPLING_STANDARD = "ISO 12743:2021"
 # ISO/IEC 17025 7.8.2.2: what the exporter declares when registering the lot.
 CUSTOMER_SUPPLIED = (
@@ -255,7 +280,12 @@ CUSTOMER_SUPPLIED = (
 PEOPLE = {"results.approved_by", "approvers.name", "authorised_by.name", "sample.sampled_by", "sample.received_by"}
 # Text that may span lines on the certificate (lims.lib.text); every other text is one line.
 MULTILINE = {"amendment.reason", "deviations", "qc.runs.override"}
-ROLE_NAMES = {Role.REVIEWER: "Reviewer", Role.MANAGER: "Laboratory manager", Role.TECHNICIAN: "Technician"}
+ROLE_NAMES = {
+    Role.REVIEWER: gettext_noop("Reviewer"),
+    Role.MANAGER: gettext_noop("Laboratory manager"),
+    Role.TECHNICIAN: gettext_noop("Technician"),
+}
+ADMINISTRATOR = gettext_noop("Administrator")
 
 
 def headline_items(snapshot: Snapshot | dict) -> list[tuple[str, str, str]]:
@@ -279,7 +309,7 @@ def _role(user: User) -> str:
     for role in (Role.MANAGER, Role.REVIEWER, Role.TECHNICIAN):
         if user.has_role(role):
             return ROLE_NAMES[role]
-    return "Administrator" if user.is_superuser else ""
+    return ADMINISTRATOR if user.is_superuser else ""
 
 
 def _approver(result: Result) -> User:
@@ -313,7 +343,12 @@ def laboratory() -> Laboratory:
     }
 
 
-def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
+def names_in(obj, languages: tuple[str, ...]) -> dict[str, str]:
+    """The reference-data row's name in each of `languages` (English where it has none of its own)."""
+    return {language: name_in(obj, language) for language in languages}
+
+
+def _results(sample: Sample, languages: tuple[str, ...]) -> tuple[list[ResultRow], list[Result]]:
     entries = {e.analyte_id: e for e in PanelEntry.objects.filter(panel__material_id=sample.lot.material_id)}
     results = list(
         Result.objects.filter(sample=sample, status=Result.Status.APPROVED)
@@ -332,8 +367,10 @@ def _results(sample: Sample) -> tuple[list[ResultRow], list[Result]]:
             {
                 "analyte": r.analyte.symbol,
                 "name": r.analyte.name,
+                "names": names_in(r.analyte, languages),
                 "rare_earth": r.analyte.is_rare_earth,
                 "method": r.method.name,
+                "method_names": names_in(r.method, languages),
                 "method_code": r.method.code,
                 "standard": r.method.standard,
                 "procedure_code": r.method.procedure_code,
@@ -480,11 +517,15 @@ def _deviations(sample: Sample, results: list[Result]) -> list[str]:
     return notes
 
 
-def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = None) -> Snapshot:
-    """The snapshot of a sample whose panel is complete and approved."""
+def build(
+    *, sample: Sample, authoriser: User, amendment: Amendment | None = None, languages: tuple[str, ...] | None = None
+) -> Snapshot:
+    """The snapshot of a sample whose panel is complete and approved, for a certificate in `languages`
+    (a pair, primary first; the configured default when not given)."""
+    pair = certificate_languages.parse(languages) if languages else certificate_languages.default()
     sample = Sample.objects.select_related("lot__exporter", "lot__material", "parent").get(pk=sample.pk)
     lot, exporter = sample.lot, sample.lot.exporter
-    rows, results = _results(sample)
+    rows, results = _results(sample, pair)
     moisture = next((r for r in results if r.analyte.symbol == "H2O"), None)
     custody, receipt = _custody(sample)
     first_event = sample.events.order_by("sequence").select_related("actor").first()
@@ -499,6 +540,7 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
     approvers = {r.decided_by_id: _approver(r) for r in results}
     snapshot: Snapshot = {
         "schema": SCHEMA,
+        "languages": list(pair),
         "laboratory": laboratory(),
         "customer": {
             "name": exporter.name,
@@ -509,6 +551,7 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
         "lot": {
             "number": lot.lot_number,
             "material": lot.material.name,
+            "material_names": names_in(lot.material, pair),
             "material_code": lot.material.code,
             "hs_code": lot.hs_code,
             "origin": lot.origin,
@@ -525,9 +568,9 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
             "purpose": sample.purpose,
             "mass_g": str(sample.mass_g),
             "seal_number": sample.seal_number,
-            "condition": "seal intact"
+            "condition": CONDITION_INTACT
             if receipt and receipt.seal_intact and receipt.action == "receive"
-            else "seal problem accepted (see deviations)",
+            else CONDITION_ACCEPTED,
             "collected_at": _time(sample.collected_at),
             "collection_location": sample.collection_location,
             "sampled_by": first_event.actor.get_full_name() if first_event else "",
@@ -538,7 +581,7 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
         "customer_supplied": list(CUSTOMER_SUPPLIED),
         "sampling": {
             "standard": SAMPLING_STANDARD,
-            "plan": f"Composite of increments taken at {sample.collection_location}, split under seal.",
+            "plan": SAMPLING_PLAN % {"location": sample.collection_location},
         },
         "dates": {
             "sampled": _time(sample.collected_at),
@@ -570,8 +613,11 @@ def build(*, sample: Sample, authoriser: User, amendment: Amendment | None = Non
     return snapshot
 
 
-# Parts of a snapshot that differ between any two requests and say nothing about the item.
-_NOT_CONTENT = {"schema", "amendment", "dates.requested", "authorised_by.name", "authorised_by.role"}
+# Parts of a snapshot that differ between any two requests and say nothing about the item: the request
+# time and authoriser, and how the certificate names things in its languages (its language pair and
+# the reference data's names in it).
+_NOT_CONTENT = {"schema", "languages", "amendment", "dates.requested", "authorised_by.name", "authorised_by.role"}
+_NAMES = re.compile(r"(^|\.)(names|method_names|material_names)(\.|$)")
 
 
 def _flatten(value, path: str, out: dict) -> None:
@@ -596,8 +642,8 @@ def differences(old: dict, new: dict) -> list[dict]:
     if old.get("schema") != new.get("schema"):
         # What the older document did not state has not changed: only what both state is compared.
         after = {field: value for field, value in after.items() if field in before}
-    fields = [f for f in after if f not in _NOT_CONTENT] + [
-        f for f in before if f not in after and f not in _NOT_CONTENT
+    fields = [f for f in after if f not in _NOT_CONTENT and not _NAMES.search(f)] + [
+        f for f in before if f not in after and f not in _NOT_CONTENT and not _NAMES.search(f)
     ]
     return [
         {"field": f, "old": before.get(f), "new": after.get(f)}

@@ -78,6 +78,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from certificates import codes, publication, verifier
+from certificates import languages as certificate_languages
 from certificates.models import Certificate, SigningKey
 from certificates.publication import token_keys, trust_roots
 from certificates.snapshot import headline_items
@@ -127,6 +128,7 @@ _SNAPSHOT_PARTS = {
     "results": "snapshot__results",
     "authorised_by": "snapshot__authorised_by",
     "amendment": "snapshot__amendment",
+    "languages": "snapshot__languages",
 }
 _REGISTER_FIELDS = (
     "number",
@@ -138,7 +140,7 @@ _REGISTER_FIELDS = (
     "snapshot_sha256",
     "signing_kid",
 )
-_PUBLIC_PARTS = ("laboratory", "lot", "amendment")
+_PUBLIC_PARTS = ("laboratory", "lot", "amendment", "languages")
 _LOT_FIELDS = ("number", "material", "hs_code", "dry_mass_t")
 _LOT_IDENTITY = ("number", "material", "hs_code")
 _RESULT_FIELDS = ("analyte", "name", "value", "qualifier", "detection_limit", "unit", "basis", "uncertainty", "method")
@@ -238,7 +240,8 @@ def _public_statement(row: dict, snapshot: Mapping) -> dict:
         "title": _("Amended Certificate of Analysis") if amendment else _("Certificate of Analysis"),
         "issued": timezone.localdate(row["issued_at"]).isoformat(),
         "laboratory": {"name": laboratory.get("name", ""), "address": laboratory.get("address", "")},
-        "lot": {name: lot.get(name) for name in _LOT_IDENTITY},
+        "lot": _lot(lot, _LOT_IDENTITY),
+        "languages": _languages(snapshot["languages"]),
         "amendment": {"supersedes": amendment.get("supersedes")} if amendment else None,
     }
 
@@ -256,18 +259,43 @@ def _statement(row: dict, snapshot: Mapping) -> dict:
         "issued": timezone.localdate(row["issued_at"]).isoformat(),
         "laboratory": {"name": laboratory.get("name", ""), "address": laboratory.get("address", "")},
         "customer": snapshot["customer"] or "",
-        "lot": {name: lot.get(name) for name in _LOT_FIELDS},
+        "lot": _lot(lot, _LOT_FIELDS),
+        "languages": _languages(snapshot["languages"]),
         "moisture": snapshot["moisture"],
         "headline": [
             {"analyte": analyte, "value": value, "unit": unit}
             for analyte, value, unit in headline_items({"headline": snapshot["headline"]})
         ],
-        "results": [{name: result.get(name) for name in _RESULT_FIELDS} for result in snapshot["results"] or []],
+        "results": [_result(result) for result in snapshot["results"] or []],
         "authorised_by": {"name": authoriser.get("name", ""), "role": authoriser.get("role", "")},
         "amendment": {"supersedes": amendment.get("supersedes"), "reason": amendment.get("reason", "")}
         if amendment
         else None,
     }
+
+
+def _reader_language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+def _lot(lot: Mapping, fields: tuple[str, ...]) -> dict:
+    """The lot's `fields`, the material named in the reader's language when the certificate froze it."""
+    shown = {name: lot.get(name) for name in fields}
+    shown["material"] = (lot.get("material_names") or {}).get(_reader_language()) or lot.get("material")
+    return shown
+
+
+def _languages(pair: list[str] | None) -> str:
+    """The certificate's languages as the reader reads them ("Kazakh + Russian"); "" before pairs."""
+    return certificate_languages.label(pair) if pair else ""
+
+
+def _result(result: Mapping) -> dict:
+    """A result as the verdict shows it, the element named in the reader's language when the
+    certificate froze its name in that language (lims.coa/3 `names`), else in English."""
+    shown = {name: result.get(name) for name in _RESULT_FIELDS}
+    shown["name"] = (result.get("names") or {}).get(_reader_language()) or result.get("name")
+    return shown
 
 
 def _from_register(row: dict, *, evidence: list[tuple[str, str]] | None = None, note: str = "") -> Check:

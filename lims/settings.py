@@ -274,6 +274,9 @@ LIMS_IMPORT_MAX_ROWS = envint("LIMS_IMPORT_MAX_ROWS", 100_000, minimum=100)
 # (lims.checks refuses one without the other) and recorded in each certificate's snapshot.
 LIMS_ACCREDITATION_BODY = envstr("LIMS_ACCREDITATION_BODY", "")
 LIMS_ACCREDITATION_NUMBER = envstr("LIMS_ACCREDITATION_NUMBER", "")
+# The language pair a certificate is issued in unless the request chooses another, primary first:
+# ru,en, kk,ru or kk,en in either order (certificates.languages; checked at start-up).
+LIMS_CERTIFICATE_LANGUAGES = envstr("LIMS_CERTIFICATE_LANGUAGES", "ru,en")
 
 # The public verification portal (certificates/verification.py): the address the laboratory is
 # reached at from outside (printed on certificates; absolute links in the portal's JSON), and the

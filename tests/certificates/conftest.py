@@ -61,9 +61,19 @@ def report_panel(sample: Sample, *, technician: User, reviewer: User, instrument
     )  # fmt: skip
 
 
-def freeze(sample: Sample, *, authoriser: User, number: str, amendment: dict | None = None, **fields) -> Certificate:
-    """A certificate of `sample` with its snapshot, number and issue time, as rendering finds it."""
-    frozen = snapshot.build(sample=sample, authoriser=authoriser, amendment=amendment)
+def freeze(
+    sample: Sample,
+    *,
+    authoriser: User,
+    number: str,
+    amendment: dict | None = None,
+    languages: tuple[str, str] = ("en", "ru"),
+    **fields,
+) -> Certificate:
+    """A certificate of `sample` with its snapshot, number and issue time, as rendering finds it. In
+    English first (and Russian second) unless `languages` says otherwise: the tests of what the
+    certificate states read its English wording (tests/certificates/test_bilingual.py the others)."""
+    frozen = snapshot.build(sample=sample, authoriser=authoriser, amendment=amendment, languages=languages)
     certificate = Certificate.objects.create(
         sample=sample,
         snapshot=frozen,

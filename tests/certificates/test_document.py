@@ -134,15 +134,16 @@ def test_a_certificate_without_its_number_is_not_rendered(certificate_row):
 def test_every_page_is_identified_and_the_end_is_marked(issued):
     require("pdfinfo", "pdftotext")
 
-    # The full panel (Cu, Au, Ag, moisture, 16 rare earths, 16 other elements) fits two pages.
-    assert page_count(issued.path) == 2
-    pages = [text_of(issued.path, page) for page in (1, 2)]
+    # The full panel (Cu, Au, Ag, moisture, 16 rare earths, 16 other elements), in two languages,
+    # fits three pages.
+    assert page_count(issued.path) == 3
+    pages = [text_of(issued.path, page) for page in (1, 2, 3)]
     for number, text in enumerate(pages, start=1):
         assert NUMBER in text
-        assert f"Page {number} of 2" in text
+        assert f"Page {number} of 3 · Стр. {number} из 3" in text
     # ISO/IEC 17025 7.8.2.1 d): a clear mark of the end, after the last content only.
-    assert "— End of report —" not in pages[0]
-    assert pages[1].endswith("— End of report —") or "— End of report —" in pages[1]
+    assert "— End of report —" not in pages[0] + pages[1]
+    assert "— End of report —" in pages[2]
     # The results table continues on page 2 under its own header.
     assert "U (k = 2)" in pages[1] and "Rep. limit" in pages[1]
 
@@ -162,9 +163,13 @@ def test_the_certificate_states_what_iso_17025_requires(issued):
         "e) customer": "Altyn Copper LLP",
         "e) its address": "Aktogay 071300",
         "e) its registration": EXPORTER_REGISTRATION,
-        "f) titration and its standard": "Copper by titration ISO 10258",
-        "f) fire assay and its standard": "Fire assay with gravimetric finish ISO 10378",
-        "f) moisture and its standard": "Moisture by mass loss on drying ISO 10251",
+        # The methods table: each method by name (in both languages) and its standard.
+        "f) titration": "Copper by titration",
+        "f) its standard": "ISO 10258",
+        "f) fire assay": "Fire assay with gravimetric finish",
+        "f) its standard ": "ISO 10378",
+        "f) moisture": "Moisture by mass loss on drying",
+        "f) its standard  ": "ISO 10251",
         "f) ICP-MS": "ICP-MS after four-acid digestion",
         "g) sample code": sample["code"],
         "g) composite": sample["composite"],
@@ -174,7 +179,8 @@ def test_the_certificate_states_what_iso_17025_requires(issued):
         "h) sampling date": dates["sampled"][:10],
         "h) receipt": f"Received {dates['received'][:10]}",
         "i) testing dates": f"Tested {dates['testing_started'][:10]}",
-        "j) issue date": f"Date of issue {timezone.localdate(issued.certificate.issued_at).isoformat()}",
+        "j) issue date": "Date of issue",
+        "j) its date": f"Issued {timezone.localdate(issued.certificate.issued_at).isoformat()}",
         "k) sampling standard": "ISO 12743:2021",
         "l) results relate to the item": "The results relate only to the item tested",
         "m) units": "g/t",
@@ -184,14 +190,14 @@ def test_the_certificate_states_what_iso_17025_requires(issued):
         "m) below detection": "< 0.0",
         "m) rare earths totalled": "Total rare-earth oxides (TREO)",
         "m) censored rare earth named": f"counted as zero): {CENSORED}",
-        "n) deviations": "Deviations None.",
+        "n) deviations": "Deviations / Отклонения None. / Нет.",
         "o) authoriser": "Max Manager",
         "o) authoriser's role": "Laboratory manager",
         "o) approver": "Rita Reviewer",
         "verification": f"http://127.0.0.1:8000/verify/?number={NUMBER}",
         "custody": "verified intact",
         "QC": "passed",
-        "HS code": "HS 2603.00",
+        "HS code": "HS / ТН ВЭД 2603.00",
     }
     # Headings are set in capitals by the stylesheet, which the extracted text follows.
     missing = {item: phrase for item, phrase in expected.items() if phrase.lower() not in text.lower()}
@@ -234,7 +240,8 @@ def test_the_pdf_is_pdf_a_3_with_the_certificates_metadata(issued):
     frozen = issued.certificate.snapshot
 
     assert b'pdfaid:part="3"' in reader.root["/Metadata"].data
-    assert str(info["/Title"]) == f"Certificate of Analysis {NUMBER}"
+    # In both languages, the certificate's first language first.
+    assert str(info["/Title"]) == f"Certificate of Analysis / Сертификат анализа {NUMBER}"
     assert str(info["/Author"]) == "Kazakh Independent Laboratory"
     assert frozen["lot"]["number"] in str(info["/Subject"])
     for keyword in (NUMBER, frozen["lot"]["number"], frozen["sample"]["code"]):
@@ -262,12 +269,14 @@ def test_an_amendment_names_the_certificate_it_replaces_and_why(reported_sample,
 
     # ISO/IEC 17025 7.8.8: identified as an amendment of No. X, with what changed and why.
     text = text_of(amended.path)
-    assert f"Amended Certificate of Analysis — replaces No. {NUMBER}" in text
+    assert f"Amended Certificate of Analysis Исправленный сертификат анализа — replaces No. {NUMBER}" in text
     assert REASON in text
-    assert "Au result: 6.53 → 6.93." in text  # the headline repeats the result: not listed twice
-    assert page_count(amended.path) == 2
+    assert "Au result / Au результат: 6.53 → 6.93." in text  # the headline repeats the result: not listed twice
+    assert page_count(amended.path) == 3
     # Every page names the amendment, not only the first.
-    assert "Amended Certificate of Analysis No. KZL-2026-000002" in text_of(amended.path, 2)
+    page_2 = text_of(amended.path, 2)
+    assert "Amended Certificate of Analysis" in page_2 and "Исправленный сертификат анализа" in page_2
+    assert "KZL-2026-000002" in page_2
 
 
 def test_an_amendment_recorded_only_on_the_row_still_says_so(reported_sample, manager):
@@ -316,8 +325,9 @@ def test_the_verification_address_follows_the_public_url(settings):
 def test_a_snapshot_of_another_schema_is_never_read_as_this_one():
     from certificates import snapshot as snapshots
 
-    with pytest.raises(snapshots.SchemaError, match=r"lims\.coa/3"):
-        snapshots.read({"schema": "lims.coa/3", "lot": {}})
-    # The current schema, and the first, which it extends (certificates frozen before it).
+    with pytest.raises(snapshots.SchemaError, match=r"lims\.coa/4"):
+        snapshots.read({"schema": "lims.coa/4", "lot": {}})
+    # The current schema, and the earlier ones, which it extends (certificates frozen before it).
+    assert snapshots.read({"schema": "lims.coa/3"})["schema"] == "lims.coa/3"
     assert snapshots.read({"schema": "lims.coa/2"})["schema"] == "lims.coa/2"
     assert snapshots.read({"schema": "lims.coa/1"})["schema"] == "lims.coa/1"

@@ -80,9 +80,9 @@ def test_the_customers_information_is_marked_and_disclaimed(certificate, tmp_pat
     # Each value the exporter declared carries the dagger (the reading order puts a box's labels
     # before its values, so values are looked for without their labels)...
     for marked in (
-        "HS 2603.00 †",
+        "HS / ТН ВЭД 2603.00 †",
         "Aktogay concentrator †",
-        f"{lot['wet_mass_t']} t †, per {TICKET} †",
+        f"{lot['wet_mass_t']} t †, per {TICKET} / по документу: {TICKET} †",
         "China (CN) †",
         "C-2026-17 †",
         "EL-0042 †",
@@ -100,17 +100,18 @@ def test_the_dry_mass_says_how_it_was_computed(certificate, tmp_path):
 
     # 5000.000 t at 8.42 % moisture as received.
     assert lot["dry_mass_t"] == "4579.000"
-    assert f"{lot['dry_mass_t']} t from wet {lot['wet_mass_t']} t † Dry mass of the lot" in text
+    assert f"Dry mass of the lot / Масса партии сухая {lot['dry_mass_t']} t" in text
+    assert f"from wet {lot['wet_mass_t']} t из влажной массы {lot['wet_mass_t']} t †" in text
     assert "Dry mass: the customer's wet mass † less the laboratory's moisture." in text
-    assert f"Moisture (H₂O) {moisture['value']} % as received" in text
+    assert f"Moisture / Влажность (H₂O) {moisture['value']} %" in text
 
 
 def test_the_icp_ms_method_is_identified_by_the_laboratorys_procedure(certificate, tmp_path):
     text = text_of(certificate, tmp_path)
 
     # Reference data (assays migration 0007) gives the in-house method its procedure and revision.
-    assert "ICP-MS after four-acid digestion SOP-ICPMS-01 rev. 1" in text
-    assert "Copper by titration ISO 10258" in text
+    assert "ICP-MS after four-acid digestion / ИСП-МС после разложения четырьмя кислотами SOP-ICPMS-01 rev. 1" in text
+    assert "ISO 10258" in text
     assert "in-house procedure" not in text
 
 
@@ -161,7 +162,7 @@ def test_every_split_of_the_composite_is_listed_with_its_seal(certificate, compo
         assert f"{split.code} {purpose}: seal {split.seal_number}" in text
 
 
-def test_the_certificate_still_fits_two_pages(composite_splits, manager, settings, tmp_path):
+def test_the_certificate_still_fits_three_pages(composite_splits, manager, settings, tmp_path):
     settings.LIMS_ACCREDITATION_BODY = "National Center for Accreditation (NCA), Kazakhstan"
     settings.LIMS_ACCREDITATION_NUMBER = "KZ.T.02.0123"
     certificate = freeze(composite_splits[0], authoriser=manager, number=NUMBER)
@@ -170,8 +171,8 @@ def test_the_certificate_still_fits_two_pages(composite_splits, manager, setting
     path.write_bytes(document.render_certificate(certificate, token="LIMS1:TEST"))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout.decode()
 
-    # Four splits, the marks and their note, and the accreditation: still two pages.
-    assert "Pages: 2" in " ".join(info.split())
+    # Four splits, the marks and their note, and the accreditation, in two languages: three pages.
+    assert "Pages: 3" in " ".join(info.split())
 
 
 # Text that cannot be printed ------------------------------------------------------------------

@@ -5,6 +5,7 @@ hash the register holds, and nowhere else."""
 
 import hashlib
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -89,8 +90,9 @@ def test_the_verification_code_is_printed_and_only_its_hash_is_kept(certificate,
     require("pdftotext")
     text = run("pdftotext", "-f", "1", "-l", "1", pdf_file.name, "-", cwd=pdf_file.parent).stdout.decode()
 
-    [line] = [line for line in text.splitlines() if "Verification code" in line]
-    printed = line.split("Verification code", 1)[1].strip()
+    # The code follows its label ("Verification code / Код проверки"), on the label's line or the next.
+    after = text.split("Verification code", 1)[1]
+    printed = re.search(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}", after).group(0)
     # 16 characters in groups of four, as the inspector types them.
     assert len(printed) == 19 and printed.count("-") == 3
     assert codes.matches(printed, certificate.verification_code_sha256)

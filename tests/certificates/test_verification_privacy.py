@@ -136,6 +136,8 @@ def test_by_number_anyone_sees_the_identity_only(client, certificate):
         "laboratory": api.data["certificate"]["laboratory"],
         "lot": {"number": lot["number"], "material": lot["material"], "hs_code": lot["hs_code"]},
         "amendment": None,
+        # The language pair it was issued in (certificates.languages), in the reader's language.
+        "languages": "Russian + English",
     }
     assert api.data["certificate"]["laboratory"]["name"] == certificate.snapshot["laboratory"]["name"]
     for shown in (lot["number"], lot["material"], lot["hs_code"]):
