@@ -22,7 +22,7 @@ def test_a_manager_requests_a_certificate_and_the_exporter_downloads_it(
     login(page, live_server, manager)
     page.get_by_role("link", name="Certificates").click()
     page.get_by_role("link", name="Request a certificate").click()
-    page.get_by_label("Sample").select_option(sample.code)
+    page.locator("main").get_by_label("Sample").select_option(sample.code)
     page.get_by_role("button", name="Request the certificate").click()
 
     # The page follows the worker by itself, then shows the number and the download.
