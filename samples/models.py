@@ -157,10 +157,11 @@ class Lot(models.Model):
         ]
         indexes = [
             models.Index(F("registered_at").desc(), F("id").desc(), name="lot_newest_idx"),
-            # The lists' order (ORDER): the most urgent first, newest first among equals.
+            # The lists' order (ORDER): the most urgent first, newest first among equals. An ascending
+            # index puts NULLs last on PostgreSQL, as ORDER asks; SQLite cannot index NULLS LAST.
             models.Index(
                 F("priority"),
-                F("due_date").asc(nulls_last=True),
+                F("due_date"),
                 F("registered_at").desc(),
                 F("id").desc(),
                 name="lot_urgency_idx",
@@ -378,10 +379,11 @@ class Sample(models.Model):
         indexes = [
             models.Index(fields=["status"]),
             models.Index(F("collected_at").desc(), "code", name="sample_newest_idx"),
-            # The lists' order (ORDER): the most urgent first, newest first among equals.
+            # The lists' order (ORDER): the most urgent first, newest first among equals. An ascending
+            # index puts NULLs last on PostgreSQL, as ORDER asks; SQLite cannot index NULLS LAST.
             models.Index(
                 F("priority"),
-                F("due_date").asc(nulls_last=True),
+                F("due_date"),
                 F("collected_at").desc(),
                 "code",
                 name="sample_urgency_idx",

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             model_name="lot",
             index=models.Index(
                 models.F("priority"),
-                models.OrderBy(models.F("due_date"), nulls_last=True),
+                models.F("due_date"),
                 models.OrderBy(models.F("registered_at"), descending=True),
                 models.OrderBy(models.F("id"), descending=True),
                 name="lot_urgency_idx",
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
             model_name="sample",
             index=models.Index(
                 models.F("priority"),
-                models.OrderBy(models.F("due_date"), nulls_last=True),
+                models.F("due_date"),
                 models.OrderBy(models.F("collected_at"), descending=True),
                 models.F("code"),
                 name="sample_urgency_idx",
