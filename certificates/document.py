@@ -70,11 +70,12 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 TOKEN_HEADLINE = ("Cu", "Au", "Ag", "TREO")
 # Payable metals and the moisture their dry contents depend on.
 PRINCIPAL = ("Cu", "Au", "Ag", MOISTURE)
-# The document's own wording: translated in context "certificate" (see LABELS).
-CONTEXT = "certificate"
-BASIS_NAMES = {"dry": pgettext_lazy(CONTEXT, "dry"), "as_received": pgettext_lazy(CONTEXT, "as received")}
+# The document's own wording is translated in the context "certificate" (see LABELS), written out in
+# each call: makemessages reads only literal strings, and a context held in a name never reached the
+# catalogues.
+BASIS_NAMES = {"dry": pgettext_lazy("certificate", "dry"), "as_received": pgettext_lazy("certificate", "as received")}
 # How a censored or unusual result reads in the results table.
-QUALIFIER_WORDS = {"OR": pgettext_lazy(CONTEXT, "over range"), "NA": pgettext_lazy(CONTEXT, "not reported")}
+QUALIFIER_WORDS = {"OR": pgettext_lazy("certificate", "over range"), "NA": pgettext_lazy("certificate", "not reported")}
 # The figure columns of the results table, and how they line up (see _align).
 FIGURES = ("result", "uncertainty", "limit")
 TRAILING_NUMBER = re.compile(r"\d(?:\.(\d+))?$")
@@ -86,162 +87,167 @@ NO_VALUE = "\u2013"  # en dash
 DERIVED_CHANGE = re.compile(r"^(headline|treo\.oxides)\.")
 MAX_CHANGES = 12
 RESULT_FIELDS = {
-    "value": pgettext_lazy(CONTEXT, "result"),
+    "value": pgettext_lazy("certificate", "result"),
     "uncertainty": "U (k = 2)",
-    "detection_limit": pgettext_lazy(CONTEXT, "detection limit"),
+    "detection_limit": pgettext_lazy("certificate", "detection limit"),
 }
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPPLIED_MARK = "†"
 # Only a lims.coa/1 snapshot can hold a method with neither (snapshot.build refuses one since).
-UNIDENTIFIED_METHOD = pgettext_lazy(CONTEXT, "in-house procedure")
+UNIDENTIFIED_METHOD = pgettext_lazy("certificate", "in-house procedure")
 WITHDRAWN: "dict[str, StrOrPromise]" = {
-    Certificate.Status.REVOKED: pgettext_lazy(CONTEXT, "Revoked: this certificate is no longer valid."),
+    Certificate.Status.REVOKED: pgettext_lazy("certificate", "Revoked: this certificate is no longer valid."),
     Certificate.Status.SUPERSEDED: pgettext_lazy(
-        CONTEXT, "Superseded: this certificate has been replaced and is no longer valid."
+        "certificate", "Superseded: this certificate has been replaced and is no longer valid."
     ),
 }
 # Every heading, label and note of the page, by the name the template uses ({{ t.<name> }}).
 LABELS = {
-    "title": pgettext_lazy(CONTEXT, "Certificate of Analysis"),
-    "amended_title": pgettext_lazy(CONTEXT, "Amended Certificate of Analysis"),
-    "certificate_no": pgettext_lazy(CONTEXT, "Certificate No."),
-    "date_of_issue": pgettext_lazy(CONTEXT, "Date of issue"),
-    "what_changed": pgettext_lazy(CONTEXT, "What changed and why:"),
-    "changed": pgettext_lazy(CONTEXT, "Changed:"),
-    "qr_caption": pgettext_lazy(CONTEXT, "Scan to verify the signed summary"),
-    "verification_code": pgettext_lazy(CONTEXT, "Verification code"),
-    "principal_results": pgettext_lazy(CONTEXT, "Principal results"),
-    "dry_mass_of_lot": pgettext_lazy(CONTEXT, "Dry mass of the lot"),
-    "verify_online": pgettext_lazy(CONTEXT, "Verify online:"),
-    "customer": pgettext_lazy(CONTEXT, "Customer"),
-    "exporter": pgettext_lazy(CONTEXT, "Exporter"),
-    "address": pgettext_lazy(CONTEXT, "Address"),
-    "registration": pgettext_lazy(CONTEXT, "Registration"),
-    "lot": pgettext_lazy(CONTEXT, "Lot"),
-    "lot_number": pgettext_lazy(CONTEXT, "Lot number"),
-    "material": pgettext_lazy(CONTEXT, "Material"),
-    "hs": pgettext_lazy(CONTEXT, "HS"),
-    "origin": pgettext_lazy(CONTEXT, "Origin"),
-    "wet_mass": pgettext_lazy(CONTEXT, "Wet mass"),
-    "destination": pgettext_lazy(CONTEXT, "Destination"),
-    "contract": pgettext_lazy(CONTEXT, "Contract"),
-    "export_licence": pgettext_lazy(CONTEXT, "Export licence"),
-    "item_tested": pgettext_lazy(CONTEXT, "Item tested"),
-    "sample": pgettext_lazy(CONTEXT, "Sample"),
-    "description": pgettext_lazy(CONTEXT, "Description"),
-    "seal": pgettext_lazy(CONTEXT, "Seal"),
-    "other_splits": pgettext_lazy(CONTEXT, "Other splits"),
-    "sampling": pgettext_lazy(CONTEXT, "Sampling"),
-    "dates_and_places": pgettext_lazy(CONTEXT, "Dates and places"),
-    "sampled": pgettext_lazy(CONTEXT, "Sampled"),
-    "received": pgettext_lazy(CONTEXT, "Received"),
-    "tested": pgettext_lazy(CONTEXT, "Tested"),
-    "issued": pgettext_lazy(CONTEXT, "Issued"),
-    "at_the_laboratory": pgettext_lazy(CONTEXT, "at the laboratory"),
+    "title": pgettext_lazy("certificate", "Certificate of Analysis"),
+    "amended_title": pgettext_lazy("certificate", "Amended Certificate of Analysis"),
+    "certificate_no": pgettext_lazy("certificate", "Certificate No."),
+    "date_of_issue": pgettext_lazy("certificate", "Date of issue"),
+    "what_changed": pgettext_lazy("certificate", "What changed and why:"),
+    "changed": pgettext_lazy("certificate", "Changed:"),
+    "qr_caption": pgettext_lazy("certificate", "Scan to verify the signed summary"),
+    "verification_code": pgettext_lazy("certificate", "Verification code"),
+    "principal_results": pgettext_lazy("certificate", "Principal results"),
+    "dry_mass_of_lot": pgettext_lazy("certificate", "Dry mass of the lot"),
+    "verify_online": pgettext_lazy("certificate", "Verify online:"),
+    "customer": pgettext_lazy("certificate", "Customer"),
+    "exporter": pgettext_lazy("certificate", "Exporter"),
+    "address": pgettext_lazy("certificate", "Address"),
+    "registration": pgettext_lazy("certificate", "Registration"),
+    "lot": pgettext_lazy("certificate", "Lot"),
+    "lot_number": pgettext_lazy("certificate", "Lot number"),
+    "material": pgettext_lazy("certificate", "Material"),
+    "hs": pgettext_lazy("certificate", "HS"),
+    "origin": pgettext_lazy("certificate", "Origin"),
+    "wet_mass": pgettext_lazy("certificate", "Wet mass"),
+    "destination": pgettext_lazy("certificate", "Destination"),
+    "contract": pgettext_lazy("certificate", "Contract"),
+    "export_licence": pgettext_lazy("certificate", "Export licence"),
+    "item_tested": pgettext_lazy("certificate", "Item tested"),
+    "sample": pgettext_lazy("certificate", "Sample"),
+    "description": pgettext_lazy("certificate", "Description"),
+    "seal": pgettext_lazy("certificate", "Seal"),
+    "other_splits": pgettext_lazy("certificate", "Other splits"),
+    "sampling": pgettext_lazy("certificate", "Sampling"),
+    "dates_and_places": pgettext_lazy("certificate", "Dates and places"),
+    "sampled": pgettext_lazy("certificate", "Sampled"),
+    "received": pgettext_lazy("certificate", "Received"),
+    "tested": pgettext_lazy("certificate", "Tested"),
+    "issued": pgettext_lazy("certificate", "Issued"),
+    "at_the_laboratory": pgettext_lazy("certificate", "at the laboratory"),
     "supplied_note": pgettext_lazy(
-        CONTEXT,
+        "certificate",
         "† Supplied by the customer (ISO/IEC 17025 7.8.2.2). The laboratory is not responsible for information "
         "supplied by the customer; it can affect the validity of the results derived from it, such as the dry "
         "mass of the lot.",
     ),
-    "results": pgettext_lazy(CONTEXT, "Results"),
-    "element": pgettext_lazy(CONTEXT, "Element"),
-    "result": pgettext_lazy(CONTEXT, "Result"),
-    "unit": pgettext_lazy(CONTEXT, "Unit"),
-    "rep_limit": pgettext_lazy(CONTEXT, "Rep. limit"),
-    "basis": pgettext_lazy(CONTEXT, "Basis"),
-    "method": pgettext_lazy(CONTEXT, "Method"),
-    "treo_total": pgettext_lazy(CONTEXT, "Total rare-earth oxides (TREO)"),
-    "calc": pgettext_lazy(CONTEXT, "calc."),
+    "results": pgettext_lazy("certificate", "Results"),
+    "element": pgettext_lazy("certificate", "Element"),
+    "result": pgettext_lazy("certificate", "Result"),
+    "unit": pgettext_lazy("certificate", "Unit"),
+    "rep_limit": pgettext_lazy("certificate", "Rep. limit"),
+    "basis": pgettext_lazy("certificate", "Basis"),
+    "method": pgettext_lazy("certificate", "Method"),
+    "treo_total": pgettext_lazy("certificate", "Total rare-earth oxides (TREO)"),
+    "calc": pgettext_lazy("certificate", "calc."),
     "u_note": pgettext_lazy(
-        CONTEXT, "U: expanded uncertainty, coverage factor k = 2 (about 95 %). “< x”: below the detection limit x."
+        "certificate",
+        "U: expanded uncertainty, coverage factor k = 2 (about 95 %). “< x”: below the detection limit x.",
     ),
     "numbers_note": pgettext_lazy(
-        CONTEXT,
+        "certificate",
         "Numbers: the decimal sign is a point; digits are grouped in threes by a thin space (ISO 80000-1). "
         "Dates: ISO 8601.",
     ),
-    "methods": pgettext_lazy(CONTEXT, "Methods"),
-    "ref": pgettext_lazy(CONTEXT, "Ref."),
-    "standard": pgettext_lazy(CONTEXT, "Standard / procedure"),
-    "elements": pgettext_lazy(CONTEXT, "Elements"),
-    "quality_control": pgettext_lazy(CONTEXT, "Quality control"),
-    "run": pgettext_lazy(CONTEXT, "Run"),
-    "instrument": pgettext_lazy(CONTEXT, "Instrument"),
-    "checks": pgettext_lazy(CONTEXT, "Checks"),
-    "failed": pgettext_lazy(CONTEXT, "Failed"),
-    "verdict": pgettext_lazy(CONTEXT, "Verdict"),
-    "no_runs": pgettext_lazy(CONTEXT, "No instrument runs."),
-    "chain_of_custody": pgettext_lazy(CONTEXT, "Chain of custody"),
-    "events": pgettext_lazy(CONTEXT, "Events"),
-    "hash_chain": pgettext_lazy(CONTEXT, "Hash chain"),
-    "verified_intact": pgettext_lazy(CONTEXT, "verified intact"),
-    "not_verified": pgettext_lazy(CONTEXT, "NOT verified"),
-    "chain_head": pgettext_lazy(CONTEXT, "Chain head"),
-    "deviations": pgettext_lazy(CONTEXT, "Deviations"),
-    "none": pgettext_lazy(CONTEXT, "None."),
+    "methods": pgettext_lazy("certificate", "Methods"),
+    "ref": pgettext_lazy("certificate", "Ref."),
+    "standard": pgettext_lazy("certificate", "Standard / procedure"),
+    "elements": pgettext_lazy("certificate", "Elements"),
+    "quality_control": pgettext_lazy("certificate", "Quality control"),
+    "run": pgettext_lazy("certificate", "Run"),
+    "instrument": pgettext_lazy("certificate", "Instrument"),
+    "checks": pgettext_lazy("certificate", "Checks"),
+    "failed": pgettext_lazy("certificate", "Failed"),
+    "verdict": pgettext_lazy("certificate", "Verdict"),
+    "no_runs": pgettext_lazy("certificate", "No instrument runs."),
+    "chain_of_custody": pgettext_lazy("certificate", "Chain of custody"),
+    "events": pgettext_lazy("certificate", "Events"),
+    "hash_chain": pgettext_lazy("certificate", "Hash chain"),
+    "verified_intact": pgettext_lazy("certificate", "verified intact"),
+    "not_verified": pgettext_lazy("certificate", "NOT verified"),
+    "chain_head": pgettext_lazy("certificate", "Chain head"),
+    "deviations": pgettext_lazy("certificate", "Deviations"),
+    "none": pgettext_lazy("certificate", "None."),
     "own_work": pgettext_lazy(
-        CONTEXT,
+        "certificate",
         "All results were obtained by the laboratory; none comes from an external provider. This certificate "
         "shall not be reproduced except in full.",
     ),
-    "authorisation": pgettext_lazy(CONTEXT, "Authorisation"),
-    "approved_by": pgettext_lazy(CONTEXT, "Results approved by"),
-    "how_to_verify": pgettext_lazy(CONTEXT, "How to verify"),
-    "verify_qr": pgettext_lazy(CONTEXT, "Scan the QR code on page 1: a summary signed by the laboratory."),
+    "authorisation": pgettext_lazy("certificate", "Authorisation"),
+    "approved_by": pgettext_lazy("certificate", "Results approved by"),
+    "how_to_verify": pgettext_lazy("certificate", "How to verify"),
+    "verify_qr": pgettext_lazy("certificate", "Scan the QR code on page 1: a summary signed by the laboratory."),
     "verify_signed": pgettext_lazy(
-        CONTEXT,
+        "certificate",
         "The PDF is digitally signed and carries the certified data (snapshot.json): any change breaks the signature.",
     ),
-    "end": pgettext_lazy(CONTEXT, "— End of report —"),
+    "end": pgettext_lazy("certificate", "— End of report —"),
 }
 # Labels with values in them: formatted in each language with the (escaped) values.
 PHRASES = {
-    "accreditation": pgettext_lazy(CONTEXT, "ISO/IEC 17025 accreditation No. %(number)s, %(body)s"),
-    "replaces": pgettext_lazy(CONTEXT, "replaces No. %(number)s"),
-    "withdrawn_note": pgettext_lazy(CONTEXT, "Certificate No. %(number)s is withdrawn and must no longer be used."),
-    "more_changes": pgettext_lazy(CONTEXT, "and %(count)s more, listed in the attached data (snapshot.json)"),
-    "from_wet": pgettext_lazy(CONTEXT, "from wet %(mass)s t"),
-    "per_source": pgettext_lazy(CONTEXT, "per %(source)s"),
-    "dry_mass_note": pgettext_lazy(
-        CONTEXT, "Dry mass: the customer's wet mass%(mark)s less the laboratory's moisture."
+    "accreditation": pgettext_lazy("certificate", "ISO/IEC 17025 accreditation No. %(number)s, %(body)s"),
+    "replaces": pgettext_lazy("certificate", "replaces No. %(number)s"),
+    "withdrawn_note": pgettext_lazy(
+        "certificate", "Certificate No. %(number)s is withdrawn and must no longer be used."
     ),
-    "split": pgettext_lazy(CONTEXT, "%(code)s, %(purpose)s split"),
-    "split_of": pgettext_lazy(CONTEXT, "%(code)s, %(purpose)s split of composite %(composite)s"),
-    "split_seal": pgettext_lazy(CONTEXT, "%(code)s %(purpose)s: seal %(seal)s"),
-    "by": pgettext_lazy(CONTEXT, "by %(name)s"),
-    "period": pgettext_lazy(CONTEXT, "%(start)s to %(end)s"),
+    "more_changes": pgettext_lazy("certificate", "and %(count)s more, listed in the attached data (snapshot.json)"),
+    "from_wet": pgettext_lazy("certificate", "from wet %(mass)s t"),
+    "per_source": pgettext_lazy("certificate", "per %(source)s"),
+    "dry_mass_note": pgettext_lazy(
+        "certificate", "Dry mass: the customer's wet mass%(mark)s less the laboratory's moisture."
+    ),
+    "split": pgettext_lazy("certificate", "%(code)s, %(purpose)s split"),
+    "split_of": pgettext_lazy("certificate", "%(code)s, %(purpose)s split of composite %(composite)s"),
+    "split_seal": pgettext_lazy("certificate", "%(code)s %(purpose)s: seal %(seal)s"),
+    "by": pgettext_lazy("certificate", "by %(name)s"),
+    "period": pgettext_lazy("certificate", "%(start)s to %(end)s"),
     "dry_basis_note": pgettext_lazy(
-        CONTEXT, "Dry basis: corrected for the moisture of %(moisture)s %(unit)s as received."
+        "certificate", "Dry basis: corrected for the moisture of %(moisture)s %(unit)s as received."
     ),
     "treo_note": pgettext_lazy(
-        CONTEXT,
+        "certificate",
         "TREO: sum of the rare earths as La₂O₃, CeO₂, Pr₆O₁₁, Tb₄O₇ and R₂O₃; censored (below detection, "
         "counted as zero): %(censored)s; not determined: %(not_determined)s.",
     ),
-    "bench_methods": pgettext_lazy(CONTEXT, "Bench methods %(methods)s: each result reviewed by a second person."),
-    "overridden": pgettext_lazy(CONTEXT, "overridden: %(reason)s"),
+    "bench_methods": pgettext_lazy(
+        "certificate", "Bench methods %(methods)s: each result reviewed by a second person."
+    ),
+    "overridden": pgettext_lazy("certificate", "overridden: %(reason)s"),
     "authorised": pgettext_lazy(
-        CONTEXT, "%(role)s, authorised this certificate on %(date)s; signed electronically (PAdES)."
+        "certificate", "%(role)s, authorised this certificate on %(date)s; signed electronically (PAdES)."
     ),
-    "verify_open": pgettext_lazy(CONTEXT, "Or open %(url)s."),
+    "verify_open": pgettext_lazy("certificate", "Or open %(url)s."),
     "verify_open_code": pgettext_lazy(
-        CONTEXT, "Or open %(url)s; the verification code printed beside the QR code shows the full results there."
+        "certificate", "Or open %(url)s; the verification code printed beside the QR code shows the full results there."
     ),
 }
-NOT_RECORDED = pgettext_lazy(CONTEXT, "not recorded")
-NONE_WORD = pgettext_lazy(CONTEXT, "none")
+NOT_RECORDED = pgettext_lazy("certificate", "not recorded")
+NONE_WORD = pgettext_lazy("certificate", "none")
 GROUP_TITLES = {
-    "principal": pgettext_lazy(CONTEXT, "Payable metals and moisture"),
-    "rare_earth": pgettext_lazy(CONTEXT, "Rare-earth elements"),
-    "other": pgettext_lazy(CONTEXT, "Penalty and by-product elements"),
+    "principal": pgettext_lazy("certificate", "Payable metals and moisture"),
+    "rare_earth": pgettext_lazy("certificate", "Rare-earth elements"),
+    "other": pgettext_lazy("certificate", "Penalty and by-product elements"),
 }
-TREO_NAME = pgettext_lazy(CONTEXT, "Total rare-earth oxides")
-MOISTURE_NAME = pgettext_lazy(CONTEXT, "Moisture")
+TREO_NAME = pgettext_lazy("certificate", "Total rare-earth oxides")
+MOISTURE_NAME = pgettext_lazy("certificate", "Moisture")
 # The running header and footer (CSS margin boxes): %(page)s and %(pages)s become the page counters.
-PAGE_OF = pgettext_lazy(CONTEXT, "Page %(page)s of %(pages)s")
-NUMBER_SIGN = pgettext_lazy(CONTEXT, "No.")
+PAGE_OF = pgettext_lazy("certificate", "Page %(page)s of %(pages)s")
+NUMBER_SIGN = pgettext_lazy("certificate", "No.")
 # ISO 80000-1: integer parts of five digits or more in groups of three, by a narrow no-break space.
 GROUP_SEPARATOR = "\u202f"
 LONG_INTEGER = re.compile(r"(?<![\d.])(\d{5,})(?=\.\d|(?!\d))")
