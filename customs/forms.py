@@ -67,7 +67,9 @@ class DeclarationForm(Form):
         label=_("Customs office"), queryset=None
     )
     hs_code = forms.CharField(label=_("HS code"), max_length=16, initial="2603.00")
-    declared_on = forms.DateField(label=_("Declaration date"), widget=forms.DateInput(attrs={"type": "date"}))
+    declared_on = forms.DateField(
+        label=_("Declaration date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     dry_mass_t = DecimalField(label=_("Net dry mass (t)"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
     value = DecimalField(label=_("Customs value"), max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
     currency = forms.CharField(label=_("Currency"), max_length=3, min_length=3, initial="USD")

@@ -13,7 +13,9 @@ class RetainForm(Form):
     prefix = "retain"
     kind = forms.ChoiceField(label=_("Portion"), choices=RetainedPortion.Kind.choices)
     location = forms.CharField(label=_("Storage location"), max_length=200)
-    retain_until = forms.DateField(label=_("Retain until"), widget=forms.DateInput(attrs={"type": "date"}))
+    retain_until = forms.DateField(
+        label=_("Retain until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     mass_g = DecimalField(
         label=_("Mass (g)"), required=False, max_digits=10, decimal_places=2, min_value=Decimal("0.01")
     )

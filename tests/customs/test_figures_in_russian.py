@@ -8,6 +8,7 @@ from decimal import Decimal
 import lxml.html
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from customs.models import Declaration
 from tests.customs.test_declare_from_certificate import issued as issued
@@ -81,3 +82,15 @@ def test_an_english_page_refuses_a_figure_that_reads_two_ways(client, exporter, 
     assert response.status_code == 400
     assert "4,575 could mean 4575 or 4.575: enter it without a thousands separator." in response.content.decode()
     assert not Declaration.objects.exists()
+
+
+def test_a_date_field_shows_its_date_as_the_browser_reads_it_in_every_language(client, russian_exporter):
+    """A browser's date picker reads only an ISO date: rendered as Russian writes dates (07.12.2026), the
+    declaration date showed empty and the form was refused for want of it."""
+    client.force_login(russian_exporter)
+
+    page = lxml.html.fromstring(client.get(URL).content)
+
+    (declared_on,) = page.xpath("//input[@name='declared_on']")
+    assert declared_on.get("type") == "date"
+    assert declared_on.get("value") == timezone.localdate().isoformat()
