@@ -5,7 +5,7 @@ can check a certificate without the LIMS, without Django and without a network c
 imports only the standard library, cryptography, pyHanko (with pyhanko-certvalidator), cbor2 and
 base45; the online verification portal calls the same functions.
 
-    python verifier.py CERTIFICATE.pdf --keys DIR [--max-age 6h]
+    python verifier.py CERTIFICATE.pdf --keys DIR [--max-age 6h] [--lang ru]   # en, ru or kk
     python verifier.py --token 'LIMS2:...' --keys DIR       # the QR code's text, no PDF
     python verifier.py --image PHOTO.png --keys DIR         # a picture of the QR code (zbarimg)
     python -m certificates.verifier CERTIFICATE.pdf --keys DIR
@@ -68,6 +68,8 @@ import hashlib
 import io
 import json
 import logging
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -624,8 +626,8 @@ def _check_signature(
         if refusal:
             return refusal, details
     if indication == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        message = "not issued by this laboratory: the signing certificate does not chain to its root"
-        return ("not_ours", f"{message} (NO_CERTIFICATE_CHAIN_FOUND)"), details
+        message = "not issued by this laboratory: the signing certificate does not chain to its root (NO_CERTIFICATE_CHAIN_FOUND)"
+        return ("not_ours", message), details
     if indication != AdESPassed.OK:
         name = indication.name if isinstance(indication, enum.Enum) else "untrusted"
         reason = _UNTRUSTED_REASONS.get(name, "the signing certificate cannot be trusted")
@@ -1029,8 +1031,10 @@ def _compromised(kit: Kit, kids, proven: str | None) -> str:
         if key is None or key.state != "compromised":
             continue
         if key.compromised_from is None or moment is None or moment >= key.compromised_from:
-            since = f" from {_utc(key.compromised_from)}" if key.compromised_from else ""
-            return f"not valid: key compromised (the laboratory's {key.kind} key {kid} is compromised{since})"
+            if key.compromised_from is None:
+                return f"not valid: key compromised (the laboratory's {key.kind} key {kid} is compromised)"
+            since = _utc(key.compromised_from)
+            return f"not valid: key compromised (the laboratory's {key.kind} key {kid} is compromised from {since})"
     return ""
 
 
@@ -1043,8 +1047,10 @@ def _unknown_key(verdict: Verdict, kit: Kit, kid: str | None, *, signed_at: date
         and current_status("", {}, kit.status_list, now=now, max_age=max_age).status == "authentic"
     )
     if (signed_at is not None and signed_at > kit.newest) or not fresh:
-        name = f"key {kid}" if kid else "the QR code's key"
-        message = f"update your kit: {name} is newer than this kit (its keys and list are of {_utc(kit.newest)})"
+        if kid:
+            message = f"update your kit: key {kid} is newer than this kit (its keys and list are of {_utc(kit.newest)})"
+        else:
+            message = f"update your kit: the QR code's key is newer than this kit (its keys and list are of {_utc(kit.newest)})"
         return Verdict("update_kit", verdict.number, message, verdict.details)
     return verdict
 
@@ -1090,6 +1096,501 @@ EPILOG = """exit status:
 """
 
 
+# --- Languages -----------------------------------------------------------------------------------
+# The kit prints its verdicts in English, Russian or Kazakh (--lang, or the LC_ALL / LC_MESSAGES /
+# LANG environment). The texts live here, not in the LIMS's catalogues, so that this one file is all
+# an inspector needs. Each entry is an English message as the kit builds it, with {placeholders} for
+# its variable parts; translate() finds the entry a printed message fits and translates the parts too
+# (a reason inside a verdict, a label of the details). The keyword in front of a verdict (AUTHENTIC,
+# REVOKED...) and the exit status stay the same in every language, for scripts.
+LANGUAGES = ("en", "ru", "kk")
+
+TRANSLATIONS: dict[str, dict[str, str]] = {
+    # Verdicts (current_status, verify_pdf, _compromised, _unknown_key, _printed_number)
+    "issued by the laboratory, unchanged and current": {
+        "ru": "выдан лабораторией, не изменён и действует (подлинный и действующий)",
+        "kk": "зертхана берген, өзгертілмеген және күшінде (түпнұсқа және күшінде)",
+    },
+    "issued by the laboratory and unchanged": {
+        "ru": "выдан лабораторией и не изменён",
+        "kk": "зертхана берген және өзгертілмеген",
+    },
+    "authentic; current status unknown (no status list)": {
+        "ru": "подлинный; текущий статус неизвестен (нет списка статусов)",
+        "kk": "түпнұсқа; ағымдағы мәртебесі белгісіз (мәртебелер тізімі жоқ)",
+    },
+    "authentic; current status unknown (list expired on {at})": {
+        "ru": "подлинный; текущий статус неизвестен (срок действия списка статусов истёк {at})",
+        "kk": "түпнұсқа; ағымдағы мәртебесі белгісіз (мәртебелер тізімінің мерзімі {at} өтті)",
+    },
+    "authentic; current status unknown (list issued on {at} is older than --max-age)": {
+        "ru": "подлинный; текущий статус неизвестен (список статусов, выпущенный {at}, старше --max-age)",
+        "kk": "түпнұсқа; ағымдағы мәртебесі белгісіз ({at} шығарылған мәртебелер тізімі --max-age мәнінен ескі)",
+    },
+    "revoked on {at}: {reason}": {
+        "ru": "отозван {at}: {reason}",
+        "kk": "{at} кері қайтарылды: {reason}",
+    },
+    "superseded on {at} by certificate {by}": {
+        "ru": "заменён {at} сертификатом {by}",
+        "kk": "{at} {by} сертификатымен ауыстырылды",
+    },
+    "not valid: key compromised (the laboratory's {kind} key {kid} is compromised)": {
+        "ru": "недействителен: ключ скомпрометирован (ключ лаборатории {kind} {kid} скомпрометирован)",
+        "kk": "жарамсыз: кілттің құпиялылығы бұзылған (зертхананың {kind} {kid} кілтінің құпиялылығы бұзылған)",
+    },
+    "not valid: key compromised (the laboratory's {kind} key {kid} is compromised from {since})": {
+        "ru": "недействителен: ключ скомпрометирован (ключ лаборатории {kind} {kid} скомпрометирован с {since})",
+        "kk": "жарамсыз: кілттің құпиялылығы бұзылған (зертхананың {kind} {kid} кілтінің құпиялылығы {since} бастап бұзылған)",
+    },
+    "update your kit: key {kid} is newer than this kit (its keys and list are of {at})": {
+        "ru": "обновите комплект проверки: ключ {kid} новее этого комплекта (его ключи и список статусов от {at})",
+        "kk": "тексеру жинағын жаңартыңыз: {kid} кілті бұл жинақтан жаңа (оның кілттері мен тізімі {at} күйінде)",
+    },
+    "update your kit: the QR code's key is newer than this kit (its keys and list are of {at})": {
+        "ru": "обновите комплект проверки: ключ QR-кода новее этого комплекта (его ключи и список статусов от {at})",
+        "kk": "тексеру жинағын жаңартыңыз: QR кодтың кілті бұл жинақтан жаңа (оның кілттері мен тізімі {at} күйінде)",
+    },
+    "this code belongs to certificate {number}: check that the document shows {number}": {
+        "ru": "этот код относится к сертификату {number}: проверьте, что на документе указан номер {number}",
+        "kk": "бұл код {number} сертификатына тиесілі: құжатта {number} нөмірі көрсетілгенін тексеріңіз",
+    },
+    "{notice}; {verdict}": {"ru": "{notice}; {verdict}", "kk": "{notice}; {verdict}"},
+    "this QR code belongs to certificate {number}, not to certificate {printed}: the document it is printed on is "
+    "not the certificate it claims to be": {
+        "ru": "этот QR-код относится к сертификату {number}, а не к сертификату {printed}: документ, на котором он "
+        "напечатан, не является тем сертификатом, за который себя выдаёт",
+        "kk": "бұл QR код {printed} сертификатына емес, {number} сертификатына тиесілі: ол басылған құжат өзін "
+        "көрсетіп тұрған сертификат емес",
+    },
+    "unknown certificate": {"ru": "неизвестный сертификат", "kk": "белгісіз сертификат"},
+    # The PDF and its signature (verify_pdf, _check_signature, _check_content)
+    "this is not a PDF file": {"ru": "это не PDF-файл", "kk": "бұл PDF файл емес"},
+    "the PDF carries no signature": {"ru": "PDF не содержит подписи", "kk": "PDF құжатында қолтаңба жоқ"},
+    "the PDF cannot be read ({reason})": {
+        "ru": "PDF невозможно прочитать ({reason})",
+        "kk": "PDF құжатын оқу мүмкін емес ({reason})",
+    },
+    "the PDF's compressed streams inflate past what a certificate needs; it was not read further": {
+        "ru": "сжатые потоки PDF распаковываются в объём больше, чем нужен сертификату; дальше файл не читался",
+        "kk": "PDF құжатының сығылған ағындары сертификатқа қажеттіден үлкен көлемге ашылады; файл әрі қарай оқылмады",
+    },
+    "the PDF's first signature is a document timestamp, not the laboratory's signature": {
+        "ru": "первая подпись PDF — метка времени документа, а не подпись лаборатории",
+        "kk": "PDF құжатының бірінші қолтаңбасы — құжаттың уақыт белгісі, зертхананың қолтаңбасы емес",
+    },
+    "the signature cannot be validated ({reason})": {
+        "ru": "подпись невозможно проверить ({reason})",
+        "kk": "қолтаңбаны тексеру мүмкін емес ({reason})",
+    },
+    "the document was changed after it was signed (the signature does not match)": {
+        "ru": "документ изменён после подписания (подпись не совпадает)",
+        "kk": "құжат қол қойылғаннан кейін өзгертілген (қолтаңба сәйкес келмейді)",
+    },
+    "the document was changed after it was signed (an update was appended)": {
+        "ru": "документ изменён после подписания (к нему добавлено обновление)",
+        "kk": "құжат қол қойылғаннан кейін өзгертілген (оған жаңарту қосылған)",
+    },
+    "the document was changed after it was timestamped (the document timestamp does not match)": {
+        "ru": "документ изменён после проставления метки времени (метка времени документа не совпадает)",
+        "kk": "құжат уақыт белгісі қойылғаннан кейін өзгертілген (құжаттың уақыт белгісі сәйкес келмейді)",
+    },
+    "the signature's timestamp does not match the signature": {
+        "ru": "метка времени подписи не соответствует подписи",
+        "kk": "қолтаңбаның уақыт белгісі қолтаңбаға сәйкес келмейді",
+    },
+    "the signature's timestamp cannot be validated ({reason})": {
+        "ru": "метку времени подписи невозможно проверить ({reason})",
+        "kk": "қолтаңбаның уақыт белгісін тексеру мүмкін емес ({reason})",
+    },
+    "the signature's timestamp is not from a timestamp authority the laboratory trusts: the signing time is not "
+    "proven": {
+        "ru": "метка времени подписи выдана не доверенной лабораторией службой меток времени: время подписания не "
+        "доказано",
+        "kk": "қолтаңбаның уақыт белгісін зертхана сенетін уақыт белгісі қызметі бермеген: қол қою уақыты "
+        "дәлелденбеген",
+    },
+    "the document timestamp cannot be validated ({reason})": {
+        "ru": "метку времени документа невозможно проверить ({reason})",
+        "kk": "құжаттың уақыт белгісін тексеру мүмкін емес ({reason})",
+    },
+    "the document timestamp is not from a timestamp authority the laboratory trusts": {
+        "ru": "метка времени документа выдана не доверенной лабораторией службой меток времени",
+        "kk": "құжаттың уақыт белгісін зертхана сенетін уақыт белгісі қызметі бермеген",
+    },
+    "the document timestamps do not prove the signature's existence (their chain does not validate)": {
+        "ru": "метки времени документа не доказывают существование подписи (их цепочка не проходит проверку)",
+        "kk": "құжаттың уақыт белгілері қолтаңбаның болғанын дәлелдемейді (олардың тізбегі тексеруден өтпейді)",
+    },
+    "the signature carries no timestamp: nothing proves when it was made (PAdES B-LTA required)": {
+        "ru": "у подписи нет метки времени: ничто не доказывает, когда она сделана (требуется PAdES B-LTA)",
+        "kk": "қолтаңбада уақыт белгісі жоқ: оның қашан қойылғанын ештеңе дәлелдемейді (PAdES B-LTA талап етіледі)",
+    },
+    "the document carries no document timestamp after the signature (PAdES B-LTA required)": {
+        "ru": "в документе нет метки времени документа после подписи (требуется PAdES B-LTA)",
+        "kk": "құжатта қолтаңбадан кейін құжаттың уақыт белгісі жоқ (PAdES B-LTA талап етіледі)",
+    },
+    "not issued by this laboratory: the signing certificate does not chain to its root (NO_CERTIFICATE_CHAIN_FOUND)": {
+        "ru": "выдан не этой лабораторией: сертификат подписи не восходит к её корневому сертификату "
+        "(NO_CERTIFICATE_CHAIN_FOUND)",
+        "kk": "бұл зертхана бермеген: қолтаңба сертификаты оның түбірлік сертификатына дейін тізбек құрмайды "
+        "(NO_CERTIFICATE_CHAIN_FOUND)",
+    },
+    "not issued by this laboratory: {reason} ({indication})": {
+        "ru": "выдан не этой лабораторией: {reason} ({indication})",
+        "kk": "бұл зертхана бермеген: {reason} ({indication})",
+    },
+    "the signing certificate cannot be trusted": {
+        "ru": "сертификату подписи нельзя доверять",
+        "kk": "қолтаңба сертификатына сенуге болмайды",
+    },
+    "the signing certificate has expired and no trusted timestamp proves the signature older": {
+        "ru": "срок действия сертификата подписи истёк, и ни одна доверенная метка времени не доказывает, что подпись "
+        "сделана раньше",
+        "kk": "қолтаңба сертификатының мерзімі өткен, ал қолтаңбаның ертерек қойылғанын бірде-бір сенімді уақыт "
+        "белгісі дәлелдемейді",
+    },
+    "the signing certificate had expired when the signature was made": {
+        "ru": "срок действия сертификата подписи истёк к моменту подписания",
+        "kk": "қол қойылған кезде қолтаңба сертификатының мерзімі өтіп кеткен",
+    },
+    "the signing certificate was not yet valid when the signature was made": {
+        "ru": "сертификат подписи ещё не действовал в момент подписания",
+        "kk": "қол қойылған кезде қолтаңба сертификаты әлі күшіне енбеген",
+    },
+    "the signing certificate is revoked": {
+        "ru": "сертификат подписи отозван",
+        "kk": "қолтаңба сертификаты кері қайтарылған",
+    },
+    "the signing certificate is revoked, and nothing proves the signature older": {
+        "ru": "сертификат подписи отозван, и ничто не доказывает, что подпись сделана раньше",
+        "kk": "қолтаңба сертификаты кері қайтарылған, ал қолтаңбаның ертерек қойылғанын ештеңе дәлелдемейді",
+    },
+    "a certificate of the signing chain is revoked": {
+        "ru": "один из сертификатов цепочки подписи отозван",
+        "kk": "қолтаңба тізбегіндегі сертификаттардың бірі кері қайтарылған",
+    },
+    "the file lacks revocation data for the signing certificate": {
+        "ru": "в файле нет данных об отзыве для сертификата подписи",
+        "kk": "файлда қолтаңба сертификатының кері қайтарылуы туралы деректер жоқ",
+    },
+    "the revocation data in the file does not cover the signing time": {
+        "ru": "данные об отзыве в файле не охватывают время подписания",
+        "kk": "файлдағы кері қайтару деректері қол қою уақытын қамтымайды",
+    },
+    "the signing certificate is not allowed to sign documents": {
+        "ru": "сертификату подписи не разрешено подписывать документы",
+        "kk": "қолтаңба сертификатына құжаттарға қол қоюға рұқсат жоқ",
+    },
+    "the PDF does not carry the {snapshot} and {token} attachments": {
+        "ru": "в PDF нет вложений {snapshot} и {token}",
+        "kk": "PDF құжатында {snapshot} және {token} тіркемелері жоқ",
+    },
+    "the PDF has two attachments called {name}": {
+        "ru": "в PDF два вложения с именем {name}",
+        "kk": "PDF құжатында {name} атты екі тіркеме бар",
+    },
+    "the PDF's attachments cannot be read ({reason})": {
+        "ru": "вложения PDF невозможно прочитать ({reason})",
+        "kk": "PDF тіркемелерін оқу мүмкін емес ({reason})",
+    },
+    "the attachment name tree is too deep": {
+        "ru": "дерево имён вложений слишком глубокое",
+        "kk": "тіркемелер атауларының ағашы тым терең",
+    },
+    "the attachment name tree is malformed": {
+        "ru": "дерево имён вложений повреждено",
+        "kk": "тіркемелер атауларының ағашы бүлінген",
+    },
+    "the QR token names signing key {kid}, but the PDF is signed with another one": {
+        "ru": "QR-токен называет ключ подписи {kid}, но PDF подписан другим ключом",
+        "kk": "QR токен {kid} қол қою кілтін атайды, бірақ PDF басқа кілтпен қол қойылған",
+    },
+    "the QR token does not belong to this document (the attached snapshot has another hash)": {
+        "ru": "QR-токен не относится к этому документу (у вложенного снимка данных другой хеш)",
+        "kk": "QR токен бұл құжатқа тиесілі емес (тіркелген деректер суретінің хеші басқа)",
+    },
+    # The QR token (decode_token, validate_claims)
+    "QR token: {reason}": {"ru": "QR-токен: {reason}", "kk": "QR токен: {reason}"},
+    "a QR token in a retired format ({prefix}), no longer accepted: check the certificate by its number": {
+        "ru": "QR-токен в прежнем формате ({prefix}) больше не принимается: проверьте сертификат по его номеру",
+        "kk": "ескі форматтағы QR токен ({prefix}) енді қабылданбайды: сертификатты нөмірі бойынша тексеріңіз",
+    },
+    "not a laboratory QR token (it does not start with {prefix})": {
+        "ru": "это не QR-токен лаборатории (он не начинается с {prefix})",
+        "kk": "бұл зертхананың QR токені емес (ол {prefix} таңбаларынан басталмайды)",
+    },
+    "the QR token is far longer than the laboratory's": {
+        "ru": "QR-токен намного длиннее токенов лаборатории",
+        "kk": "QR токен зертхана токендерінен әлдеқайда ұзын",
+    },
+    "the QR token cannot be decoded ({reason})": {
+        "ru": "QR-токен невозможно декодировать ({reason})",
+        "kk": "QR токенді декодтау мүмкін емес ({reason})",
+    },
+    "the QR token's {part} cannot be decoded": {
+        "ru": "часть QR-токена ({part}) невозможно декодировать",
+        "kk": "QR токеннің бөлігін ({part}) декодтау мүмкін емес",
+    },
+    "the QR token is not a COSE_Sign1 message": {
+        "ru": "QR-токен не является сообщением COSE_Sign1",
+        "kk": "QR токен COSE_Sign1 хабарламасы емес",
+    },
+    "the QR token's header must name algorithm EdDSA and an 8-byte key id": {
+        "ru": "заголовок QR-токена должен указывать алгоритм EdDSA и 8-байтовый идентификатор ключа",
+        "kk": "QR токеннің тақырыбында EdDSA алгоритмі мен 8 байттық кілт идентификаторы көрсетілуі тиіс",
+    },
+    "not issued by this laboratory: unknown token key id {kid}": {
+        "ru": "выдан не этой лабораторией: неизвестный идентификатор ключа токенов {kid}",
+        "kk": "бұл зертхана бермеген: токен кілтінің идентификаторы белгісіз {kid}",
+    },
+    "the QR token's signature does not match its content": {
+        "ru": "подпись QR-токена не соответствует его содержимому",
+        "kk": "QR токеннің қолтаңбасы оның мазмұнына сәйкес келмейді",
+    },
+    "the QR token's claims are not the laboratory's": {
+        "ru": "данные QR-токена не соответствуют формату лаборатории",
+        "kk": "QR токеннің деректері зертхана форматына сәйкес келмейді",
+    },
+    "the QR token's issue date is not a date": {
+        "ru": "дата выдачи в QR-токене не является датой",
+        "kk": "QR токендегі берілген күні күн емес",
+    },
+    "token claims are not a map": {
+        "ru": "данные токена не являются словарём",
+        "kk": "токен деректері сөздік емес",
+    },
+    "token claims: missing {missing}, unknown {unknown}": {
+        "ru": "данные токена: отсутствуют {missing}, неизвестны {unknown}",
+        "kk": "токен деректері: жоқ {missing}, белгісіз {unknown}",
+    },
+    "token claim {name} ({meaning}) must be a non-empty string": {
+        "ru": "поле токена {name} ({meaning}) должно быть непустой строкой",
+        "kk": "токеннің {name} өрісі ({meaning}) бос емес жол болуы тиіс",
+    },
+    "token claim 'd' must be a date YYYY-MM-DD": {
+        "ru": "поле токена 'd' должно быть датой ГГГГ-ММ-ДД",
+        "kk": "токеннің 'd' өрісі ЖЖЖЖ-АА-КК күні болуы тиіс",
+    },
+    "token claim 'a' must map each analyte to [value, unit] strings": {
+        "ru": "поле токена 'a' должно сопоставлять каждому определяемому компоненту строки [значение, единица]",
+        "kk": "токеннің 'a' өрісі әр талданатын компонентке [мән, бірлік] жолдарын сәйкестендіруі тиіс",
+    },
+    "token claim 'k' must be an 8-byte key id": {
+        "ru": "поле токена 'k' должно быть 8-байтовым идентификатором ключа",
+        "kk": "токеннің 'k' өрісі 8 байттық кілт идентификаторы болуы тиіс",
+    },
+    "token claim 'h' must be the first {count} bytes of a SHA-256": {
+        "ru": "поле токена 'h' должно содержать первые {count} байт SHA-256",
+        "kk": "токеннің 'h' өрісі SHA-256 мәнінің алғашқы {count} байты болуы тиіс",
+    },
+    "token key {kid} does not match its public key": {
+        "ru": "ключ токенов {kid} не соответствует своему открытому ключу",
+        "kk": "{kid} токен кілті өзінің ашық кілтіне сәйкес келмейді",
+    },
+    # The kit's files (load_kit, load_key_set, load_status_list, parse_time)
+    "CANNOT VERIFY: the kit's files in {directory} cannot be used: {reason}": {
+        "ru": "CANNOT VERIFY: файлы комплекта проверки в {directory} невозможно использовать: {reason}",
+        "kk": "CANNOT VERIFY: {directory} ішіндегі тексеру жинағының файлдарын пайдалану мүмкін емес: {reason}",
+    },
+    "CANNOT VERIFY: the published keys in {directory} cannot be used: {reason}": {
+        "ru": "CANNOT VERIFY: опубликованные ключи в {directory} невозможно использовать: {reason}",
+        "kk": "CANNOT VERIFY: {directory} ішіндегі жарияланған кілттерді пайдалану мүмкін емес: {reason}",
+    },
+    "CANNOT VERIFY: {reason}": {"ru": "CANNOT VERIFY: {reason}", "kk": "CANNOT VERIFY: {reason}"},
+    "key set": {"ru": "набор ключей", "kk": "кілттер жиынтығы"},
+    "the {name} has no payload": {
+        "ru": "{name}: нет подписанного содержимого",
+        "kk": "{name}: қол қойылған мазмұны жоқ",
+    },
+    "the {name} is signed with an unknown key id {kid}": {
+        "ru": "{name}: подписан неизвестным ключом {kid}",
+        "kk": "{name}: белгісіз {kid} кілтімен қол қойылған",
+    },
+    "the {name}'s signature does not verify": {
+        "ru": "{name}: подпись не проходит проверку",
+        "kk": "{name}: қолтаңбасы тексеруден өтпейді",
+    },
+    "this is not the laboratory's {name} (type {type})": {
+        "ru": "это не файл лаборатории «{name}» (тип {type})",
+        "kk": "бұл зертхананың «{name}» файлы емес (түрі {type})",
+    },
+    "the {name}'s sequence number is malformed": {
+        "ru": "{name}: неверный порядковый номер",
+        "kk": "{name}: реттік нөмірі қате",
+    },
+    "the {name}'s issued_at": {"ru": "{name}: поле issued_at", "kk": "{name}: issued_at өрісі"},
+    "the {name}'s next_update": {"ru": "{name}: поле next_update", "kk": "{name}: next_update өрісі"},
+    "the signing time": {"ru": "время подписания", "kk": "қол қою уақыты"},
+    "the proven signing time": {"ru": "доказанное время подписания", "kk": "дәлелденген қол қою уақыты"},
+    "key {kid}'s compromised_from": {"ru": "ключ {kid}: compromised_from", "kk": "{kid} кілті: compromised_from"},
+    "{what} is not an ISO 8601 time: {value}": {
+        "ru": "{what} — не время в формате ISO 8601: {value}",
+        "kk": "{what} — ISO 8601 форматындағы уақыт емес: {value}",
+    },
+    "{what} has no time zone: {value}": {
+        "ru": "{what} — не указан часовой пояс: {value}",
+        "kk": "{what} — уақыт белдеуі көрсетілмеген: {value}",
+    },
+    "the key set has no keys": {"ru": "в наборе ключей нет ключей", "kk": "кілттер жиынтығында кілттер жоқ"},
+    "the key set lists key {kid} twice": {
+        "ru": "в наборе ключей ключ {kid} указан дважды",
+        "kk": "кілттер жиынтығында {kid} кілті екі рет көрсетілген",
+    },
+    "a key of the key set is malformed": {
+        "ru": "один из ключей набора ключей повреждён",
+        "kk": "кілттер жиынтығындағы кілттердің бірі бүлінген",
+    },
+    "key {kid} of the key set has an unknown kind or state ({kind}, {state})": {
+        "ru": "у ключа {kid} из набора ключей неизвестный вид или состояние ({kind}, {state})",
+        "kk": "кілттер жиынтығындағы {kid} кілтінің түрі немесе күйі белгісіз ({kind}, {state})",
+    },
+    "key {kid} of the key set has no readable public key": {
+        "ru": "у ключа {kid} из набора ключей нет читаемого открытого ключа",
+        "kk": "кілттер жиынтығындағы {kid} кілтінің оқылатын ашық кілті жоқ",
+    },
+    "key {kid} of the key set is not an Ed25519 key": {
+        "ru": "ключ {kid} из набора ключей не является ключом Ed25519",
+        "kk": "кілттер жиынтығындағы {kid} кілті Ed25519 кілті емес",
+    },
+    "key {kid} of the key set does not match its public key": {
+        "ru": "ключ {kid} из набора ключей не соответствует своему открытому ключу",
+        "kk": "кілттер жиынтығындағы {kid} кілті өзінің ашық кілтіне сәйкес келмейді",
+    },
+    "the status list's next_update is not after its issued_at": {
+        "ru": "в списке статусов next_update не позже issued_at",
+        "kk": "мәртебелер тізімінде next_update мәні issued_at мәнінен кейін емес",
+    },
+    "the status list's {name} entries are malformed": {
+        "ru": "записи {name} в списке статусов повреждены",
+        "kk": "мәртебелер тізіміндегі {name} жазбалары бүлінген",
+    },
+    "verify_pdf needs at least one trust root": {
+        "ru": "verify_pdf нужен хотя бы один доверенный корневой сертификат",
+        "kk": "verify_pdf үшін кемінде бір сенімді түбірлік сертификат қажет",
+    },
+    "{value} has no JSON representation": {
+        "ru": "{value} не имеет представления в JSON",
+        "kk": "{value} мәнінің JSON түріндегі көрінісі жоқ",
+    },
+    # Pictures of QR codes (read_qr_image)
+    "zbarimg is not installed (Debian/Ubuntu: apt install zbar-tools); give the text with --token": {
+        "ru": "zbarimg не установлен (Debian/Ubuntu: apt install zbar-tools); укажите текст через --token",
+        "kk": "zbarimg орнатылмаған (Debian/Ubuntu: apt install zbar-tools); мәтінді --token арқылы беріңіз",
+    },
+    "no readable QR code in {path}": {
+        "ru": "в {path} нет читаемого QR-кода",
+        "kk": "{path} ішінде оқылатын QR код жоқ",
+    },
+    # The details under a verdict: labels and values
+    "certificate number": {"ru": "номер сертификата", "kk": "сертификат нөмірі"},
+    "lot": {"ru": "партия", "kk": "партия"},
+    "issued": {"ru": "выдан", "kk": "берілді"},
+    "dry mass": {"ru": "сухая масса", "kk": "құрғақ масса"},
+    "assays": {"ru": "результаты анализа", "kk": "талдау нәтижелері"},
+    "signed by": {"ru": "подписал", "kk": "қол қойған"},
+    "signing key id": {"ru": "идентификатор ключа подписи", "kk": "қол қою кілтінің идентификаторы"},
+    "signed at (as stated by the signer)": {
+        "ru": "время подписания (по заявлению подписавшего)",
+        "kk": "қол қою уақыты (қол қоюшының айтуынша)",
+    },
+    "proven signing time": {"ru": "доказанное время подписания", "kk": "дәлелденген қол қою уақыты"},
+    "timestamp": {"ru": "метка времени", "kk": "уақыт белгісі"},
+    "document timestamp": {"ru": "метка времени документа", "kk": "құжаттың уақыт белгісі"},
+    "token key": {"ru": "ключ токенов", "kk": "токен кілті"},
+    "token key id": {"ru": "идентификатор ключа токенов", "kk": "токен кілтінің идентификаторы"},
+    "PDF signing key id (named in the token)": {
+        "ru": "идентификатор ключа подписи PDF (указан в токене)",
+        "kk": "PDF қол қою кілтінің идентификаторы (токенде көрсетілген)",
+    },
+    "unknown to these keys": {"ru": "неизвестен этим ключам", "kk": "бұл кілттерге белгісіз"},
+    "status": {"ru": "статус", "kk": "мәртебе"},
+    "status list": {"ru": "список статусов", "kk": "мәртебелер тізімі"},
+    "no. {sequence}, issued {issued}, next update {next_update}": {
+        "ru": "№ {sequence}, выпущен {issued}, следующее обновление {next_update}",
+        "kk": "№ {sequence}, {issued} шығарылған, келесі жаңарту {next_update}",
+    },
+    "revocation": {"ru": "отзыв", "kk": "кері қайтару"},
+    "not checked": {"ru": "не проверялся", "kk": "тексерілмеді"},
+    "not checked: no status list": {
+        "ru": "не проверялся: нет списка статусов",
+        "kk": "тексерілмеді: мәртебелер тізімі жоқ",
+    },
+}
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def placeholders(template: str) -> set[str]:
+    """The names of a message's {placeholders}."""
+    return set(_PLACEHOLDER.findall(template))
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts, seen, position = [], set(), 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[position : match.start()]))
+        name = match.group(1)
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        seen.add(name)
+        position = match.end()
+    parts.append(re.escape(template[position:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+# The most specific entries first: a message fits the entry with the most fixed text it fits.
+_PATTERNS = sorted(
+    ((_pattern(template), template) for template in TRANSLATIONS),
+    key=lambda item: -len(_PLACEHOLDER.sub("", item[1])),
+)
+
+
+def normalize_language(code: str | None) -> str:
+    """One of LANGUAGES for a locale or language code (ru_RU.UTF-8, kk-kz, en-us, C): en when unknown."""
+    base = (code or "").split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
+def language_from_environment(environ=None) -> str:
+    """The language the environment asks for, as POSIX reads it: the first of LC_ALL, LC_MESSAGES and
+    LANG that is set decides (LC_ALL=C means English, whatever LANG says)."""
+    environ = os.environ if environ is None else environ
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(variable):
+            return normalize_language(environ[variable])
+    return "en"
+
+
+def translate(text: str, lang: str) -> str:
+    """A message the kit prints, in `lang`: the entry of TRANSLATIONS it fits, its variable parts
+    translated in turn. Text that fits no entry (a library's error, a number, a name) stays as it is."""
+    if lang == "en" or not text:
+        return text
+    found = entry_for(text)
+    if found is None:
+        return text
+    template, values = found
+    return TRANSLATIONS[template][lang].format_map({name: translate(value, lang) for name, value in values.items()})
+
+
+def entry_for(text: str) -> tuple[str, dict[str, str]] | None:
+    """The entry of TRANSLATIONS that `text` fits, with the values of its placeholders, or None."""
+    for pattern, template in _PATTERNS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return template, match.groupdict()
+    return None
+
+
+def verdict_lines(verdict: Verdict, lang: str = "en") -> list[str]:
+    """The verdict as printed: "STATUS: number: message" (STATUS in English in every language, for
+    scripts), then one line per detail."""
+    number = verdict.number or translate("unknown certificate", lang)
+    lines = [f"{verdict.status.upper()}: {number}: {translate(verdict.message, lang)}"]
+    lines.extend(f"  {translate(name, lang)}: {translate(str(value), lang)}" for name, value in verdict.details.items())
+    return lines
+
+
 def _printed_number(verdict: Verdict, printed: str | None) -> Verdict:
     """A QR code proves only what it says itself: a genuine code copied onto another document is
     still genuine. With the number printed on the document (--number), a code of another certificate
@@ -1127,7 +1628,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-revocation", action="store_true", help="ignore the status list (status unknown at best)"
     )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the verdict: en, ru or kk (default: from LC_ALL, LC_MESSAGES or LANG; exit status alike)",
+    )
     args = parser.parse_args(argv)
+    lang = args.lang or language_from_environment()
     if sum(given is not None for given in (args.pdf, args.token, args.image)) != 1:
         parser.error("give one of: a PDF, --token TEXT or --image PICTURE")
     # pyHanko logs every failed check as a warning; the verdict below already says what failed.
@@ -1135,7 +1642,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         kit = load_kit(args.keys, read_status_list=not args.skip_revocation)
     except (OSError, ValueError) as exc:
-        print(f"CANNOT VERIFY: the kit's files in {args.keys} cannot be used: {exc}")
+        print(translate(f"CANNOT VERIFY: the kit's files in {args.keys} cannot be used: {exc}", lang))
         return EXIT_KEYS
     now = datetime.now(UTC)
     try:
@@ -1145,13 +1652,11 @@ def main(argv: list[str] | None = None) -> int:
             text = args.token if args.token is not None else read_qr_image(args.image)
             verdict = _printed_number(verify_token_offline(text, kit, now=now, max_age=args.max_age), args.number)
     except OSError as exc:
-        print(f"CANNOT VERIFY: {exc}")
+        print(translate(f"CANNOT VERIFY: {exc}", lang))
         return EXIT_USAGE
     except ValueError as exc:
         verdict = Verdict("invalid", None, str(exc))
-    print(f"{verdict.status.upper()}: {verdict.number or 'unknown certificate'}: {verdict.message}")
-    for name, value in verdict.details.items():
-        print(f"  {name}: {value}")
+    print("\n".join(verdict_lines(verdict, lang)))
     return verdict.exit_code
 
 

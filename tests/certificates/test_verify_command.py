@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from certificates import services
 from tests.certificates.lib.conftest import flip_byte, signed_ranges
@@ -115,3 +116,31 @@ def test_with_published_files_that_cannot_be_used_it_exits_8(certificate, tmp_pa
     code, out = verify(tmp_path / "c.pdf", "--keys", tmp_path / "keys")
 
     assert code == 8 and out.startswith("CANNOT VERIFY")
+
+
+@pytest.mark.parametrize(
+    ("lang", "authentic", "altered"),
+    [
+        ("ru", "выдан лабораторией, не изменён и действует", "документ изменён после подписания"),
+        ("kk", "зертхана берген, өзгертілмеген және күшінде", "құжат қол қойылғаннан кейін өзгертілген"),
+    ],
+)
+def test_with_the_published_files_it_speaks_the_active_language(
+    client, certificate, tmp_path, lang, authentic, altered
+):
+    kit = download_kit(client, tmp_path / "kit")
+    data = pdf_of(certificate)
+    start, length, _, _ = signed_ranges(data)
+    (tmp_path / "genuine.pdf").write_bytes(data)
+    (tmp_path / "altered.pdf").write_bytes(flip_byte(data, start + length // 2))
+
+    with translation.override(lang):
+        genuine_code, genuine_out = verify(tmp_path / "genuine.pdf", "--keys", kit)
+        altered_code, altered_out = verify(tmp_path / "altered.pdf", "--keys", kit)
+    english_code, english_out = verify(tmp_path / "altered.pdf", "--keys", kit)
+
+    # The words follow the language; the keyword and the exit status do not.
+    assert (genuine_code, altered_code, english_code) == (0, 6, 6)
+    assert genuine_out.startswith(f"AUTHENTIC: {certificate.number}: {authentic}")
+    assert altered_out.startswith("ALTERED: ") and altered in altered_out
+    assert english_out.startswith("ALTERED: ") and "the document was changed after it was signed" in english_out

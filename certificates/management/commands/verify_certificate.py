@@ -14,12 +14,16 @@ Exit status: 0 authentic and current; otherwise the offline verifier's codes (3 
 4 superseded, 5 not issued by this laboratory, 6 altered, 7 invalid, 8 keys unusable, 9 status
 unknown, 10 update the kit, 11 key compromised, 2 usage); a number the register does not know
 counts as 5, a document that does not match the register as 7.
+
+The offline verdict is printed in the active language (English, Russian or Kazakh: the kit's own
+texts, verifier.translate); the keyword in front (AUTHENTIC, REVOKED...) and the exit status do not change.
 """
 
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from certificates import publication, verification, verifier
 
@@ -72,7 +76,8 @@ class Command(BaseCommand):
         try:
             kit = verifier.load_kit(keys, read_status_list=not skip_revocation)
         except (OSError, ValueError) as exc:
-            self.stdout.write(f"CANNOT VERIFY: the published keys in {keys} cannot be used: {exc}")
+            message = f"CANNOT VERIFY: the published keys in {keys} cannot be used: {exc}"
+            self.stdout.write(verifier.translate(message, self._lang()))
             return verifier.EXIT_KEYS
         verdict = verifier.verify_pdf_offline(data, kit, now=datetime.now(UTC), max_age=max_age)
         self._verdict(
@@ -80,8 +85,15 @@ class Command(BaseCommand):
         )
         return verdict.exit_code
 
+    @staticmethod
+    def _lang() -> str:
+        """The active Django language as the kit names it (en, ru, kk)."""
+        return verifier.normalize_language(translation.get_language())
+
     def _verdict(self, status: str, number: str | None, message: str, details, *, ok: bool) -> None:
-        line = f"{status.upper()}: {number or 'unknown certificate'}: {message}"
+        lang = self._lang()
+        line = f"{status.upper()}: {number or verifier.translate('unknown certificate', lang)}: "
+        line += verifier.translate(str(message), lang)
         self.stdout.write(self.style.SUCCESS(line) if ok else self.style.ERROR(line))
         for name, value in details:
-            self.stdout.write(f"  {name}: {value}")
+            self.stdout.write(f"  {verifier.translate(str(name), lang)}: {verifier.translate(str(value), lang)}")

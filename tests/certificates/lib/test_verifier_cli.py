@@ -50,8 +50,8 @@ def offline(tmp_path_factory):
     (guard / "sitecustomize.py").write_text(SITECUSTOMIZE)
     prefix = ["unshare", "-n"] if _network_namespace_available() else []
 
-    def offline(*args, cwd: Path, blocked: str) -> subprocess.CompletedProcess:
-        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(guard), "BLOCKED_IMPORTS": blocked, "LANG": "C.UTF-8"}
+    def offline(*args, cwd: Path, blocked: str, lang: str = "C.UTF-8") -> subprocess.CompletedProcess:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(guard), "BLOCKED_IMPORTS": blocked, "LANG": lang}
         return subprocess.run(
             [*prefix, sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
         )
