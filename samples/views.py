@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from lims import permissions
 from lims.forms import ReasonForm
@@ -22,7 +22,8 @@ from samples.models import CustodyEvent, Lot, Sample
 Action = CustodyEvent.Action
 # What the button and the page of each custody step say.
 STEP_TITLES = {
-    Action.SEAL: gettext_lazy("Seal"),
+    # A verb on the button ("Seal" alone is also the noun of the seal's label).
+    Action.SEAL: pgettext_lazy("custody step", "Seal"),
     Action.HAND_OVER: gettext_lazy("Hand over"),
     Action.RECALL: gettext_lazy("Recall hand-over"),
     Action.RECEIVE: gettext_lazy("Receive"),
