@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from tests.conftest import received
 from tests.samples.test_custody_chain import raw_sql_behind_the_back
@@ -54,3 +55,44 @@ def test_it_checks_only_the_named_samples(two_samples):
 def test_it_refuses_unknown_codes(two_samples):
     with pytest.raises(CommandError, match="no such sample: NOPE"):
         call_command("verify_custody", "NOPE")
+
+
+# The operator's language (lims.lib.commands): the environment of the shell, not the settings.
+LANGUAGE_VARIABLES = ("LIMS_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    for name in LANGUAGE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_it_summarises_in_russian_under_a_russian_locale(two_samples, environment):
+    environment.setenv("LANG", "ru_RU.UTF-8")
+    status, output = run()
+    assert status == 0
+    assert output == "Проверено цепочек: 4, нарушено: 0\n"
+    # The command's language ends with it.
+    assert translation.get_language() == "en"
+
+
+def test_it_summarises_in_english_by_default(two_samples, environment):
+    assert run() == (0, "4 chain(s) checked, 0 broken\n")
+    # C.UTF-8, the usual locale of a container, is no language: the setting's.
+    environment.setenv("LANG", "C.UTF-8")
+    assert run() == (0, "4 chain(s) checked, 0 broken\n")
+    # LC_ALL outranks LANG, as in every POSIX program.
+    environment.setenv("LANG", "ru_RU.UTF-8")
+    environment.setenv("LC_ALL", "C")
+    assert run() == (0, "4 chain(s) checked, 0 broken\n")
+
+
+def test_it_refuses_unknown_codes_in_kazakh(two_samples, environment):
+    # LIMS_LANGUAGE outranks the locale.
+    environment.setenv("LANG", "ru_RU.UTF-8")
+    environment.setenv("LIMS_LANGUAGE", "kk")
+    with pytest.raises(CommandError) as refused:
+        call_command("verify_custody", "NOPE", "NADA")
+    assert str(refused.value) == "мұндай сынама жоқ: NADA, NOPE"
+    assert refused.value.returncode == 2

@@ -27,34 +27,43 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from certificates import keys, publication, verifier
 from certificates.models import SigningKey
+from lims.lib.commands import BaseCommand
 
 K = SigningKey.Kind
 
 
 class Command(BaseCommand):
-    help = "Rotate the token, status or PDF signing key, or mark a key compromised; republishes the key set."
+    help = gettext_noop(
+        "Rotate the token, status or PDF signing key, or mark a key compromised; republishes the key set."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", choices=[K.TOKEN, K.STATUS, K.PDF], help="the key to rotate")
-        parser.add_argument("--key", help="token/status: the new private key (PEM); pdf: the new signing key")
-        parser.add_argument("--cert", help="pdf: the new signing certificate (PEM, chain after it)")
-        parser.add_argument("--p12", help="pdf: the new key, certificate and chain as PKCS#12")
-        parser.add_argument("--passphrase", default=None, help="pdf: the passphrase of --key or --p12")
-        parser.add_argument("--compromised", metavar="KID", help="mark this key compromised")
+        parser.add_argument("--kind", choices=[K.TOKEN, K.STATUS, K.PDF], help=gettext_lazy("the key to rotate"))
         parser.add_argument(
-            "--from", dest="since", help="with --compromised: from when (ISO 8601, e.g. 2026-11-01T00:00Z)"
+            "--key", help=gettext_lazy("token/status: the new private key (PEM); pdf: the new signing key")
         )
-        parser.add_argument("--reason", default="", help="why (recorded with the key's state)")
+        parser.add_argument("--cert", help=gettext_lazy("pdf: the new signing certificate (PEM, chain after it)"))
+        parser.add_argument("--p12", help=gettext_lazy("pdf: the new key, certificate and chain as PKCS#12"))
+        parser.add_argument("--passphrase", default=None, help=gettext_lazy("pdf: the passphrase of --key or --p12"))
+        parser.add_argument("--compromised", metavar="KID", help=gettext_lazy("mark this key compromised"))
+        parser.add_argument(
+            "--from",
+            dest="since",
+            help=gettext_lazy("with --compromised: from when (ISO 8601, e.g. 2026-11-01T00:00Z)"),
+        )
+        parser.add_argument("--reason", default="", help=gettext_lazy("why (recorded with the key's state)"))
 
     def handle(self, *args, kind, key, cert, p12, passphrase, compromised, since, reason, **options):
         if bool(kind) == bool(compromised):
-            raise CommandError("give either --kind (rotate) or --compromised KID (mark a key)")
+            raise CommandError(_("give either --kind (rotate) or --compromised KID (mark a key)"))
         try:
             if compromised:
                 self._compromised(compromised, since, reason)
@@ -65,16 +74,18 @@ class Command(BaseCommand):
             number = publication.publish()
         except keys.KeyConfigurationError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"key set and status list published again (no. {number})")
+        self.stdout.write(_("key set and status list published again (no. %(number)s)") % {"number": number})
 
     def _ed25519(self, kind: str, path: str | None, reason: str) -> None:
         if path:
             try:
                 new = serialization.load_pem_private_key(Path(path).read_bytes(), None)
             except (OSError, ValueError, TypeError) as exc:
-                raise CommandError(f"--key {path} is not a readable unencrypted PEM private key") from exc
+                raise CommandError(
+                    _("--key %(path)s is not a readable unencrypted PEM private key") % {"path": path}
+                ) from exc
             if not isinstance(new, Ed25519PrivateKey):
-                raise CommandError(f"--key {path} must be an Ed25519 private key")
+                raise CommandError(_("--key %(path)s must be an Ed25519 private key") % {"path": path})
         else:
             new = Ed25519PrivateKey.generate()
         kid = verifier.key_id(new.public_key())
@@ -85,7 +96,9 @@ class Command(BaseCommand):
                 kid=kid, defaults={"kind": kind, "public_pem": pem.decode(), "state": "current"}
             )
         written = keys.install_ed25519(kind, new)
-        self.stdout.write(f"new {kind} key {kid} written to {written}")
+        self.stdout.write(
+            _("new %(kind)s key %(kid)s written to %(path)s") % {"kind": kind, "kid": kid, "path": written}
+        )
 
     def _pdf(self, key: str | None, cert: str | None, p12: str | None, passphrase: str | None, reason: str) -> None:
         if p12:
@@ -94,11 +107,11 @@ class Command(BaseCommand):
             private = keys._read_private_key(key, passphrase, "--key")
             certificate, *_chain = keys._read_certificates(Path(cert))
         else:
-            raise CommandError("--kind pdf needs --p12, or --key and --cert")
+            raise CommandError(_("--kind pdf needs --p12, or --key and --cert"))
         if verifier.key_id(private.public_key()) != verifier.key_id(certificate.public_key()):
-            raise CommandError("the key does not belong to the certificate")
+            raise CommandError(_("the key does not belong to the certificate"))
         if not keys._has_non_repudiation(certificate):
-            raise CommandError("the certificate lacks the key usage nonRepudiation: its signatures would be refused")
+            raise CommandError(_("the certificate lacks the key usage nonRepudiation: its signatures would be refused"))
         kid = verifier.key_id(certificate.public_key())
         pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
         with transaction.atomic():
@@ -113,29 +126,37 @@ class Command(BaseCommand):
                 },
             )
         self.stdout.write(
-            f'new PDF signing key {kid} recorded; point LIMS_SIGNING_* at it and restart the "pdf" workers'
+            _('new PDF signing key %(kid)s recorded; point LIMS_SIGNING_* at it and restart the "pdf" workers')
+            % {"kid": kid}
         )
 
     def _retire(self, kind: str, reason: str) -> None:
         retired = SigningKey.objects.filter(kind=kind, state=SigningKey.State.CURRENT).update(
             state=SigningKey.State.RETIRED, retired_at=timezone.now(), state_reason=reason or "rotated"
         )
-        self.stdout.write(f"{retired} {kind} key(s) retired")
+        self.stdout.write(_("%(count)d %(kind)s key(s) retired") % {"count": retired, "kind": kind})
 
     def _compromised(self, kid: str, since: str | None, reason: str) -> None:
         if not reason.strip():
-            raise CommandError("--reason is required with --compromised: verifiers are told the key's state")
+            raise CommandError(_("--reason is required with --compromised: verifiers are told the key's state"))
         moment = None
         if since:
             try:
                 moment = datetime.fromisoformat(since)
             except ValueError as exc:
-                raise CommandError(f"--from {since!r} is not an ISO 8601 time such as 2026-11-01T00:00Z") from exc
+                raise CommandError(
+                    _("--from %(value)r is not an ISO 8601 time such as 2026-11-01T00:00Z") % {"value": since}
+                ) from exc
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
         updated = SigningKey.objects.filter(kid=kid).update(
             state=SigningKey.State.COMPROMISED, compromised_from=moment, state_reason=reason.strip()
         )
         if not updated:
-            raise CommandError(f"no key {kid} on record (manage.py shell: SigningKey.objects.values('kid', 'kind'))")
-        self.stdout.write(f"key {kid} marked compromised from {moment or 'the start'}; rotate it with --kind")
+            raise CommandError(
+                _("no key %(kid)s on record (manage.py shell: SigningKey.objects.values('kid', 'kind'))") % {"kid": kid}
+            )
+        self.stdout.write(
+            _("key %(kid)s marked compromised from %(since)s; rotate it with --kind")
+            % {"kid": kid, "since": moment or _("the start")}
+        )

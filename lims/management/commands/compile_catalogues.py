@@ -10,14 +10,19 @@ from pathlib import Path
 
 import polib
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from lims.lib.commands import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Compile locale/*/LC_MESSAGES/*.po into .mo files (no GNU gettext needed)."
+    help = gettext_noop("Compile locale/*/LC_MESSAGES/*.po into .mo files (no GNU gettext needed).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="Compile even where the .mo is up to date.")
+        parser.add_argument(
+            "--force", action="store_true", help=gettext_lazy("Compile even where the .mo is up to date.")
+        )
 
     def handle(self, *args, force: bool = False, **options):
         compiled = 0
@@ -34,6 +39,9 @@ class Command(BaseCommand):
                 partial.replace(mo_path)
                 compiled += 1
                 if options["verbosity"] >= 2:
-                    self.stdout.write(f"{po_path}: {catalogue.percent_translated()} % translated")
+                    self.stdout.write(
+                        _("%(path)s: %(percent)s %% translated")
+                        % {"path": po_path, "percent": catalogue.percent_translated()}
+                    )
         if options["verbosity"] >= 1:
-            self.stdout.write(f"{compiled} catalogue(s) compiled.")
+            self.stdout.write(_("%(count)d catalogue(s) compiled.") % {"count": compiled})
