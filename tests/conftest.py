@@ -59,6 +59,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _operators_language_unset(monkeypatch):
+    """Commands and the offline kit answer in the operator's language (lims.lib.commands: LIMS_LANGUAGE,
+    LC_ALL, LC_MESSAGES, LANG); the tests expect the default unless they set one, whatever the shell's."""
+    for name in ("LIMS_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language. A request leaves its language active in the thread
     (LocaleMiddleware and lims.languages activate, nothing deactivates: the next request activates its

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from certificates import services
 from tests.certificates.lib.conftest import flip_byte, signed_ranges
@@ -125,16 +124,18 @@ def test_with_published_files_that_cannot_be_used_it_exits_8(certificate, tmp_pa
         ("kk", "зертхана берген, өзгертілмеген және күшінде", "құжат қол қойылғаннан кейін өзгертілген"),
     ],
 )
-def test_with_the_published_files_it_speaks_the_active_language(
-    client, certificate, tmp_path, lang, authentic, altered
+def test_with_the_published_files_it_speaks_the_operators_language(
+    client, certificate, tmp_path, lang, authentic, altered, monkeypatch
 ):
+    """As every command (lims.lib.commands), in the language of the operator's environment."""
     kit = download_kit(client, tmp_path / "kit")
     data = pdf_of(certificate)
     start, length, _, _ = signed_ranges(data)
     (tmp_path / "genuine.pdf").write_bytes(data)
     (tmp_path / "altered.pdf").write_bytes(flip_byte(data, start + length // 2))
 
-    with translation.override(lang):
+    with monkeypatch.context() as environment:
+        environment.setenv("LANG", f"{lang}_KZ.UTF-8")
         genuine_code, genuine_out = verify(tmp_path / "genuine.pdf", "--keys", kit)
         altered_code, altered_out = verify(tmp_path / "altered.pdf", "--keys", kit)
     english_code, english_out = verify(tmp_path / "altered.pdf", "--keys", kit)

@@ -22,10 +22,11 @@ texts, verifier.translate); the keyword in front (AUTHENTIC, REVOKED...) and the
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 
 from certificates import publication, verification, verifier
+from lims.lib.commands import BaseCommand
 
 
 class Command(BaseCommand):
