@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "certificates",
     "customs",
     "desk",
+    # Customs systems' machine interface: reads certificates and customs, read by none.
+    "exchange",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
