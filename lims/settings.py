@@ -321,6 +321,21 @@ if LIMS_STATUS_LIST_VALIDITY.total_seconds() <= 2 * LIMS_STATUS_PUBLISH_SECONDS:
         "LIMS_STATUS_PUBLISH_SECONDS must be under half of LIMS_STATUS_LIST_VALIDITY_HOURS, so that a missed "
         "publication never lets the published list expire"
     )
+# Customs systems' machine interface (exchange/): OAuth 2.0 client credentials tokens live this long;
+# each client may make LIMS_EXCHANGE_RATE requests (or its own rate, set in the admin); beat reads new
+# certificate events every LIMS_EXCHANGE_SWEEP_SECONDS to sign records and queue pushes (an event is
+# read again until it is LIMS_EXCHANGE_EVENT_GRACE_SECONDS old, longer than any transaction here lasts:
+# exchange.outbox); a push is tried LIMS_EXCHANGE_PUSH_MAX_ATTEMPTS times, waiting
+# LIMS_EXCHANGE_PUSH_BACKOFF_SECONDS, doubled each time (capped at an hour), for at most
+# LIMS_EXCHANGE_PUSH_TIMEOUT_SECONDS an attempt; plain http:// webhooks only when allowed (development).
+LIMS_EXCHANGE_TOKEN_SECONDS = envint("LIMS_EXCHANGE_TOKEN_SECONDS", 600, minimum=30)
+LIMS_EXCHANGE_RATE = envstr("LIMS_EXCHANGE_RATE", "120/min")
+LIMS_EXCHANGE_SWEEP_SECONDS = envint("LIMS_EXCHANGE_SWEEP_SECONDS", 30, minimum=1)
+LIMS_EXCHANGE_EVENT_GRACE_SECONDS = envint("LIMS_EXCHANGE_EVENT_GRACE_SECONDS", 300, minimum=10)
+LIMS_EXCHANGE_PUSH_MAX_ATTEMPTS = envint("LIMS_EXCHANGE_PUSH_MAX_ATTEMPTS", 12, minimum=1)
+LIMS_EXCHANGE_PUSH_BACKOFF_SECONDS = envint("LIMS_EXCHANGE_PUSH_BACKOFF_SECONDS", 30, minimum=1)
+LIMS_EXCHANGE_PUSH_TIMEOUT_SECONDS = envint("LIMS_EXCHANGE_PUSH_TIMEOUT_SECONDS", 10, minimum=1)
+LIMS_EXCHANGE_PUSH_ALLOW_HTTP = envbool("LIMS_EXCHANGE_PUSH_ALLOW_HTTP", DEBUG)
 # The RFC 3161 timestamp authority of PAdES B-LTA signatures (signature and document timestamps);
 # required in production (certificates.checks). Empty with development keys: the local authority,
 # in process (`make run` starts `manage.py run_tsa` and points the worker at it).
@@ -486,6 +501,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60},
     # The signed key set and status list, so the published list never nears its next_update.
     "publish-status": {"task": "certificates.tasks.publish_status", "schedule": LIMS_STATUS_PUBLISH_SECONDS},
+    # Certificate events to customs systems: signed records and pushes (exchange.outbox).
+    "exchange-sweep": {"task": "exchange.tasks.exchange_sweep", "schedule": LIMS_EXCHANGE_SWEEP_SECONDS},
 }
 # One queue per workload, set here rather than on the tasks (the task attribute `queue` is deprecated).
 CELERY_TASK_ROUTES = {
@@ -493,6 +510,8 @@ CELERY_TASK_ROUTES = {
     "assays.tasks.import_run_file": {"queue": "imports"},
     "samples.tasks.custody_verify_all": {"queue": "custody"},
     "lims.tasks.send_notification_emails": {"queue": "default"},
+    # The "default" workers hold the status key, which signs records and pushes (exchange.tasks).
+    "exchange.tasks.*": {"queue": "default"},
 }
 
 LOG_FORMAT = envstr("LOG_FORMAT", "plain")
