@@ -130,6 +130,10 @@ class AuditAction(models.TextChoices):
     DECLARATION_REJECT = "declaration.reject", _("Declaration rejected")
     CUSTOMS_REFERENCE_CREATE = "customs_reference.create", _("Valuation reference data created")
     CUSTOMS_REFERENCE_CHANGE = "customs_reference.change", _("Valuation reference data changed")
+    # Customs systems' exchange (exchange): clients, their secrets, pushed messages sent again
+    EXCHANGE_CLIENT_CREATE = "exchange_client.create", _("Customs system client created")
+    EXCHANGE_CLIENT_SECRET = "exchange_client.secret", _("Customs system client secret replaced")
+    EXCHANGE_MESSAGE_RESEND = "exchange_message.resend", _("Pushed message sent again")
 
 
 class AuditEvent(models.Model):

@@ -69,6 +69,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "declaration.decide": frozenset({Role.INSPECTOR}),
     "declaration.recheck": frozenset({Role.INSPECTOR}),
     "customs_reference.change": frozenset({Role.INSPECTOR}),
+    # Customs systems' clients of the exchange (exchange/): the laboratory's managers make them, see
+    # their requests and send unacknowledged pushes again.
+    "exchange.manage": frozenset({Role.MANAGER}),
 }
 
 # Roles that only count for a member of an organisation of the matching kind: a "technician" of an
