@@ -16,7 +16,10 @@ Configuration (settings, read on every call; parsing is cached per configuration
 - LIMS_SIGNING_PKCS11_MODULE, _TOKEN, _PIN, _KEY_LABEL (and _CERT_LABEL, or the certificate in
   LIMS_SIGNING_CERT): the PDF signing key in a PKCS#11 token (see "PKCS#11" below);
 - LIMS_TOKEN_KEY (path, PEM PKCS#8): the Ed25519 token key;
-- LIMS_STATUS_KEY (path, PEM PKCS#8): the Ed25519 status key.
+- LIMS_STATUS_KEY (path, PEM PKCS#8): the Ed25519 status key;
+- LIMS_LOG_KEY (path, PEM PKCS#8): the Ed25519 log key, which signs the transparency log's
+  checkpoints (certificates.transparency): a key of its own, so that what vouches for the log's
+  history is not a key whose events the log records about itself being rotated with another.
 When none of these is set and DEBUG is on, or whenever LIMS_GENERATE_DEV_KEYS is on, the material not
 configured is generated on first use. Otherwise a missing key raises KeyConfigurationError.
 The signing certificate must carry the key usage nonRepudiation (pyHanko's validator requires it) and,
@@ -35,11 +38,13 @@ On-disk layout, under settings.VAR_DIR / "keys":
       tsa-crl.pem                  the timestamp root's CRL (empty), signed at the same time
       token-key.pem                development token key (Ed25519), mode 0600
       status-key.pem               development status key (Ed25519), mode 0600
+      log-key.pem                  development log key (Ed25519), mode 0600
       .lock                        serialises generation between processes
       published/                   public material, current and retired; never deleted
         roots/<key id>.pem         trust roots for PDF signatures
         token-keys/<key id>.pem    token public keys (SubjectPublicKeyInfo PEM)
         status-keys/<key id>.pem   status public keys (SubjectPublicKeyInfo PEM)
+        log-keys/<key id>.pem      log public keys (SubjectPublicKeyInfo PEM)
 
 Development generation writes the public halves into published/ as it creates them; the root's
 private key is discarded once it has issued the signing certificate and its CRL (a keys directory
@@ -65,7 +70,8 @@ they load the PDF signing key (or open a session with the PKCS#11 token); `manag
                                           published/, and serves the signed files from storage
     Celery worker, queue "pdf"            PDF signing key (file, PKCS#12 or PKCS#11) + token key
     Celery worker, queue "default"        status key (tasks.publish_status, sent by beat and after
-      (with beat)                         every issue, revocation and supersession)
+      (with beat)                         every issue, revocation and supersession) + log key
+                                          (tasks.sign_log_checkpoint)
     manage.py rotate_key                  the key it installs
 
 So configure LIMS_SIGNING_* and LIMS_TOKEN_KEY for the "pdf" workers only, LIMS_STATUS_KEY for the
@@ -163,6 +169,7 @@ class _Config:
     chain: str | None
     token_key: str | None
     status_key: str | None
+    log_key: str | None
     pkcs11: "Pkcs11Key | None" = None
 
 
@@ -178,6 +185,7 @@ def _config() -> _Config:
         "LIMS_SIGNING_CHAIN",
         "LIMS_TOKEN_KEY",
         "LIMS_STATUS_KEY",
+        "LIMS_LOG_KEY",
     )
     files = {name: path(name) for name in names}
     nothing_configured = not any(files.values()) and not getattr(settings, "LIMS_SIGNING_PKCS11_MODULE", None)
@@ -193,6 +201,7 @@ def _config() -> _Config:
         chain=files["LIMS_SIGNING_CHAIN"],
         token_key=files["LIMS_TOKEN_KEY"],
         status_key=files["LIMS_STATUS_KEY"],
+        log_key=files["LIMS_LOG_KEY"],
         pkcs11=_pkcs11_config(),
     )
 
@@ -211,6 +220,12 @@ def load_status_key() -> TokenKey:
     """The Ed25519 key of the key set and status list (publication task, beat and queue "default"):
     the one function that hands out that key."""
     return _load_ed25519(*_ed25519_source(_config(), "status"))
+
+
+def load_log_key() -> TokenKey:
+    """The Ed25519 key of the transparency log's checkpoints (checkpoint task, queue "default", and
+    operators' commands): the one function that hands out that key."""
+    return _load_ed25519(*_ed25519_source(_config(), "log"))
 
 
 def signing_kid() -> str:
@@ -250,10 +265,10 @@ def published_roots() -> list[x509.Certificate]:
 
 def install_ed25519(kind: str, key: Ed25519PrivateKey) -> Path:
     """Rotation (manage.py rotate_key): write `key` where this installation reads its `kind` key
-    ("token" or "status"; LIMS_TOKEN_KEY / LIMS_STATUS_KEY, else the development file), through a
-    temporary file and a rename, and its public half into published/. Returns the path written."""
+    ("token", "status" or "log"; LIMS_<KIND>_KEY, else the development file), through a temporary
+    file and a rename, and its public half into published/. Returns the path written."""
     config = _config()
-    configured = config.token_key if kind == "token" else config.status_key
+    configured = _configured_ed25519(config, kind)
     path = Path(configured) if configured else config.keys_dir / f"{kind}-key.pem"
     with _generation_lock(config.keys_dir):
         _write(
@@ -369,17 +384,17 @@ def _has_non_repudiation(certificate: x509.Certificate) -> bool:
 
 
 def _ed25519_source(config: _Config, kind: str) -> tuple[str, str, int]:
-    """(path, label, modification time) of the token or status key: the time is part of the cache
-    key, so a key file replaced by rotation is read again on the next use, without a restart."""
-    setting = "LIMS_TOKEN_KEY" if kind == "token" else "LIMS_STATUS_KEY"
-    configured = config.token_key if kind == "token" else config.status_key
+    """(path, label, modification time) of the token, status or log key: the time is part of the
+    cache key, so a key file replaced by rotation is read again on the next use, without a restart."""
+    setting = f"LIMS_{kind.upper()}_KEY"
+    configured = _configured_ed25519(config, kind)
     if configured:
         path, label = configured, setting
     elif config.generate:
         _ensure_dev_ed25519(config.keys_dir, kind)
         path, label = str(config.keys_dir / f"{kind}-key.pem"), f"development {kind} key"
     else:
-        what = "QR token" if kind == "token" else "status list"
+        what = {"token": "QR token", "status": "status list", "log": "transparency log"}[kind]
         raise KeyConfigurationError(
             f"no {what} key: set {setting} (in development: DEBUG=1 or LIMS_GENERATE_DEV_KEYS=1)"
         )
@@ -388,6 +403,10 @@ def _ed25519_source(config: _Config, kind: str) -> tuple[str, str, int]:
     except OSError as exc:
         raise KeyConfigurationError(f"{label} ({path}) cannot be read: {exc.strerror}") from exc
     return path, label, stamp
+
+
+def _configured_ed25519(config: _Config, kind: str) -> str | None:
+    return {"token": config.token_key, "status": config.status_key, "log": config.log_key}[kind]
 
 
 @functools.lru_cache(maxsize=8)
@@ -532,7 +551,7 @@ def _ensure_dev_signing_material(keys_dir: Path, lab_code: str) -> None:
 
 
 def _ensure_dev_ed25519(keys_dir: Path, kind: str) -> None:
-    """The development token or status key (token-key.pem, status-key.pem), public half published."""
+    """The development token, status or log key (<kind>-key.pem), public half published."""
     if (keys_dir / f"{kind}-key.pem").exists():
         return
     with _generation_lock(keys_dir):

@@ -28,6 +28,7 @@ class SigningKey(models.Model):
         PDF = "pdf", _("PDF signature (X.509)")
         TOKEN = "token", _("QR token (Ed25519)")
         STATUS = "status", _("status list and key set (Ed25519)")
+        LOG = "log", _("transparency log checkpoints (Ed25519)")
 
     class State(models.TextChoices):
         CURRENT = "current", _("current")
@@ -298,3 +299,65 @@ class CertificateEvent(AppendOnlyModel):
         if attempt:
             return gettext("attempt %(number)s") % {"number": attempt.group(1)}
         return self.note
+
+
+class LogEntry(AppendOnlyModel):
+    """One leaf of the transparency log (certificates.transparency): the canonical JSON of an event
+    that matters to a verifier (a certificate issued, revoked or superseded; a key added, retired or
+    compromised; statistics published), at a dense, gap-free index. Append-only, like the events it
+    records; `event` and `certificate` repeat what the leaf says, to find a certificate's leaf."""
+
+    index = models.BigIntegerField(_("index"), primary_key=True)
+    leaf = models.BinaryField(_("leaf"))
+    leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
+    event = models.CharField(_("event"), max_length=20)
+    time = models.DateTimeField(_("time"))
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, null=True, blank=True, related_name="log_entries"
+    )
+
+    class Meta:
+        verbose_name = _("transparency log entry")
+        verbose_name_plural = _("transparency log entries")
+        ordering = ["index"]
+        indexes = [models.Index(fields=["certificate", "event"], name="logentry_certificate_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(index__gte=0), name="logentry_index_valid")]
+
+    def __str__(self):
+        return f"{self.index} {self.event}"
+
+
+class LogNode(AppendOnlyModel):
+    """The hash of a complete subtree of the log above the leaves (level >= 1), stored when its last
+    leaf is appended, so that a proof reads O(log n) rows. `key` = end * 64 + level, where end is
+    the size at which the subtree completed: unique, and ordered as the nodes were made."""
+
+    key = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        verbose_name = _("transparency log node")
+        verbose_name_plural = _("transparency log nodes")
+
+    def __str__(self):
+        return str(self.key)
+
+
+class LogCheckpoint(AppendOnlyModel):
+    """A signed checkpoint of the log (C2SP tlog-checkpoint as a signed note): its size, root hash
+    (hex) and the note's text as published at /verify/log/checkpoint. Signed by a worker with the
+    log key; the web serves the latest."""
+
+    size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    text = models.TextField(_("signed note"))
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transparency log checkpoint")
+        verbose_name_plural = _("transparency log checkpoints")
+        ordering = ["-size"]
+        constraints = [models.CheckConstraint(condition=models.Q(size__gte=0), name="logcheckpoint_size_valid")]
+
+    def __str__(self):
+        return f"{self.size} {self.root_hash}"

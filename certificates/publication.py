@@ -42,7 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates import keys, status_list, verifier
+from certificates import keys, status_list, transparency, verifier
 from certificates.models import Certificate, SigningKey
 from lims.models import Sequence
 
@@ -198,10 +198,15 @@ def _send() -> None:
 
 def record_key(kid: str, kind: str, public_pem: str, subject: str = "") -> SigningKey:
     """The SigningKey row of a key about to sign; refuses a key the laboratory has retired or marked
-    compromised: signing with it would make certificates (or lists) no verifier should accept."""
-    record, _ = SigningKey.objects.get_or_create(
-        kid=kid, defaults={"kind": kind, "public_pem": public_pem, "subject": subject}
-    )
+    compromised: signing with it would make certificates (or lists) no verifier should accept. A key
+    recorded here for the first time gets its key-added leaf in the transparency log, in the same
+    transaction (the caller's: the issue, the publication, the checkpoint)."""
+    with transaction.atomic():
+        record, created = SigningKey.objects.get_or_create(
+            kid=kid, defaults={"kind": kind, "public_pem": public_pem, "subject": subject}
+        )
+        if created:
+            transparency.log_key(record, "key-added", record.first_used_at)
     if record.state != SigningKey.State.CURRENT:
         raise keys.KeyConfigurationError(
             f"the configured {record.get_kind_display()} key {kid} is {record.state}: "

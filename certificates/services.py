@@ -45,7 +45,7 @@ from django.utils.translation import gettext as _
 
 from assays.models import Result
 from assays.selectors import panel_complete
-from certificates import codes, document, keys, publication, signing, tokens
+from certificates import codes, document, keys, publication, signing, tokens, transparency
 from certificates import languages as certificate_languages
 from certificates import snapshot as snapshots
 from certificates.models import Certificate, CertificateEvent, SigningKey
@@ -265,6 +265,7 @@ def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) ->
     certificate.revoked_at, certificate.revoked_by, certificate.revocation_reason = timezone.now(), actor, reason
     certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
     _event(certificate, "revoked", actor, reason)
+    transparency.log_certificate(certificate, "revoked")
     _public_status_changed(certificate.number)
     audit_record(actor=actor, action=AuditAction.CERTIFICATE_REVOKE, obj=certificate, data={"reason": reason})
     return certificate
@@ -369,6 +370,7 @@ def _finish(
         ]
     )  # fmt: skip
     _event(locked, "issued", note=locked.number or "")
+    transparency.log_certificate(locked, "issued")
     _public_status_changed(locked.number, locked.supersedes.number if locked.supersedes is not None else "")
     if locked.supersedes_id:
         old = Certificate.objects.select_for_update().get(pk=locked.supersedes_id)
@@ -377,6 +379,7 @@ def _finish(
             old.superseded_at = timezone.now()
             old.save(update_fields=["status", "superseded_at"])
             _event(old, "superseded", note=locked.number or "")
+            transparency.log_certificate(old, "superseded")
     audit_record(
         actor=None,
         action=AuditAction.CERTIFICATE_ISSUE,

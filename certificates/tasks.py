@@ -76,3 +76,14 @@ def publish_status() -> int:
     Runs on queue "default", whose workers hold the status key (certificates.keys). Idempotent: a
     second run publishes the same content under the next sequence number."""
     return publication.publish()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sign_log_checkpoint() -> int | None:
+    """Sign a checkpoint of the transparency log if it grew (sent a couple of seconds after appends,
+    and by beat as a sweep). Runs on queue "default", whose workers hold the log key. Idempotent: a
+    second run finds the log no larger and signs nothing; returns the size signed."""
+    from certificates import transparency
+
+    checkpoint = transparency.sign_checkpoint()
+    return checkpoint.size if checkpoint else None

@@ -321,6 +321,16 @@ if LIMS_STATUS_LIST_VALIDITY.total_seconds() <= 2 * LIMS_STATUS_PUBLISH_SECONDS:
         "LIMS_STATUS_PUBLISH_SECONDS must be under half of LIMS_STATUS_LIST_VALIDITY_HOURS, so that a missed "
         "publication never lets the published list expire"
     )
+# The transparency log of certificate and key events (certificates.transparency): its checkpoints are
+# signed with the log key (Ed25519, LIMS_LOG_KEY; only the workers of queue "default" need it) a few
+# seconds after each append, and by beat every LIMS_LOG_CHECKPOINT_SECONDS as a sweep. The origin
+# names the log in its checkpoints (C2SP tlog-checkpoint: the first line, and the key's name); a
+# schema-less URL is best (e.g. lab.example/verify/log). Never change it once checkpoints are out.
+LIMS_LOG_KEY = envpath("LIMS_LOG_KEY")
+LIMS_LOG_ORIGIN = envstr("LIMS_LOG_ORIGIN", f"{LIMS_LAB_CODE.lower()}.lims/certificate-log")
+if not LIMS_LOG_ORIGIN or any(c.isspace() or c == "+" for c in LIMS_LOG_ORIGIN):
+    raise ImproperlyConfigured(f"LIMS_LOG_ORIGIN={LIMS_LOG_ORIGIN!r} must be non-empty, without spaces or '+'")
+LIMS_LOG_CHECKPOINT_SECONDS = envint("LIMS_LOG_CHECKPOINT_SECONDS", 300, minimum=10)
 # Customs systems' machine interface (exchange/): OAuth 2.0 client credentials tokens live this long;
 # each client may make LIMS_EXCHANGE_RATE requests (or its own rate, set in the admin); beat reads new
 # certificate events every LIMS_EXCHANGE_SWEEP_SECONDS to sign records and queue pushes (an event is
@@ -503,6 +513,11 @@ CELERY_BEAT_SCHEDULE = {
     "publish-status": {"task": "certificates.tasks.publish_status", "schedule": LIMS_STATUS_PUBLISH_SECONDS},
     # Certificate events to customs systems: signed records and pushes (exchange.outbox).
     "exchange-sweep": {"task": "exchange.tasks.exchange_sweep", "schedule": LIMS_EXCHANGE_SWEEP_SECONDS},
+    # A checkpoint of the transparency log, should the one sent after an append have been lost.
+    "sign-log-checkpoint": {
+        "task": "certificates.tasks.sign_log_checkpoint",
+        "schedule": LIMS_LOG_CHECKPOINT_SECONDS,
+    },
 }
 # One queue per workload, set here rather than on the tasks (the task attribute `queue` is deprecated).
 CELERY_TASK_ROUTES = {
@@ -512,6 +527,7 @@ CELERY_TASK_ROUTES = {
     "lims.tasks.send_notification_emails": {"queue": "default"},
     # The "default" workers hold the status key, which signs records and pushes (exchange.tasks).
     "exchange.tasks.*": {"queue": "default"},
+    "certificates.tasks.sign_log_checkpoint": {"queue": "default"},
 }
 
 LOG_FORMAT = envstr("LOG_FORMAT", "plain")

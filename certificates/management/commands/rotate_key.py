@@ -2,6 +2,7 @@
 
     python manage.py rotate_key --kind token               # a new QR-token key, generated
     python manage.py rotate_key --kind status --key NEW.pem  # the status key, taken from a file
+    python manage.py rotate_key --kind log                 # the transparency log key (checkpoints)
     python manage.py rotate_key --kind pdf --key KEY.pem --cert CERT.pem   # or --p12 FILE.p12
     python manage.py rotate_key --compromised KID --from 2026-11-01T00:00Z --reason "laptop stolen"
 
@@ -33,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from certificates import keys, publication, verifier
+from certificates import keys, publication, transparency, verifier
 from certificates.models import SigningKey
 from lims.lib.commands import BaseCommand
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", choices=[K.TOKEN, K.STATUS, K.PDF], help=gettext_lazy("the key to rotate"))
+        parser.add_argument("--kind", choices=[K.TOKEN, K.STATUS, K.LOG, K.PDF], help=gettext_lazy("the key to rotate"))
         parser.add_argument(
             "--key", help=gettext_lazy("token/status: the new private key (PEM); pdf: the new signing key")
         )
@@ -92,9 +93,7 @@ class Command(BaseCommand):
         pem = new.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         with transaction.atomic():
             self._retire(kind, reason)
-            SigningKey.objects.update_or_create(
-                kid=kid, defaults={"kind": kind, "public_pem": pem.decode(), "state": "current"}
-            )
+            self._record(kid, {"kind": kind, "public_pem": pem.decode(), "state": "current"})
         written = keys.install_ed25519(kind, new)
         self.stdout.write(
             _("new %(kind)s key %(kid)s written to %(path)s") % {"kind": kind, "kid": kid, "path": written}
@@ -116,24 +115,32 @@ class Command(BaseCommand):
         pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
         with transaction.atomic():
             self._retire(K.PDF, reason)
-            SigningKey.objects.update_or_create(
-                kid=kid,
-                defaults={
-                    "kind": K.PDF,
-                    "public_pem": pem,
-                    "subject": certificate.subject.rfc4514_string(),
-                    "state": "current",
-                },
+            self._record(
+                kid,
+                {"kind": K.PDF, "public_pem": pem, "subject": certificate.subject.rfc4514_string(), "state": "current"},
             )
         self.stdout.write(
             _('new PDF signing key %(kid)s recorded; point LIMS_SIGNING_* at it and restart the "pdf" workers')
             % {"kid": kid}
         )
 
+    def _record(self, kid: str, defaults: dict) -> None:
+        """The new key on record as current; a key new to the register gets its key-added leaf in the
+        transparency log, in this transaction."""
+        record, created = SigningKey.objects.update_or_create(kid=kid, defaults=defaults)
+        if created:
+            transparency.log_key(record, "key-added", record.first_used_at)
+
     def _retire(self, kind: str, reason: str) -> None:
-        retired = SigningKey.objects.filter(kind=kind, state=SigningKey.State.CURRENT).update(
-            state=SigningKey.State.RETIRED, retired_at=timezone.now(), state_reason=reason or "rotated"
-        )
+        """Retire the kind's current keys, each with its key-retired leaf in the log."""
+        now = timezone.now()
+        current = SigningKey.objects.select_for_update().filter(kind=kind, state=SigningKey.State.CURRENT)
+        retired = 0
+        for record in current:
+            record.state, record.retired_at, record.state_reason = SigningKey.State.RETIRED, now, reason or "rotated"
+            record.save(update_fields=["state", "retired_at", "state_reason"])
+            transparency.log_key(record, "key-retired", now)
+            retired += 1
         self.stdout.write(_("%(count)d %(kind)s key(s) retired") % {"count": retired, "kind": kind})
 
     def _compromised(self, kid: str, since: str | None, reason: str) -> None:
@@ -149,10 +156,14 @@ class Command(BaseCommand):
                 ) from exc
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
-        updated = SigningKey.objects.filter(kid=kid).update(
-            state=SigningKey.State.COMPROMISED, compromised_from=moment, state_reason=reason.strip()
-        )
-        if not updated:
+        with transaction.atomic():
+            record = SigningKey.objects.select_for_update().filter(kid=kid).first()
+            if record is not None:
+                record.state, record.compromised_from = SigningKey.State.COMPROMISED, moment
+                record.state_reason = reason.strip()
+                record.save(update_fields=["state", "compromised_from", "state_reason"])
+                transparency.log_key(record, "key-compromised")
+        if record is None:
             raise CommandError(
                 _("no key %(kid)s on record (manage.py shell: SigningKey.objects.values('kid', 'kind'))") % {"kid": kid}
             )
