@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import codes, publication, verification
+from certificates import codes, publication, transparency, verification
 from certificates.verify_api import (
     VerifyRateThrottle,
     body_too_large,
@@ -124,11 +124,26 @@ def _page(request, *, check=None, status=200, refusal="", **forms_given):
         "token_form": forms_given.get("token_form") or TokenForm(),
         "upload_form": forms_given.get("upload_form") or UploadForm(),
         "check": check,
+        "log": _log_proof(check),
         "refusal": refusal,
         "max_upload_bytes": settings.LIMS_VERIFY_MAX_UPLOAD_BYTES,
         "verifier_sha256": _verifier_sha256(),
     }
     return render(request, TEMPLATE, context, status=status)
+
+
+def _log_proof(check) -> dict | None:
+    """The certificate's inclusion proof in the transparency log against the latest checkpoint, for
+    the page: {"proof": ...} or {"pending": True} (issued seconds ago); None when the check found no
+    certificate, or the log does not hold it."""
+    if check is None or not check.number:
+        return None
+    try:
+        return {"proof": transparency.inclusion(check.number)}
+    except transparency.NotYetCheckpointed:
+        return {"pending": True}
+    except transparency.NotInLog:
+        return None
 
 
 @functools.cache
@@ -302,3 +317,31 @@ def verifier_py(request):
     response = _download(publication.verifier_source(), "text/x-python; charset=utf-8", "verifier.py")
     response["Content-Disposition"] = 'attachment; filename="verifier.py"'
     return response
+
+
+# The transparency log: what a witness or an auditor fetches. Read only: the latest checkpoint as the
+# worker signed it, and the log's public key; never the private key.
+
+
+@require_GET
+@rate_limited(page=False)
+def log_checkpoint(request):
+    """The latest signed checkpoint (C2SP tlog-checkpoint, signed note), as text."""
+    checkpoint = transparency.latest_checkpoint()
+    if checkpoint is None:
+        message = _("The transparency log has no signed checkpoint yet; try again in a minute.")
+        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(checkpoint.text, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+@rate_limited(page=False)
+def log_key(request):
+    """The log's verifier key (C2SP vkey: name+key hash+base64(0x01 || Ed25519 public key))."""
+    try:
+        vkey = transparency.verifier_key()
+    except transparency.NotInLog as absent:
+        return HttpResponse(str(absent), status=404, content_type="text/plain; charset=utf-8")
+    return _download(vkey + "\n", "text/plain; charset=utf-8", "log-key.txt")

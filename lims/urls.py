@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/v1/", include(portion_urls.api_urlpatterns)),
     path("api/v1/", include("certificates.api_urls")),
     path("api/v1/", include("customs.api_urls")),
+    # Customs information systems (clients with OAuth 2.0 client credentials, not people).
+    path("api/v1/exchange/", include("exchange.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from its own address: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),

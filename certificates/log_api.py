@@ -1,0 +1,119 @@
+"""The transparency log as JSON, for anyone and without an account (certificates.transparency):
+a certificate's inclusion proof, a consistency proof between two tree sizes, and the leaves for
+auditors. Every proof is against a signed checkpoint (the latest, or sizes up to it), never the log's
+unsigned state. Counted per client address like the rest of the portal (verify_api.PublicApi).
+A refusal is {"message", "extra"}: 400 for sizes out of range, 404 for a number not in the log, 409
+for a certificate issued moments ago that no checkpoint covers yet."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from certificates import transparency, verification
+from certificates.verify_api import PublicApi
+from lims.exceptions import ApplicationError
+
+_ERROR = OpenApiResponse(description='{"message": ..., "extra": {...}}')
+_HEX = "lowercase hex"
+
+
+class LogInclusionApi(PublicApi):
+    """The inclusion proof of a certificate's "issued" leaf in the latest signed checkpoint (RFC 9162
+    2.1.3): verify it with the checkpoint's root, then the checkpoint's signature with the log key
+    (/verify/log/key)."""
+
+    OutputSerializer = inline_serializer(
+        "LogInclusion",
+        {
+            "leaf_index": serializers.IntegerField(),
+            "tree_size": serializers.IntegerField(),
+            "leaf": serializers.CharField(help_text="base64 of the leaf's bytes (canonical JSON of the event)"),
+            "leaf_hash": serializers.CharField(help_text=f"SHA-256(0x00 || leaf), {_HEX}"),
+            "audit_path": serializers.ListField(child=serializers.CharField(), help_text=f"leaf to root, {_HEX}"),
+            "root_hash": serializers.CharField(help_text=f"the checkpoint's root, {_HEX}"),
+            "checkpoint": serializers.CharField(help_text="the signed checkpoint (C2SP signed note) proved against"),
+        },
+    )
+
+    @extend_schema(
+        operation_id="log_inclusion",
+        responses={200: OutputSerializer, 400: _ERROR, 404: _ERROR, 409: _ERROR},
+    )
+    def get(self, request, number: str):
+        number = verification.normalise_number(number)
+        if not verification.valid_number(number):
+            raise ApplicationError(_("Give a certificate number such as KZL-2026-000042."), field="number")
+        return Response(transparency.inclusion(number))
+
+
+class LogConsistencyApi(PublicApi):
+    """The consistency proof between tree sizes first and second (RFC 9162 2.1.4), both at most the
+    latest signed checkpoint's size: a witness checks that the log only grew."""
+
+    class InputSerializer(serializers.Serializer):
+        first = serializers.IntegerField(min_value=1, max_value=2**62)
+        second = serializers.IntegerField(min_value=1, max_value=2**62)
+
+    OutputSerializer = inline_serializer(
+        "LogConsistency",
+        {
+            "first": serializers.IntegerField(),
+            "second": serializers.IntegerField(),
+            "first_root": serializers.CharField(help_text=_HEX),
+            "second_root": serializers.CharField(help_text=_HEX),
+            "proof": serializers.ListField(child=serializers.CharField(), help_text=_HEX),
+        },
+    )
+
+    @extend_schema(
+        operation_id="log_consistency",
+        parameters=[
+            OpenApiParameter("first", int, required=True, description="the older tree size (> 0)"),
+            OpenApiParameter("second", int, required=True, description="the newer tree size (<= latest checkpoint)"),
+        ],
+        responses={200: OutputSerializer, 400: _ERROR},
+    )
+    def get(self, request):
+        given = self.InputSerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        return Response(transparency.consistency(given.validated_data["first"], given.validated_data["second"]))
+
+
+class LogEntriesApi(PublicApi):
+    """Leaves start..end, both included (as RFC 6962 get-entries), at most 1000 in one answer and none
+    beyond the latest signed checkpoint: an auditor recomputes the tree from them."""
+
+    class InputSerializer(serializers.Serializer):
+        start = serializers.IntegerField(min_value=0, max_value=2**62)
+        end = serializers.IntegerField(min_value=0, max_value=2**62)
+
+    OutputSerializer = inline_serializer(
+        "LogEntries",
+        {
+            "start": serializers.IntegerField(),
+            "end": serializers.IntegerField(help_text="the last index in this answer (may be below the one asked)"),
+            "entries": inline_serializer(
+                "LogEntry",
+                {
+                    "index": serializers.IntegerField(),
+                    "leaf": serializers.CharField(help_text="base64 of the leaf's bytes"),
+                    "leaf_hash": serializers.CharField(help_text=_HEX),
+                },
+                many=True,
+            ),
+        },
+    )
+
+    @extend_schema(
+        operation_id="log_entries",
+        parameters=[
+            OpenApiParameter("start", int, required=True, description="first index (from 0)"),
+            OpenApiParameter("end", int, required=True, description="last index, included"),
+        ],
+        responses={200: OutputSerializer, 400: _ERROR},
+    )
+    def get(self, request):
+        given = self.InputSerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        return Response(transparency.entries(given.validated_data["start"], given.validated_data["end"]))
