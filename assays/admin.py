@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from assays.models import (
     Analyte,
@@ -90,7 +91,11 @@ class ReferenceMaterialAdmin(AuditedAdmin):
 
 class QCCheckInline(ReadOnlyInline):
     model = QCCheck
-    readonly_fields = fields = ("kind", "analyte", "subject", "passed", "message")
+    readonly_fields = fields = ("kind", "analyte", "subject", "passed", "text")
+
+    @admin.display(description=_("message"))
+    def text(self, check):
+        return check.text
 
 
 @admin.register(Run)

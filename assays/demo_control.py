@@ -75,6 +75,7 @@ def seed(context: dict) -> None:
                 QCCheck(
                     kind=outcome.kind, analyte=analytes[symbol], subject=CRM, reference_material=crm,
                     passed=outcome.passed, figures=outcome.figures, message=outcome.message, acquired_at=at,
+                    text_key=outcome.key, text_params=outcome.params,
                 )
             )  # fmt: skip
         data = ("\n".join(lines) + "\n").encode()

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assays import precision
+from assays import precision, qc, selection
 from assays.choices import ExportBasis, Qualifier, RowType
 from lims.lib.append_only import AppendOnlyModel
 from lims.lib.transitions import Lifecycle
@@ -476,9 +476,13 @@ class Reading(models.Model):
     basis = models.CharField(_("basis"), max_length=10, choices=ExportBasis.choices, blank=True)
     excluded = models.BooleanField(_("marked do not use"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    # The reading that becomes the sample's result, and why (assays.selection).
+    # The reading that becomes the sample's result, and why (assays.selection): `choice` in English
+    # ("chosen: the only reading", what the API returns and the services filter on), the reason's key and
+    # parameters for pages to put it into words (`choice_text`).
     chosen = models.BooleanField(_("becomes the result"), default=False)
     choice = models.CharField(_("why chosen or not"), max_length=200, blank=True)
+    choice_key = models.CharField(_("reason"), max_length=40, blank=True)
+    choice_params = models.JSONField(_("parameters of the reason"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("reading")
@@ -496,6 +500,11 @@ class Reading(models.Model):
     @property
     def negative(self) -> bool:
         return self.value is not None and self.value < 0
+
+    @property
+    def choice_text(self) -> str:
+        """Why the reading was chosen or not, in the active language."""
+        return selection.choice_text(self.choice, self.choice_key, self.choice_params)
 
 
 class ReadingChoice(models.Model):
@@ -538,7 +547,12 @@ class QCCheck(models.Model):
     )
     passed = models.BooleanField(_("passed"))
     figures = models.JSONField(_("figures"), default=dict)
+    # What the check says: `text_key` (assays.qc.TEXTS) with `text_params`, put into words when read
+    # (`text`); `message` is the same in English, written at import, what the API returns (checks from
+    # before the keys hold only it, read back into a key by assays.qc.text_of).
     message = models.TextField(_("message"))
+    text_key = models.CharField(_("text"), max_length=40, blank=True)
+    text_params = models.JSONField(_("parameters of the text"), default=dict, blank=True)
     acquired_at = models.DateTimeField(_("acquired at"), null=True)
 
     class Meta:
@@ -548,6 +562,11 @@ class QCCheck(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.analyte_id} {'ok' if self.passed else 'FAIL'}"
+
+    @property
+    def text(self) -> str:
+        """What the check says, in the active language."""
+        return qc.text_of(self.text_key, self.text_params, self.message)
 
 
 class ResultStatus(models.TextChoices):

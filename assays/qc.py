@@ -3,7 +3,9 @@
 Each rule takes the figures of one QC row (a blank, a certified reference material, a duplicate
 pair, a continuing calibration verification) and returns a CheckOutcome: which check, whether it
 passed, the figures it used as JSON-ready strings, and a sentence saying what was measured and what
-the limit was. The decision is made on exact Decimal values; wherever a figure is printed rounded,
+the limit was. The sentence is a key of TEXTS and its parameters (lims.lib.worded): a QCCheck stores
+both and its English `message`, and is put into words in the reader's language when shown (`text`),
+so a run imported by a technician working in Russian reads in Kazakh to a reviewer. The decision is made on exact Decimal values; wherever a figure is printed rounded,
 the rounding is chosen so that the printed figure never looks better than the value judged.
 
 Qualifiers are those of assays.models.Qualifier: "" measured, "<" below the detection limit, ">"
@@ -22,11 +24,13 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from assays import units
 from assays.choices import Qualifier
 from assays.units import finite_decimal
 from lims.exceptions import ApplicationError
+from lims.lib import worded
 from lims.lib.numbers import digits
 
 # Short names for the qualifiers the checks compare against (assays.choices defines them).
@@ -56,12 +60,197 @@ class CheckKind(StrEnum):
 TRUENESS_KINDS = frozenset({CheckKind.CRM_RECOVERY.value, CheckKind.CCV_RECOVERY.value})
 
 
+# What a check says, by key (CheckOutcome.key, QCCheck.text_key); the parameters are figures as
+# strings, codes and names (the row's analyte and method), and for a CRM the basis of its window.
+BLANK_NOT_REPORTED = "blank_not_reported"
+BLANK_OVER_RANGE = "blank_over_range"
+BLANK_BELOW_DL = "blank_below_dl"
+BLANK_DL_ABOVE_LIMIT = "blank_dl_above_limit"
+BLANK_ABOVE_LIMIT = "blank_above_limit"
+BLANK_BELOW_MINUS_LIMIT = "blank_below_minus_limit"
+BLANK_WITHIN = "blank_within"
+NO_LIMIT = "no_limit"
+CRM_NOT_MEASURED = "crm_not_measured"
+CRM_WITHIN = "crm_within"
+CRM_OUTSIDE = "crm_outside"
+DUPLICATE_INCOMPLETE = "duplicate_incomplete"
+DUPLICATE_OVER_RANGE = "duplicate_over_range"
+DUPLICATE_BOTH_BELOW_DL = "duplicate_both_below_dl"
+DUPLICATE_UNSTATED_DL = "duplicate_unstated_dl"
+DUPLICATE_ONE_BELOW_DL = "duplicate_one_below_dl"
+DUPLICATE_NEAR_DL = "duplicate_near_dl"
+DUPLICATE_MEAN_NEAR_DL = "duplicate_mean_near_dl"
+DUPLICATE_NO_MEAN = "duplicate_no_mean"
+DUPLICATE_WITHIN = "duplicate_within"
+DUPLICATE_ABOVE = "duplicate_above"
+CCV_NO_NOMINAL = "ccv_no_nominal"
+CCV_NOT_MEASURED = "ccv_not_measured"
+CCV_WITHIN = "ccv_within"
+CCV_OUTSIDE = "ccv_outside"
+
+TEXTS = {
+    BLANK_NOT_REPORTED: gettext_lazy(
+        "Blank not reported: a blank that was not measured is no evidence (limit %(limit)s)."
+    ),
+    BLANK_OVER_RANGE: gettext_lazy("Blank above the instrument's range (%(measured)s), limit %(limit)s."),
+    BLANK_BELOW_DL: gettext_lazy("Blank below its detection limit (%(measured)s), within the limit %(limit)s."),
+    BLANK_DL_ABOVE_LIMIT: gettext_lazy(
+        "Blank below its detection limit (%(measured)s), but that is above the limit %(limit)s."
+    ),
+    BLANK_ABOVE_LIMIT: gettext_lazy("Blank read %(measured)s, above the limit %(limit)s."),
+    BLANK_BELOW_MINUS_LIMIT: gettext_lazy(
+        "Blank read %(measured)s, below minus the limit (-%(limit)s): the calibration blank carried "
+        "the analyte, so low results read low."
+    ),
+    BLANK_WITHIN: gettext_lazy("Blank read %(measured)s, within %(limit)s either side of zero."),
+    NO_LIMIT: gettext_lazy(
+        "No %(kind)s limit is set for %(analyte)s by method %(method)s, so the check could not be made; "
+        "set the limit in the method's performance table."
+    ),
+    CRM_NOT_MEASURED: gettext_lazy(
+        "CRM not measured (%(qualifier)s%(measured)s); certified %(expected)s, accepted %(low)s to %(high)s "
+        "(%(basis)s)."
+    ),
+    CRM_WITHIN: gettext_lazy(
+        "CRM read %(measured)s against certified %(expected)s: within %(low)s to %(high)s (%(basis)s), "
+        "recovery %(recovery_pct)s %%."
+    ),
+    CRM_OUTSIDE: gettext_lazy(
+        "CRM read %(measured)s against certified %(expected)s: outside %(low)s to %(high)s (%(basis)s), "
+        "recovery %(recovery_pct)s %%."
+    ),
+    DUPLICATE_INCOMPLETE: gettext_lazy("Duplicate pair %(a)s / %(b)s incomplete: a member was not reported."),
+    DUPLICATE_OVER_RANGE: gettext_lazy("Duplicate pair %(a)s / %(b)s has an over-range member; re-run it diluted."),
+    DUPLICATE_BOTH_BELOW_DL: gettext_lazy("Duplicate pair %(a)s / %(b)s both below the detection limit: not assessed."),
+    DUPLICATE_UNSTATED_DL: gettext_lazy(
+        "Duplicate pair %(a)s / %(b)s: a member is below an unstated detection limit; cannot assess."
+    ),
+    DUPLICATE_ONE_BELOW_DL: gettext_lazy(
+        "Duplicate pair %(a)s / %(b)s: one member below the detection limit while the other is at least "
+        "%(threshold)s, the lowest level assessed."
+    ),
+    DUPLICATE_NEAR_DL: gettext_lazy("Duplicate pair %(a)s / %(b)s too close to the detection limit to assess."),
+    DUPLICATE_MEAN_NEAR_DL: gettext_lazy(
+        "Duplicate pair %(a)s / %(b)s (mean %(mean)s) too close to the detection limit to assess."
+    ),
+    DUPLICATE_NO_MEAN: gettext_lazy("Duplicate pair %(a)s / %(b)s has no positive mean: not assessed."),
+    DUPLICATE_WITHIN: gettext_lazy(
+        "Duplicate pair %(a)s / %(b)s: RPD %(rpd_pct)s %%, within the limit %(limit_pct)s %%."
+    ),
+    DUPLICATE_ABOVE: gettext_lazy(
+        "Duplicate pair %(a)s / %(b)s: RPD %(rpd_pct)s %%, above the limit %(limit_pct)s %%."
+    ),
+    CCV_NO_NOMINAL: gettext_lazy(
+        "CCV read %(qualifier)s%(measured)s but its nominal concentration is unknown: state it in the "
+        "row's name (CCV 10 ppb) or as the run's CCV nominal."
+    ),
+    CCV_NOT_MEASURED: gettext_lazy(
+        "CCV not measured (%(qualifier)s%(measured)s); nominal %(expected)s, accepted %(low)s to %(high)s."
+    ),
+    CCV_WITHIN: gettext_lazy(
+        "CCV read %(measured)s against nominal %(expected)s: within %(low)s to %(high)s (±%(limit_pct)s %%)."
+    ),
+    CCV_OUTSIDE: gettext_lazy(
+        "CCV read %(measured)s against nominal %(expected)s: outside %(low)s to %(high)s (±%(limit_pct)s %%)."
+    ),
+}
+
+# How a CRM's acceptance window was set (the `basis` parameter: {"key": ..., figures...}).
+BASES = {
+    "ci95": gettext_lazy("certificate 95 %% interval ±%(u)s"),
+    "sd1": gettext_lazy("certificate 1 SD %(u)s, doubled to ±%(h)s"),
+    "sd2": gettext_lazy("certificate ±%(u)s, 2 SD"),
+    "none": gettext_lazy("±%(pct)s %% of the certified value, the certificate states no uncertainty"),
+}
+WIDENED = gettext_lazy(", widened by the method's ±%(pct)s %%")
+
+# A check's name inside a sentence ("No CRM recovery limit is set for Cu...").
+KIND_NAMES = {
+    "blank": pgettext_lazy("QC check in a sentence", "blank"),
+    "crm_recovery": pgettext_lazy("QC check in a sentence", "CRM recovery"),
+    "duplicate_rpd": pgettext_lazy("QC check in a sentence", "duplicate RPD"),
+    "ccv_recovery": pgettext_lazy("QC check in a sentence", "CCV recovery"),
+}
+
+
+def _basis_text(basis: dict) -> str:
+    text = worded.word(BASES, basis.get("key", ""), basis) or "?"
+    if basis.get("widened"):
+        text += str(WIDENED) % {"pct": basis["widened"]}
+    return text
+
+
+def _basis_parsed(text: str) -> dict:
+    """The basis of a CRM window as an older version wrote it in English, as a `basis` parameter."""
+    widened = None
+    match = worded.pattern("%(base)s" + worded.msgid(WIDENED)).fullmatch(text)
+    if match:
+        text, widened = match.group("base"), match.group("pct")
+    parsed = worded.parse(text, BASES)
+    if parsed is None:
+        return {}
+    key, params = parsed
+    return {"key": key, **params, **({"widened": widened} if widened else {})}
+
+
+def describe(key: str, params: dict | None) -> str | None:
+    """What check text `key` says with `params`, in the active language; None for a key this version
+    does not know (the caller shows the stored message)."""
+    if key not in TEXTS:
+        return None
+    p = worded.Parameters(params or {})
+    if isinstance(p.get("basis"), dict):
+        p["basis"] = _basis_text(p["basis"])
+    if "kind" in p:
+        kind = str(p["kind"])
+        name = KIND_NAMES.get(kind) or KIND_NAMES.get(kind.replace(" ", "_"))
+        p["kind"] = str(name) if name is not None else kind
+    return worded.word(TEXTS, key, p)
+
+
+def parse_message(message: str) -> tuple[str, dict] | None:
+    """(key, parameters) of a check's English message written before the keys were stored, or None."""
+    parsed = worded.parse(message, TEXTS)
+    if parsed is None:
+        return None
+    key, texts = parsed
+    params: dict[str, object] = dict(texts)
+    if "basis" in texts:
+        basis = _basis_parsed(texts["basis"])
+        if not basis:
+            return None
+        params["basis"] = basis
+    return key, params
+
+
+def text_of(key: str, params: dict | None, message: str) -> str:
+    """A stored check's words in the active language: from its key, else from its English message
+    read back (older rows), else the message as stored."""
+    if not key:
+        parsed = parse_message(message)
+        if parsed is None:
+            return message
+        key, params = parsed
+    return describe(key, params) or message
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
     kind: CheckKind
     passed: bool
     figures: dict[str, str] = field(default_factory=dict)
-    message: str = ""
+    key: str = ""
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """What the check says in English: what QCCheck.message stores and the API returns."""
+        return worded.in_english(lambda: self.text)
+
+    @property
+    def text(self) -> str:
+        """What the check says in the active language."""
+        return describe(self.key, self.params) or ""
 
 
 # A Decimal as plain digits for figures and messages (never exponent notation); "" for none.
@@ -100,11 +289,8 @@ def missing_limit(kind: str, analyte: str, method: str) -> CheckOutcome:
     limit, or a reviewer to override the run with a written reason.
     """
     kind = CheckKind(kind)
-    message = _(
-        "No %(kind)s limit is set for %(analyte)s by method %(method)s, so the check could not be made; "
-        "set the limit in the method's performance table."
-    ) % {"kind": kind.value.replace("_", " "), "analyte": analyte, "method": method}
-    return CheckOutcome(kind, False, {"analyte": analyte, "method": method}, message)
+    params = {"kind": kind.value, "analyte": analyte, "method": method}
+    return CheckOutcome(kind, False, {"analyte": analyte, "method": method}, NO_LIMIT, params)
 
 
 def blank_check(
@@ -132,31 +318,21 @@ def blank_check(
         "limit": _text(limit),
     }
 
-    def outcome(passed: bool, message: str) -> CheckOutcome:
-        return CheckOutcome(CheckKind.BLANK, passed, figures, message % args)
+    def outcome(passed: bool, key: str) -> CheckOutcome:
+        return CheckOutcome(CheckKind.BLANK, passed, figures, key, args)
 
     if qualifier == NOT_REPORTED or measured is None:
-        return outcome(False, _("Blank not reported: a blank that was not measured is no evidence (limit %(limit)s)."))
+        return outcome(False, BLANK_NOT_REPORTED)
     measured = finite_decimal(measured, "measured")
     if qualifier in (ABOVE, OVER_RANGE):
-        return outcome(False, _("Blank above the instrument's range (%(measured)s), limit %(limit)s."))
+        return outcome(False, BLANK_OVER_RANGE)
     if qualifier == BELOW_DL:
-        if measured <= limit:
-            return outcome(True, _("Blank below its detection limit (%(measured)s), within the limit %(limit)s."))
-        return outcome(
-            False, _("Blank below its detection limit (%(measured)s), but that is above the limit %(limit)s.")
-        )
+        return outcome(True, BLANK_BELOW_DL) if measured <= limit else outcome(False, BLANK_DL_ABOVE_LIMIT)
     if measured > limit:
-        return outcome(False, _("Blank read %(measured)s, above the limit %(limit)s."))
+        return outcome(False, BLANK_ABOVE_LIMIT)
     if measured < -limit:
-        return outcome(
-            False,
-            _(
-                "Blank read %(measured)s, below minus the limit (-%(limit)s): the calibration blank carried "
-                "the analyte, so low results read low."
-            ),
-        )
-    return outcome(True, _("Blank read %(measured)s, within %(limit)s either side of zero."))
+        return outcome(False, BLANK_BELOW_MINUS_LIMIT)
+    return outcome(True, BLANK_WITHIN)
 
 
 class Convention(StrEnum):
@@ -189,20 +365,20 @@ def _trimmed(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-max(places, _decimals(value.normalize()))))
 
 
-def _certificate_half_width(uncertainty: Decimal, convention: str) -> tuple[Decimal, str]:
-    """Half-width of the certificate's 95 % interval, and how it was read, in words.
+def _certificate_half_width(uncertainty: Decimal, convention: str) -> tuple[Decimal, dict]:
+    """Half-width of the certificate's 95 % interval, and how it was read (a `basis`: key of BASES
+    and its figures).
 
     ci95 is already one; sd1 is doubled; sd2 is used as given. Two standard deviations stand for
     the 1.96 of a normal 95 % interval: the producers who publish SDs define their limits with 2,
     and the 2 % wider window is what their users apply.
     """
-    figures = {"u": _text(uncertainty), "h": _text(2 * uncertainty)}
     if convention == Convention.CI95:
-        return uncertainty, _("certificate 95 %% interval ±%(u)s") % figures
+        return uncertainty, {"key": "ci95", "u": _text(uncertainty)}
     if convention == Convention.SD1:
-        return 2 * uncertainty, _("certificate 1 SD %(u)s, doubled to ±%(h)s") % figures
+        return 2 * uncertainty, {"key": "sd1", "u": _text(uncertainty), "h": _text(2 * uncertainty)}
     if convention == Convention.SD2:
-        return uncertainty, _("certificate ±%(u)s, 2 SD") % figures
+        return uncertainty, {"key": "sd2", "u": _text(uncertainty)}
     raise QCError(
         _("Unknown uncertainty convention %(convention)r; use one of %(known)s.")
         % {"convention": convention, "known": ", ".join(Convention)}
@@ -253,16 +429,14 @@ def crm_recovery(
     if uncertainty is None:
         half_width = (certified * NO_UNCERTAINTY_WINDOW_PCT).scaleb(-2)
         places = _decimals(certified) + _LIMIT_EXTRA_DECIMALS
-        basis = _("±%(pct)s %% of the certified value, the certificate states no uncertainty") % {
-            "pct": _text(NO_UNCERTAINTY_WINDOW_PCT)
-        }
+        basis = {"key": "none", "pct": _text(NO_UNCERTAINTY_WINDOW_PCT)}
     else:
         uncertainty = _non_negative(uncertainty, "uncertainty")
         half_width, basis = _certificate_half_width(uncertainty, convention)
         places = max(_decimals(certified), _decimals(uncertainty)) + _LIMIT_EXTRA_DECIMALS
         if rel_pct is not None:
             half_width = (half_width**2 + (rel_pct * certified).scaleb(-2) ** 2).sqrt()
-            basis += _(", widened by the method's ±%(pct)s %%") % {"pct": _text(rel_pct)}
+            basis["widened"] = _text(rel_pct)
     low, high = certified - half_width, certified + half_width
     step = Decimal(1).scaleb(-places)
     if _decimals(low) > places:
@@ -281,25 +455,11 @@ def crm_recovery(
     }
     args = {**figures, "basis": basis}
     if measured is None or qualifier != MEASURED:
-        message = _(
-            "CRM not measured (%(qualifier)s%(measured)s); certified %(expected)s, accepted %(low)s to %(high)s "
-            "(%(basis)s)."
-        )
-        return CheckOutcome(CheckKind.CRM_RECOVERY, False, figures, message % args)
+        return CheckOutcome(CheckKind.CRM_RECOVERY, False, figures, CRM_NOT_MEASURED, args)
     measured = finite_decimal(measured, "measured")
     figures["recovery_pct"] = args["recovery_pct"] = _text(_percent(measured, certified))
     passed = low <= measured <= high
-    if passed:
-        message = _(
-            "CRM read %(measured)s against certified %(expected)s: within %(low)s to %(high)s (%(basis)s), "
-            "recovery %(recovery_pct)s %%."
-        )
-    else:
-        message = _(
-            "CRM read %(measured)s against certified %(expected)s: outside %(low)s to %(high)s (%(basis)s), "
-            "recovery %(recovery_pct)s %%."
-        )
-    return CheckOutcome(CheckKind.CRM_RECOVERY, passed, figures, message % args)
+    return CheckOutcome(CheckKind.CRM_RECOVERY, passed, figures, CRM_WITHIN if passed else CRM_OUTSIDE, args)
 
 
 # Duplicate precision tiers: (the mean of the pair at least this many detection limits, largest
@@ -351,36 +511,28 @@ def duplicate_rpd(
         b = dl
     figures = {"a": _text(a), "a_qualifier": qa, "b": _text(b), "b_qualifier": qb, "detection_limit": _text(dl)}
 
-    def outcome(passed: bool, message: str, **more: Decimal | None) -> CheckOutcome:
-        figures.update({key: _text(value) for key, value in more.items()})
+    def outcome(passed: bool, key: str, **more: Decimal | None) -> CheckOutcome:
+        figures.update({name: _text(value) for name, value in more.items()})
         shown = {"a": f"{qa}{figures['a']}", "b": f"{qb}{figures['b']}"}
-        return CheckOutcome(CheckKind.DUPLICATE_RPD, passed, figures, message % {**figures, **shown})
+        return CheckOutcome(CheckKind.DUPLICATE_RPD, passed, figures, key, {**figures, **shown})
 
     members = ((a, qa), (b, qb))
     if any(qualifier == NOT_REPORTED or (value is None and qualifier != BELOW_DL) for value, qualifier in members):
-        return outcome(False, _("Duplicate pair %(a)s / %(b)s incomplete: a member was not reported."))
+        return outcome(False, DUPLICATE_INCOMPLETE)
     if any(qualifier in (ABOVE, OVER_RANGE) for _value, qualifier in members):
-        return outcome(False, _("Duplicate pair %(a)s / %(b)s has an over-range member; re-run it diluted."))
+        return outcome(False, DUPLICATE_OVER_RANGE)
     if qa == BELOW_DL and qb == BELOW_DL:
-        return outcome(True, _("Duplicate pair %(a)s / %(b)s both below the detection limit: not assessed."))
+        return outcome(True, DUPLICATE_BOTH_BELOW_DL)
     if BELOW_DL in (qa, qb):
         censored, other = (a, b) if qa == BELOW_DL else (b, a)
         other = finite_decimal(other, "duplicate")
         tier_dl = dl if dl is not None else censored
         if tier_dl is None:
-            return outcome(
-                False, _("Duplicate pair %(a)s / %(b)s: a member is below an unstated detection limit; cannot assess.")
-            )
+            return outcome(False, DUPLICATE_UNSTATED_DL)
         threshold = _LOWEST_TIER * finite_decimal(tier_dl, "detection limit")
         if other >= threshold:
-            message = _(
-                "Duplicate pair %(a)s / %(b)s: one member below the detection limit while the other is at least "
-                "%(threshold)s, the lowest level assessed."
-            )
-            return outcome(False, message, threshold=threshold)
-        return outcome(
-            True, _("Duplicate pair %(a)s / %(b)s too close to the detection limit to assess."), threshold=threshold
-        )
+            return outcome(False, DUPLICATE_ONE_BELOW_DL, threshold=threshold)
+        return outcome(True, DUPLICATE_NEAR_DL, threshold=threshold)
 
     a, b = finite_decimal(a, "a"), finite_decimal(b, "b")
     mean = (a + b) / 2
@@ -390,17 +542,14 @@ def duplicate_rpd(
     else:
         limit = next((limit for multiple, limit in RPD_TIERS if mean >= multiple * dl), None)
         if limit is None:
-            message = _("Duplicate pair %(a)s / %(b)s (mean %(mean)s) too close to the detection limit to assess.")
-            return outcome(True, message, mean=mean)
+            return outcome(True, DUPLICATE_MEAN_NEAR_DL, mean=mean)
     if mean <= 0:
-        return outcome(True, _("Duplicate pair %(a)s / %(b)s has no positive mean: not assessed."), mean=mean)
+        return outcome(True, DUPLICATE_NO_MEAN, mean=mean)
     difference = abs(a - b)
     rpd = (difference * 100 / mean).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
     if difference * 100 <= limit * mean:
-        message = _("Duplicate pair %(a)s / %(b)s: RPD %(rpd_pct)s %%, within the limit %(limit_pct)s %%.")
-        return outcome(True, message, mean=mean, rpd_pct=rpd, limit_pct=limit)
-    message = _("Duplicate pair %(a)s / %(b)s: RPD %(rpd_pct)s %%, above the limit %(limit_pct)s %%.")
-    return outcome(False, message, mean=mean, rpd_pct=rpd, limit_pct=limit)
+        return outcome(True, DUPLICATE_WITHIN, mean=mean, rpd_pct=rpd, limit_pct=limit)
+    return outcome(False, DUPLICATE_ABOVE, mean=mean, rpd_pct=rpd, limit_pct=limit)
 
 
 def ccv_recovery(
@@ -423,11 +572,7 @@ def ccv_recovery(
         raise QCError(_("A CCV tolerance must be below 100 %%, not %(value)s %%.") % {"value": _text(tolerance)})
     if nominal is None:
         figures = {"measured": _text(measured), "qualifier": qualifier, "limit_pct": _text(tolerance)}
-        message = _(
-            "CCV read %(qualifier)s%(measured)s but its nominal concentration is unknown: state it in the "
-            "row's name (CCV 10 ppb) or as the run's CCV nominal."
-        )
-        return CheckOutcome(CheckKind.CCV_RECOVERY, False, figures, message % figures)
+        return CheckOutcome(CheckKind.CCV_RECOVERY, False, figures, CCV_NO_NOMINAL, dict(figures))
     nominal = _positive(nominal, "nominal")
     low = _trimmed((nominal * (100 - tolerance)).scaleb(-2), _decimals(nominal))
     high = _trimmed((nominal * (100 + tolerance)).scaleb(-2), _decimals(nominal))
@@ -440,17 +585,11 @@ def ccv_recovery(
         "limit_pct": _text(tolerance),
     }
     if measured is None or qualifier != MEASURED:
-        message = _("CCV not measured (%(qualifier)s%(measured)s); nominal %(expected)s, accepted %(low)s to %(high)s.")
-        return CheckOutcome(CheckKind.CCV_RECOVERY, False, figures, message % figures)
+        return CheckOutcome(CheckKind.CCV_RECOVERY, False, figures, CCV_NOT_MEASURED, dict(figures))
     measured = finite_decimal(measured, "measured")
     figures["recovery_pct"] = _text(_percent(measured, nominal))
-    if low <= measured <= high:
-        message = _(
-            "CCV read %(measured)s against nominal %(expected)s: within %(low)s to %(high)s (±%(limit_pct)s %%)."
-        )
-        return CheckOutcome(CheckKind.CCV_RECOVERY, True, figures, message % figures)
-    message = _("CCV read %(measured)s against nominal %(expected)s: outside %(low)s to %(high)s (±%(limit_pct)s %%).")
-    return CheckOutcome(CheckKind.CCV_RECOVERY, False, figures, message % figures)
+    passed = low <= measured <= high
+    return CheckOutcome(CheckKind.CCV_RECOVERY, passed, figures, CCV_WITHIN if passed else CCV_OUTSIDE, dict(figures))
 
 
 # A nominal concentration written in a check standard's name: "CCV 10 ppb", "ICV-2,5ug/L", "CCV 1 ppm".
@@ -512,12 +651,13 @@ def run_shortcomings(outcomes: Iterable) -> list[str]:
     A run passes only when it has checks, every check passed, and at least one of them is a CRM or
     CCV check. No checks is no evidence. Blanks and duplicates alone do not show that the
     instrument reads true, and a certificate states contents, so trueness must be shown in the run.
-    Takes CheckOutcomes or anything with the same `kind`, `passed` and `message` (stored QCChecks).
+    Takes CheckOutcomes or anything with the same `kind`, `passed` and `message` (stored QCChecks);
+    a check's words are in the active language where it has them (`text`).
     """
     outcomes = list(outcomes)
     if not outcomes:
         return [_("The run has no QC checks: nothing shows its results can be trusted.")]
-    problems = [outcome.message for outcome in outcomes if not outcome.passed]
+    problems = [getattr(outcome, "text", outcome.message) for outcome in outcomes if not outcome.passed]
     if not any(outcome.kind in TRUENESS_KINDS for outcome in outcomes):
         problems.append(_("The run has no CRM or CCV check: nothing shows the instrument reads true."))
     return problems

@@ -101,7 +101,7 @@ def run_checks(run: Run, readings: list[QCRow], samples) -> list[QCCheck]:
             QCCheck(
                 run=run, kind=outcome.kind, analyte_id=reading.analyte_id, subject=reading.sample_name[:120],
                 reference_material=crm, passed=outcome.passed, figures=outcome.figures, message=outcome.message,
-                acquired_at=reading.acquired_at,
+                text_key=outcome.key, text_params=outcome.params, acquired_at=reading.acquired_at,
             )
         )  # fmt: skip
 

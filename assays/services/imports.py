@@ -73,7 +73,7 @@ class Prepared:
 
     parsed: "importers.ParsedRun"
     chosen: dict[int, bool]
-    why: dict[int, str]
+    why: dict[int, selection.Why]
 
     def summary(self) -> dict:
         summary = self.parsed.summary()
@@ -101,7 +101,7 @@ class Prepared:
                 "detection_limit": text(r.detection_limit),
                 "dilution_factor": text(r.dilution_factor),
                 "chosen": self.chosen.get(index, False),
-                "why": self.why.get(index, ""),
+                "why": why.english if (why := self.why.get(index)) else "",
                 "note": r.note,
                 "excluded": r.excluded,
                 "rejected": r.rejected,
@@ -290,20 +290,24 @@ def _ranges(method: Method | None) -> dict[str, selection.Range]:
     }
 
 
-def _choose(parsed, method: Method | None) -> tuple[dict[int, bool], dict[int, str]]:
+_EXCLUDED = selection.Why.of(selection.NOT_CHOSEN, selection.EXCLUDED)
+_REJECTED = selection.Why.of(selection.NOT_CHOSEN, selection.REJECTED)
+
+
+def _choose(parsed, method: Method | None) -> tuple[dict[int, bool], dict[int, selection.Why]]:
     """Which sample reading becomes each result (assays.selection)."""
     readings = parsed.readings
     sample_type = importers.RowType.SAMPLE
-    why: dict[int, str] = {}
+    why: dict[int, selection.Why] = {}
     chosen: dict[int, bool] = {}
     groups: dict[tuple[str, str], list[int]] = {}
     for index, r in enumerate(readings):
         if r.row_type is not sample_type:
             continue
         if r.excluded:
-            why[index] = f"{selection.NOT_CHOSEN}: " + _("marked do not use")
+            why[index] = _EXCLUDED
         elif r.rejected:
-            why[index] = f"{selection.NOT_CHOSEN}: " + _("rejected by the instrument")
+            why[index] = _REJECTED
         else:
             key = (r.sample_name.upper(), r.analyte)
             group = groups.get(key)
@@ -312,12 +316,11 @@ def _choose(parsed, method: Method | None) -> tuple[dict[int, bool], dict[int, s
             else:
                 group.append(index)
     # The only reading of a sample and analyte is its result (most of a batch): no rule to apply.
-    alone = selection.Alone()
     candidates = []
     for indices in groups.values():
         if len(indices) == 1:
             r = readings[indices[0]]
-            why[indices[0]] = alone.why(r.value, r.qualifier)
+            why[indices[0]] = selection.alone(r.value, r.qualifier)
             chosen[indices[0]] = True
             continue
         # A measurement is a row of a wide layout; in a long layout, the lines of one sample and time. The
@@ -339,15 +342,15 @@ def _choose(parsed, method: Method | None) -> tuple[dict[int, bool], dict[int, s
             )  # fmt: skip
     ruled_why, ruled_chosen = selection.choose(candidates, ranges=_ranges(method), convert=units.convert_solution)
     # The candidates' keys are the readings' indices.
-    why.update(cast(dict[int, str], ruled_why))
+    why.update(cast(dict[int, selection.Why], ruled_why))
     chosen.update(cast(dict[int, bool], ruled_chosen))
     for index, r in enumerate(parsed.readings):
         if index in why:
             continue
         if r.excluded:
-            why[index] = f"{selection.NOT_CHOSEN}: " + _("marked do not use")
+            why[index] = _EXCLUDED
         elif r.rejected:
-            why[index] = f"{selection.NOT_CHOSEN}: " + _("rejected by the instrument")
+            why[index] = _REJECTED
     return chosen, why
 
 

@@ -2,12 +2,13 @@
 choice of readings, accepting, discarding, withdrawing and overriding QC."""
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -95,11 +96,20 @@ def _match_samples(parsed, analytes: dict[str, Analyte]) -> tuple[dict[str, Samp
 READING_COLUMNS = (
     "run_id", "row", "column", "sample_name", "row_type", "sample_id", "reference_material_id", "duplicate_of",
     "analyte_id", "isotope", "mode", "value", "qualifier", "detection_limit", "unit", "dilution_factor",
-    "acquired_at", "rejected", "basis", "excluded", "note", "chosen", "choice",
+    "acquired_at", "rejected", "basis", "excluded", "note", "chosen", "choice", "choice_key", "choice_params",
 )  # fmt: skip
 # The largest magnitudes a stored reading may have (DecimalField max_digits 20 and 12, 8 and 4 decimals).
 MAX_READING = Decimal("1e12")
 MAX_DILUTION = Decimal("1e8")
+
+
+@lru_cache(maxsize=4096)
+def _choice_columns(why: selection.Why | None) -> tuple[str, str, str]:
+    """Reading.choice (English), choice_key and choice_params (JSON text, as COPY and executemany take it)
+    of a verdict; most readings of a run share a few verdicts, so each is made once."""
+    if why is None:
+        return "", "", "{}"
+    return why.english[:200], why.key, json.dumps(dict(why.params), sort_keys=True)
 
 
 def _reading_records(run, prepared: Prepared, *, analytes, crms, samples, qc_rows: list) -> Iterator[tuple]:
@@ -141,7 +151,7 @@ def _reading_records(run, prepared: Prepared, *, analytes, crms, samples, qc_row
             run_id, r.row, r.column[:120], r.sample_name[:120], row_type, sample_id, crm.pk if crm else None,
             r.duplicate_of[:120], analyte_id, r.isotope[:20], r.mode[:30], r.value, qualifier,
             r.detection_limit, r.unit, r.dilution_factor, at, r.rejected, r.basis, r.excluded, r.note[:200],
-            chosen.get(index, False), why.get(index, "")[:200],
+            chosen.get(index, False), *_choice_columns(why.get(index)),
         )  # fmt: skip
         if not r.excluded and (key is None or key in duplicated):
             qc_rows.append(

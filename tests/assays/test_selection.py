@@ -17,7 +17,8 @@ def reading(key, *, row, value=None, qualifier="", dilution=None, column=0, samp
 
 def choose(*candidates, ranges=None):
     why, chosen = selection.choose(candidates, ranges=ranges or {}, convert=units.convert_solution)
-    return why, [key for key, picked in chosen.items() if picked]
+    # Each verdict as Reading.choice stores it, in English.
+    return {key: verdict.english for key, verdict in why.items()}, [key for key, picked in chosen.items() if picked]
 
 
 def test_the_lowest_dilution_inside_the_calibrated_range_is_reported():
