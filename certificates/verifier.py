@@ -9,6 +9,8 @@ base45; the online verification portal calls the same functions.
     python verifier.py --token 'LIMS2:...' --keys DIR       # the QR code's text, no PDF
     python verifier.py --image PHOTO.png --keys DIR         # a picture of the QR code (zbarimg)
     python -m certificates.verifier CERTIFICATE.pdf --keys DIR
+    python verifier.py CERTIFICATE.pdf --inclusion proof.json [--checkpoint checkpoint.txt] --keys DIR
+    python verifier.py CERTIFICATE.pdf --inclusion proof.json --checkpoint checkpoint.txt --log-key VKEY
 
 DIR holds what the laboratory publishes (/verify/keys/... and /verify/revocations.json):
 ``root.pem`` (trust roots of PDF signatures), ``keys.json`` (the key set: every key the laboratory
@@ -54,6 +56,11 @@ Exit status of the command line (one per verdict, so scripts can branch on it; E
     10    update_kit      signed with a key newer than this kit: download the kit again
     11    compromised     not valid: signed with a key compromised at the time
     ====  ==============  ==========================================================
+
+With --inclusion (the transparency log, see "The transparency log" below), the verdicts are:
+logged (0), invalid (7: not an inclusion proof), 8 (no usable log key), not_logged (12: the proof
+does not hold against the checkpoint), other_document (13: the proof holds, but its entry is not
+this PDF's issue) and bad_checkpoint (14: not signed by the log key, or malformed).
 
 A QR token whose snapshot hash differs from the attached snapshot, inside a PDF whose signature is
 intact, is reported as ``invalid`` rather than ``altered``: nothing was changed after signing, but the
@@ -121,6 +128,11 @@ EXIT_CODES = {
     "unknown_status": 9,
     "update_kit": 10,
     "compromised": 11,
+    # The transparency log (--inclusion): see "The transparency log" below.
+    "logged": 0,
+    "not_logged": 12,
+    "other_document": 13,
+    "bad_checkpoint": 14,
 }
 EXIT_USAGE = 2
 EXIT_KEYS = 8
@@ -323,7 +335,7 @@ def _cbor(data: bytes, part: str, *, max_depth: int):
 # payload's "type" names the document, so one can never pass for the other.
 KEY_SET, STATUS_LIST = "lims-key-set", "lims-status-list"
 _DOCUMENT_NAMES = {KEY_SET: "key set", STATUS_LIST: "status list"}
-KEY_KINDS = ("pdf", "token", "status")
+KEY_KINDS = ("pdf", "token", "status", "log")
 KEY_STATES = ("current", "retired", "compromised")
 
 
@@ -1055,6 +1067,217 @@ def _unknown_key(verdict: Verdict, kit: Kit, kid: str | None, *, signed_at: date
     return verdict
 
 
+# --- The transparency log ----------------------------------------------------------------------------
+# The laboratory appends every certificate event to a Merkle-tree log (RFC 9162 section 2.1) and signs
+# checkpoints of it (C2SP tlog-checkpoint, a C2SP signed note by the log key). With --inclusion the kit
+# checks, offline, that a PDF's issue is in the log: the checkpoint is signed by the log key (from
+# keys.json, kind "log", or a vkey given with --log-key), the proof is for the checkpoint's tree (same
+# size and root), its audit path leads from the entry to that root (RFC 9162 2.1.3.2), and the entry
+# is the "issued" event of this very file (its pdf_sha256 is the SHA-256 of the PDF given). It does not
+# check the PDF's signature: run the kit without --inclusion for that. Witnesses' cosignatures on the
+# checkpoint are left alone (a signed note's signatures by other keys are ignored).
+#
+# This is the witness's (witness.py) note and Merkle code again, on purpose: each is one file that
+# an inspector or a witness copies on its own.
+
+LOG_SIGNATURE_TYPE = 0x01  # a plain Ed25519 signed-note signature
+_SIGNATURE_DASH = "\u2014 "  # an em dash and a space open every signature line
+_NOTE_NAME = re.compile(r"[^\s+]+")
+_HEX_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+class CheckpointError(ValueError):
+    """The checkpoint is malformed, or not signed by the log key."""
+
+
+class InclusionProofError(ValueError):
+    """The inclusion proof file is not one (malformed)."""
+
+
+@dataclass(frozen=True)
+class LogKey:
+    """A log key: its public key and, from a vkey, its name and key hash (None: from keys.json, whose
+    name is the checkpoint's origin)."""
+
+    label: str
+    public_key: Ed25519PublicKey
+    name: str | None = None
+    hash: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+    key: LogKey
+
+
+def note_key_hash(name: str, public_key: Ed25519PublicKey, signature_type: int = LOG_SIGNATURE_TYPE) -> bytes:
+    """A signed-note key hash: the first 4 bytes of SHA-256(name || 0x0A || type || public key)."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(name.encode() + b"\n" + bytes([signature_type]) + raw).digest()[:4]
+
+
+def parse_log_vkey(text: str) -> LogKey:
+    """The log's verifier key as published at /verify/log/key: "<name>+<key hash hex>+<base64(0x01 ||
+    32-byte Ed25519 key)>". Raises ValueError."""
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3 or not _NOTE_NAME.fullmatch(parts[0]) or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
+        raise ValueError("a log key reads <name>+<8 hex digits>+<base64 key>")
+    try:
+        raw = base64.b64decode(parts[2], validate=True)
+    except binascii.Error as exc:
+        raise ValueError("the log key is not base64") from exc
+    if len(raw) != 33 or raw[0] != LOG_SIGNATURE_TYPE:
+        raise ValueError("the log key is not an Ed25519 signed-note key")
+    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
+    if note_key_hash(parts[0], public_key) != bytes.fromhex(parts[1]):
+        raise ValueError("the log key's hash does not match its name and key")
+    return LogKey(label=f"{parts[0]}+{parts[1]}", public_key=public_key, name=parts[0], hash=bytes.fromhex(parts[1]))
+
+
+def log_keys_of(key_set: KeySet) -> list[LogKey]:
+    """The log keys of a key set (keys.json, kind "log"), compromised ones left out."""
+    return [LogKey(label=kid, public_key=key) for kid, key in key_set.public_keys("log", trusted_only=True).items()]
+
+
+def verify_checkpoint(text: str, log_keys: list[LogKey]) -> Checkpoint:
+    """The checkpoint in `text`, signed by one of `log_keys`; raises CheckpointError."""
+    if "\r" in text or not text.endswith("\n") or "\n\n" not in text:
+        raise CheckpointError("the checkpoint is malformed: it is not a signed note")
+    separator = text.rfind("\n\n")
+    body, lines = text[: separator + 1], text[separator + 2 :].splitlines()
+    signatures = []
+    for line in lines:
+        parts = line[len(_SIGNATURE_DASH) :].split(" ")
+        if not line.startswith(_SIGNATURE_DASH) or len(parts) != 2 or not _NOTE_NAME.fullmatch(parts[0]):
+            raise CheckpointError("the checkpoint is malformed: a signature line is not one")
+        try:
+            signatures.append((parts[0], base64.b64decode(parts[1], validate=True)))
+        except binascii.Error as exc:
+            raise CheckpointError("the checkpoint is malformed: a signature line is not one") from exc
+    head = body.split("\n")[:3]
+    if len(head) < 3 or not re.fullmatch(r"0|[1-9][0-9]{0,18}", head[1]):
+        raise CheckpointError("the checkpoint is malformed: it has no tree size")
+    origin = head[0]
+    try:
+        root = base64.b64decode(head[2], validate=True)
+    except binascii.Error:
+        root = b""
+    if len(root) != hashlib.sha256().digest_size:
+        raise CheckpointError("the checkpoint is malformed: its root hash is not a SHA-256 in base64")
+    for key in log_keys:
+        name = key.name or origin
+        key_hash = key.hash or note_key_hash(name, key.public_key)
+        found = [signature[4:] for signer, signature in signatures if signer == name and signature[:4] == key_hash]
+        if not found:
+            continue
+        if name != origin:
+            raise CheckpointError(f"the checkpoint's origin {origin} is not the log key's name {name}")
+        try:
+            for signature in found:
+                key.public_key.verify(signature, body.encode())
+        except InvalidSignature as exc:
+            raise CheckpointError("the checkpoint's signature by the log key does not verify") from exc
+        return Checkpoint(origin=origin, size=int(head[1]), root=root, key=key)
+    labels = ", ".join(key.label for key in log_keys)
+    raise CheckpointError(f"the checkpoint is not signed by the log key ({labels})")
+
+
+def verify_inclusion(index: int, size: int, leaf_hash: bytes, path: list[bytes], root: bytes) -> bool:
+    """Whether `path` leads from the leaf `index` (its hash `leaf_hash`) of a tree of `size` leaves to
+    `root`: RFC 9162 section 2.1.3.2, step by step."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf_hash
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + p + r).digest()
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + p).digest()
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def _proof_fields(proof) -> tuple[int, int, bytes, list[bytes], bytes]:
+    """(leaf index, tree size, leaf bytes, audit path, root hash) of an inclusion proof (the JSON of
+    /api/v1/log/inclusion/<number>/); raises InclusionProofError."""
+    if not isinstance(proof, dict):
+        raise InclusionProofError("the inclusion proof is malformed: not a JSON object")
+    for name in ("leaf_index", "tree_size"):
+        if not isinstance(proof.get(name), int) or isinstance(proof.get(name), bool) or proof[name] < 0:
+            raise InclusionProofError(f"the inclusion proof is malformed: {name} is not a number")
+    path = proof.get("audit_path")
+    if (
+        not isinstance(path, list)
+        or len(path) > 64
+        or not all(isinstance(item, str) and _HEX_HASH.fullmatch(item) for item in path)
+    ):
+        raise InclusionProofError("the inclusion proof is malformed: audit_path is not a list of SHA-256 hashes")
+    if not isinstance(proof.get("root_hash"), str) or not _HEX_HASH.fullmatch(proof["root_hash"]):
+        raise InclusionProofError("the inclusion proof is malformed: root_hash is not a SHA-256 hash")
+    try:
+        leaf = base64.b64decode(str(proof.get("leaf", "")), validate=True)
+    except binascii.Error as exc:
+        raise InclusionProofError("the inclusion proof is malformed: leaf is not base64") from exc
+    hashes = [bytes.fromhex(item) for item in path]
+    return proof["leaf_index"], proof["tree_size"], leaf, hashes, bytes.fromhex(proof["root_hash"])
+
+
+def verify_inclusion_offline(
+    pdf: bytes, proof, checkpoint_text: str, log_keys: list[LogKey], *, number: str | None = None
+) -> Verdict:
+    """The kit's verdict on a log inclusion proof for `pdf` against the checkpoint `checkpoint_text`
+    (see "The transparency log" above). Raises InclusionProofError for a malformed proof."""
+    index, size, leaf, path, root = _proof_fields(proof)
+    try:
+        entry = json.loads(leaf)
+    except ValueError:
+        entry = None
+    if not isinstance(entry, dict) or not isinstance(entry.get("number"), str):
+        raise InclusionProofError("the inclusion proof is malformed: its log entry is not a certificate event")
+    logged = entry["number"]
+    try:
+        checkpoint = verify_checkpoint(checkpoint_text, log_keys)
+    except CheckpointError as exc:
+        return Verdict("bad_checkpoint", logged, str(exc))
+    details = {
+        "log entry": f"no. {index} in a tree of {size} entries",
+        "checkpoint": f"{checkpoint.origin}, tree size {checkpoint.size}, root {checkpoint.root.hex()}",
+        "log key": checkpoint.key.label,
+        "logged at": str(entry.get("time", "")),
+    }
+    if (size, root) != (checkpoint.size, checkpoint.root):
+        message = f"the inclusion proof is for the tree of {size} entries with root {root.hex()}, not the checkpoint's"
+        return Verdict("not_logged", logged, message, details)
+    leaf_hash = hashlib.sha256(b"\x00" + leaf).digest()
+    if proof.get("leaf_hash") not in (None, leaf_hash.hex()):
+        return Verdict("not_logged", logged, "the inclusion proof's leaf_hash is not the hash of its entry", details)
+    if not verify_inclusion(index, size, leaf_hash, path, root):
+        message = "the audit path does not lead from the entry to the checkpoint's root hash: the proof does not hold"
+        return Verdict("not_logged", logged, message, details)
+    # The proof holds: the entry is in the log. Now: is it this certificate's issue?
+    if entry.get("event") != "issued":
+        message = f"the log entry records the event {entry.get('event')!r} of certificate {logged}, not its issue"
+        return Verdict("other_document", logged, message, details)
+    if number is not None and "".join(number.split()).upper() != logged:
+        message = f"the log entry is the issue of certificate {logged}, not of certificate {number}"
+        return Verdict("other_document", logged, message, details)
+    actual = hashlib.sha256(pdf).hexdigest()
+    if entry.get("pdf_sha256") != actual:
+        message = f"the log records another PDF for certificate {logged} (SHA-256 {entry.get('pdf_sha256')}), not this file (SHA-256 {actual})"
+        return Verdict("other_document", logged, message, details)
+    details["PDF SHA-256"] = actual
+    message = f"this PDF's issue is in the laboratory's transparency log (entry {index} of {size}), under a checkpoint signed by the log key"
+    return Verdict("logged", logged, message, details)
+
+
 def read_qr_image(path: Path) -> str:
     """The text of the QR code in a picture, read by zbar's zbarimg; raises OSError when zbarimg is
     missing and ValueError when the picture holds no readable QR code."""
@@ -1093,6 +1316,14 @@ EPILOG = """exit status:
   9  unknown_status  authentic, but the current status is unknown (no list, list expired, or older than --max-age)
  10  update_kit      signed with a key newer than this kit: download the kit again
  11  compromised     not valid: signed with a key compromised at the time
+
+with --inclusion PROOF.json (the PDF's transparency log proof; the PDF's signature is not checked):
+  0  logged          the PDF's issue is in the log, under a checkpoint signed by the log key
+  7  invalid         the proof file is not an inclusion proof
+  8  -               no usable log key (--keys with a log key in keys.json, or --log-key)
+ 12  not_logged      the proof does not hold (another tree than the checkpoint's, or an audit path that fails)
+ 13  other_document  the proof holds, but its entry is not this PDF's issue (another file, number or event)
+ 14  bad_checkpoint  the checkpoint is malformed or not signed by the log key
 """
 
 
@@ -1516,6 +1747,132 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "ru": "не проверялся: нет списка статусов",
         "kk": "тексерілмеді: мәртебелер тізімі жоқ",
     },
+    # The transparency log (--inclusion: verify_inclusion_offline, verify_checkpoint, parse_log_vkey)
+    "this PDF's issue is in the laboratory's transparency log (entry {index} of {size}), under a checkpoint signed "
+    "by the log key": {
+        "ru": "выдача этого PDF записана в журнале прозрачности лаборатории (запись {index} из {size}) под "
+        "контрольной точкой, подписанной ключом журнала",
+        "kk": "бұл PDF файлының берілуі зертхананың ашықтық журналына жазылған ({size} жазбаның ішінде № {index} "
+        "жазба), журнал кілтімен қол қойылған бақылау нүктесімен расталған",
+    },
+    "the inclusion proof is for the tree of {size} entries with root {root}, not the checkpoint's": {
+        "ru": "доказательство включения относится к дереву из {size} записей с корнем {root}, а не к дереву "
+        "контрольной точки",
+        "kk": "енгізу дәлелі бақылау нүктесінің ағашына емес, түбірі {root} болатын {size} жазбадан тұратын ағашқа "
+        "қатысты",
+    },
+    "the inclusion proof's leaf_hash is not the hash of its entry": {
+        "ru": "leaf_hash в доказательстве включения не является хешем его записи",
+        "kk": "енгізу дәлеліндегі leaf_hash оның жазбасының хеші емес",
+    },
+    "the audit path does not lead from the entry to the checkpoint's root hash: the proof does not hold": {
+        "ru": "путь аудита не ведёт от записи к корневому хешу контрольной точки: доказательство не подтверждается",
+        "kk": "аудит жолы жазбадан бақылау нүктесінің түбір хешіне апармайды: дәлел расталмайды",
+    },
+    "the log entry records the event {event} of certificate {number}, not its issue": {
+        "ru": "запись журнала фиксирует событие {event} сертификата {number}, а не его выдачу",
+        "kk": "журнал жазбасы {number} сертификатының берілуін емес, {event} оқиғасын тіркейді",
+    },
+    "the log entry is the issue of certificate {logged}, not of certificate {number}": {
+        "ru": "запись журнала — выдача сертификата {logged}, а не сертификата {number}",
+        "kk": "журнал жазбасы {number} сертификатының емес, {logged} сертификатының берілуі",
+    },
+    "the log records another PDF for certificate {number} (SHA-256 {logged}), not this file (SHA-256 {actual})": {
+        "ru": "журнал фиксирует для сертификата {number} другой PDF (SHA-256 {logged}), а не этот файл "
+        "(SHA-256 {actual})",
+        "kk": "журнал {number} сертификаты үшін бұл файлды (SHA-256 {actual}) емес, басқа PDF файлын "
+        "(SHA-256 {logged}) тіркеген",
+    },
+    "the checkpoint is malformed: it is not a signed note": {
+        "ru": "контрольная точка повреждена: это не подписанное сообщение (signed note)",
+        "kk": "бақылау нүктесі бүлінген: бұл қол қойылған хабар (signed note) емес",
+    },
+    "the checkpoint is malformed: a signature line is not one": {
+        "ru": "контрольная точка повреждена: одна из строк подписи неверна",
+        "kk": "бақылау нүктесі бүлінген: қолтаңба жолдарының бірі қате",
+    },
+    "the checkpoint is malformed: it has no tree size": {
+        "ru": "контрольная точка повреждена: в ней нет размера дерева",
+        "kk": "бақылау нүктесі бүлінген: онда ағаштың өлшемі жоқ",
+    },
+    "the checkpoint is malformed: its root hash is not a SHA-256 in base64": {
+        "ru": "контрольная точка повреждена: её корневой хеш — не SHA-256 в base64",
+        "kk": "бақылау нүктесі бүлінген: оның түбір хеші base64 түріндегі SHA-256 емес",
+    },
+    "the checkpoint's origin {origin} is not the log key's name {name}": {
+        "ru": "источник контрольной точки {origin} не совпадает с именем ключа журнала {name}",
+        "kk": "бақылау нүктесінің көзі {origin} журнал кілтінің {name} атауымен сәйкес келмейді",
+    },
+    "the checkpoint's signature by the log key does not verify": {
+        "ru": "подпись контрольной точки ключом журнала не проходит проверку",
+        "kk": "бақылау нүктесінің журнал кілтімен қойылған қолтаңбасы тексеруден өтпейді",
+    },
+    "the checkpoint is not signed by the log key ({keys})": {
+        "ru": "контрольная точка не подписана ключом журнала ({keys})",
+        "kk": "бақылау нүктесіне журнал кілтімен ({keys}) қол қойылмаған",
+    },
+    "the inclusion proof is malformed: not a JSON object": {
+        "ru": "доказательство включения повреждено: это не объект JSON",
+        "kk": "енгізу дәлелі бүлінген: бұл JSON нысаны емес",
+    },
+    "the inclusion proof is malformed: {name} is not a number": {
+        "ru": "доказательство включения повреждено: {name} — не число",
+        "kk": "енгізу дәлелі бүлінген: {name} сан емес",
+    },
+    "the inclusion proof is malformed: audit_path is not a list of SHA-256 hashes": {
+        "ru": "доказательство включения повреждено: audit_path — не список хешей SHA-256",
+        "kk": "енгізу дәлелі бүлінген: audit_path SHA-256 хештерінің тізімі емес",
+    },
+    "the inclusion proof is malformed: root_hash is not a SHA-256 hash": {
+        "ru": "доказательство включения повреждено: root_hash — не хеш SHA-256",
+        "kk": "енгізу дәлелі бүлінген: root_hash SHA-256 хеші емес",
+    },
+    "the inclusion proof is malformed: leaf is not base64": {
+        "ru": "доказательство включения повреждено: leaf — не base64",
+        "kk": "енгізу дәлелі бүлінген: leaf base64 түрінде емес",
+    },
+    "the inclusion proof is malformed: its log entry is not a certificate event": {
+        "ru": "доказательство включения повреждено: его запись журнала — не событие сертификата",
+        "kk": "енгізу дәлелі бүлінген: оның журнал жазбасы сертификат оқиғасы емес",
+    },
+    "the inclusion proof carries no checkpoint: give one with --checkpoint": {
+        "ru": "в доказательстве включения нет контрольной точки: укажите её через --checkpoint",
+        "kk": "енгізу дәлелінде бақылау нүктесі жоқ: оны --checkpoint арқылы беріңіз",
+    },
+    "a log key reads <name>+<8 hex digits>+<base64 key>": {
+        "ru": "ключ журнала записывается как <имя>+<8 шестнадцатеричных цифр>+<ключ в base64>",
+        "kk": "журнал кілті <атау>+<8 он алтылық цифр>+<base64 кілт> түрінде жазылады",
+    },
+    "the log key is not base64": {"ru": "ключ журнала — не base64", "kk": "журнал кілті base64 түрінде емес"},
+    "the log key is not an Ed25519 signed-note key": {
+        "ru": "ключ журнала — не ключ Ed25519 для подписанных сообщений (signed note)",
+        "kk": "журнал кілті қол қойылған хабарларға (signed note) арналған Ed25519 кілті емес",
+    },
+    "the log key's hash does not match its name and key": {
+        "ru": "хеш ключа журнала не соответствует его имени и ключу",
+        "kk": "журнал кілтінің хеші оның атауы мен кілтіне сәйкес келмейді",
+    },
+    "CANNOT VERIFY: the log key cannot be used: {reason}": {
+        "ru": "CANNOT VERIFY: ключ журнала невозможно использовать: {reason}",
+        "kk": "CANNOT VERIFY: журнал кілтін пайдалану мүмкін емес: {reason}",
+    },
+    "CANNOT VERIFY: the key set has no log key: give the log's key with --log-key": {
+        "ru": "CANNOT VERIFY: в наборе ключей нет ключа журнала: укажите ключ журнала через --log-key",
+        "kk": "CANNOT VERIFY: кілттер жиынтығында журнал кілті жоқ: журнал кілтін --log-key арқылы беріңіз",
+    },
+    "log entry": {"ru": "запись журнала", "kk": "журнал жазбасы"},
+    "no. {index} in a tree of {size} entries": {
+        "ru": "№ {index} в дереве из {size} записей",
+        "kk": "{size} жазбадан тұратын ағаштағы № {index}",
+    },
+    "checkpoint": {"ru": "контрольная точка", "kk": "бақылау нүктесі"},
+    "{origin}, tree size {size}, root {root}": {
+        "ru": "{origin}, размер дерева {size}, корень {root}",
+        "kk": "{origin}, ағаш өлшемі {size}, түбірі {root}",
+    },
+    "log key": {"ru": "ключ журнала", "kk": "журнал кілті"},
+    "logged at": {"ru": "время записи в журнал", "kk": "журналға жазылған уақыты"},
+    "PDF SHA-256": {"ru": "SHA-256 файла PDF", "kk": "PDF файлының SHA-256 мәні"},
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -1619,9 +1976,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", help="the text of the QR code, instead of a PDF")
     parser.add_argument("--image", type=Path, help="a picture of the QR code (read with zbarimg), instead of a PDF")
     parser.add_argument(
-        "--number", help="with --token/--image: the certificate number printed on the document the QR code is on"
+        "--number",
+        help="with --token/--image: the certificate number printed on the document the QR code is on; with "
+        "--inclusion: the number the log entry must be of",
     )
-    parser.add_argument("--keys", type=Path, required=True, help="directory with root.pem, keys.json, revocations.json")
+    parser.add_argument(
+        "--keys",
+        type=Path,
+        help="directory with root.pem, keys.json, revocations.json (with --inclusion: keys.json, or its folder)",
+    )
+    parser.add_argument(
+        "--inclusion", type=Path, help="check the PDF's log inclusion proof (JSON of /api/v1/log/inclusion/N/) instead"
+    )
+    parser.add_argument(
+        "--checkpoint", type=Path, help="with --inclusion: the log checkpoint you hold (default: the one in the proof)"
+    )
+    parser.add_argument("--log-key", help="with --inclusion: the log's key (/verify/log/key), instead of --keys")
     parser.add_argument(
         "--max-age", type=parse_duration, help="a status list older than this (6h, 2d) gives status unknown"
     )
@@ -1637,6 +2007,12 @@ def main(argv: list[str] | None = None) -> int:
     lang = args.lang or language_from_environment()
     if sum(given is not None for given in (args.pdf, args.token, args.image)) != 1:
         parser.error("give one of: a PDF, --token TEXT or --image PICTURE")
+    if args.inclusion is not None:
+        if args.pdf is None or (args.keys is None) == (args.log_key is None):
+            parser.error("--inclusion needs a PDF and one of --keys or --log-key")
+        return _inclusion_main(args, lang)
+    if args.keys is None or args.checkpoint is not None or args.log_key is not None:
+        parser.error("--keys is required; --checkpoint and --log-key go with --inclusion")
     # pyHanko logs every failed check as a warning; the verdict below already says what failed.
     logging.basicConfig(level=logging.ERROR)
     try:
@@ -1655,6 +2031,43 @@ def main(argv: list[str] | None = None) -> int:
         print(translate(f"CANNOT VERIFY: {exc}", lang))
         return EXIT_USAGE
     except ValueError as exc:
+        verdict = Verdict("invalid", None, str(exc))
+    print("\n".join(verdict_lines(verdict, lang)))
+    return verdict.exit_code
+
+
+def _inclusion_main(args, lang: str) -> int:
+    """verifier.py PDF --inclusion PROOF [--checkpoint FILE] (--keys DIR|keys.json | --log-key VKEY)."""
+    try:
+        if args.log_key is not None:
+            log_keys = [parse_log_vkey(args.log_key)]
+        else:
+            path = args.keys / "keys.json" if args.keys.is_dir() else args.keys
+            log_keys = log_keys_of(load_key_set(json.loads(path.read_text())))
+    except (OSError, ValueError) as exc:
+        print(translate(f"CANNOT VERIFY: the log key cannot be used: {exc}", lang))
+        return EXIT_KEYS
+    if not log_keys:
+        print(translate("CANNOT VERIFY: the key set has no log key: give the log's key with --log-key", lang))
+        return EXIT_KEYS
+    try:
+        pdf = args.pdf.read_bytes()
+        proof_text = args.inclusion.read_text(encoding="utf-8")
+        checkpoint = args.checkpoint.read_text(encoding="utf-8") if args.checkpoint else None
+    except (OSError, UnicodeDecodeError) as exc:
+        print(translate(f"CANNOT VERIFY: {exc}", lang))
+        return EXIT_USAGE
+    try:
+        try:
+            proof = json.loads(proof_text)
+        except ValueError as exc:
+            raise InclusionProofError("the inclusion proof is malformed: not a JSON object") from exc
+        if checkpoint is None:
+            checkpoint = proof.get("checkpoint") if isinstance(proof, dict) else None
+            if not isinstance(checkpoint, str):
+                raise InclusionProofError("the inclusion proof carries no checkpoint: give one with --checkpoint")
+        verdict = verify_inclusion_offline(pdf, proof, checkpoint, log_keys, number=args.number)
+    except InclusionProofError as exc:
         verdict = Verdict("invalid", None, str(exc))
     print("\n".join(verdict_lines(verdict, lang)))
     return verdict.exit_code

@@ -23,6 +23,8 @@ MESSAGE_CALLS = {
     "UnknownKeyError",
     "BadSignatureError",
     "PublishedFileError",
+    "CheckpointError",
+    "InclusionProofError",
     "_Unreadable",
     "_OverBudget",
     "OSError",
