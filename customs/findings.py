@@ -10,7 +10,8 @@ what the API returns and the admin searches, the same whoever filed. Findings st
 existed have no key and are shown by that message, in the language they were written in.
 
 Valuation errors (customs/valuation.py) name their reason the same way, since the value check quotes
-one in its finding.
+one in its finding. The valuation's working lines, stored in the value finding's figures, carry a
+key of LINES and its parameters beside their English `description` the same way (`line_text`).
 """
 
 from collections.abc import Callable, Mapping
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certificates.models import Certificate
+from lims.lib import worded
 
 # Why a value cannot be computed (ValuationError.reason).
 REASONS = {
@@ -26,6 +28,82 @@ REASONS = {
     "currencies": gettext_lazy("the prices and charges are in several currencies (%(currencies)s)."),
     "no_rate": gettext_lazy("there is no exchange rate of %(currency)s per %(base)s in effect."),
 }
+
+# The lines of a valuation's working (customs.valuation.Line).
+LINE_NOT_PAID = "not_paid"
+LINE_PAYABLE = "payable"
+LINE_FREE = "within_allowance"
+LINE_PENALTY = "penalty"
+LINE_TREATMENT = "treatment"
+LINES = {
+    LINE_NOT_PAID: gettext_lazy(
+        "%(symbol)s %(content)s %(unit)s: below the minimum payable content of %(minimum)s %(unit)s, not paid"
+    ),
+    LINE_PAYABLE: gettext_lazy("%(symbol)s %(content)s %(unit)s: payable %(paid)s %(unit)s (%(rule)s) on %(mass)s dmt"),
+    LINE_FREE: gettext_lazy("%(symbol)s %(content)s %(unit)s: within the free allowance of %(free)s %(unit)s"),
+    LINE_PENALTY: gettext_lazy(
+        "%(symbol)s penalty: %(content)s - %(free)s free = %(excess)s %(unit)s, at %(rate)s %(currency)s "
+        "per %(step)s %(unit)s per dmt"
+    ),
+    LINE_TREATMENT: gettext_lazy("Treatment charge, %(rate)s %(currency)s per dmt"),
+}
+# The payable rule inside a payable line: the percentage, then what the term adds, in this order.
+RULE = gettext_lazy("%(pct)s %% of content")
+RULE_PARTS = {
+    "deduction": gettext_lazy(", at least %(deduction)s %(unit)s deducted"),
+    "minimum": gettext_lazy(", paid from %(minimum)s %(unit)s"),
+}
+
+
+def _rule(p: Mapping) -> str:
+    """The payable rule of a payable line's parameters (`pct`, and `deduction` and `minimum` when the
+    term has them), in the active language."""
+    parameters = worded.Parameters(p)
+    return str(RULE) % parameters + "".join(
+        str(part) % parameters for name, part in RULE_PARTS.items() if p.get(name) not in (None, "")
+    )
+
+
+def line_text(line: Mapping) -> str:
+    """A valuation line as stored in a value finding's figures, in the active language: from its key and
+    parameters, else from its English description read back (findings from before the keys), else as
+    stored."""
+    key, params = line.get("text") or "", line.get("params")
+    if not key:
+        parsed = _parsed_line(line.get("description") or "")
+        if parsed is None:
+            return line.get("description") or ""
+        key, params = parsed
+    p = worded.Parameters(params or {})
+    if key == LINE_PAYABLE:
+        p["rule"] = _rule(p)
+    return worded.word(LINES, key, p) or line.get("description") or ""
+
+
+def _parsed_line(description: str) -> tuple[str, dict] | None:
+    parsed = worded.parse(description, LINES)
+    if parsed is None:
+        return None
+    key, params = parsed
+    if key != LINE_PAYABLE:
+        return key, params
+    # The rule was written into the line whole: find which parts it has.
+    rule = params.pop("rule", "")
+    for names in ((), ("deduction",), ("minimum",), ("deduction", "minimum")):
+        english = worded.msgid(RULE) + "".join(worded.msgid(RULE_PARTS[name]) for name in names)
+        match = worded.pattern(english).fullmatch(rule)
+        if match:
+            return key, {**params, **match.groupdict()}
+    return None
+
+
+def valuation_worded(valuation: Mapping | None) -> dict | None:
+    """A valuation as stored in a value finding's figures, each line with its `text` in the active
+    language (for pages; the stored figures are not changed)."""
+    if valuation is None:
+        return None
+    return {**valuation, "lines": [{**line, "text": line_text(line)} for line in valuation.get("lines") or []]}
+
 
 # 1. Citations
 NOT_IN_REGISTER = "not_in_register"

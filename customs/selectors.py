@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from assays.models import MOISTURE, Analyte, Basis
 from certificates import snapshot as snapshots
 from certificates.models import Certificate
+from customs import findings
 from customs.models import Declaration, ExchangeRate, Finding, MetalPrice, PayableTerm
 from lims import permissions
 from lims.exceptions import Conflict
@@ -287,7 +288,7 @@ def declaration_comparison(declaration: Declaration) -> list[Comparison]:
                 -2,
             )
         elif finding.rule == rules.VALUE:
-            comparison.valuation, comparison.value = f.get("valuation"), finding
+            comparison.valuation, comparison.value = findings.valuation_worded(f.get("valuation")), finding
             row = Row(
                 str(rules.VALUE.label),
                 _amount(f["declared"], f["currency"]),

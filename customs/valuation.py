@@ -26,12 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from assays import units
+from customs import findings
 from customs.findings import REASONS
 from customs.models import MetalPrice, PayableTerm, PriceUnit
 from lims.exceptions import ApplicationError
+from lims.lib import worded
 from lims.lib.numbers import trimmed
 
 # Grams in one unit a price is quoted per. A troy ounce is exactly 31.1034768 g, a pound 453.59237 g.
@@ -56,15 +56,26 @@ class ValuationError(ApplicationError):
 
 @dataclass(frozen=True)
 class Line:
-    description: str
+    """One line of the working. What it says is `key` (customs.findings.LINES) with `params`:
+    `description` in the active language; the stored JSON keeps it in English as well (what the API
+    returns), beside the key and parameters pages word it from."""
+
+    key: str
+    params: dict[str, str]
     quantity: Decimal
     unit: str
     price: Decimal
     amount: Decimal
 
+    @property
+    def description(self) -> str:
+        return findings.line_text({"text": self.key, "params": self.params})
+
     def as_json(self) -> dict:
         return {
-            "description": self.description,
+            "description": worded.in_english(lambda: self.description),
+            "text": self.key,
+            "params": self.params,
             "quantity": str(self.quantity),
             "unit": self.unit,
             "price": str(self.price),
@@ -130,30 +141,28 @@ def _num(value: Decimal) -> str:
 def _payable_line(term, content: Decimal, dry_mass_t: Decimal, price) -> Line:
     symbol, unit = term.commodity, term.unit
     if term.min_content is not None and content < term.min_content:
-        description = _(
-            "%(symbol)s %(content)s %(unit)s: below the minimum payable content of %(minimum)s %(unit)s, not paid"
-        ) % {"symbol": symbol, "content": _num(content), "unit": unit, "minimum": _num(term.min_content)}
-        return Line(description, Decimal("0.000"), price.unit, price.price, Decimal("0.00"))
+        params = {"symbol": symbol, "content": _num(content), "unit": unit, "minimum": _num(term.min_content)}
+        return Line(findings.LINE_NOT_PAID, params, Decimal("0.000"), price.unit, price.price, Decimal("0.00"))
     paid = content * term.payable_pct / 100
     if term.min_deduction is not None:
         paid = min(paid, content - term.min_deduction)
     paid = max(paid, Decimal(0))
     grams = units.convert(paid, unit, "g/t") * dry_mass_t
     quantity = units.round_to(grams / GRAMS_PER_UNIT[price.unit], 3)
-    rule = _("%(pct)s %% of content") % {"pct": _num(term.payable_pct)}
-    if term.min_deduction is not None:
-        rule += _(", at least %(deduction)s %(unit)s deducted") % {"deduction": _num(term.min_deduction), "unit": unit}
-    if term.min_content is not None:
-        rule += _(", paid from %(minimum)s %(unit)s") % {"minimum": _num(term.min_content), "unit": unit}
-    description = _("%(symbol)s %(content)s %(unit)s: payable %(paid)s %(unit)s (%(rule)s) on %(mass)s dmt") % {
+    params = {
         "symbol": symbol,
         "content": _num(content),
         "unit": unit,
         "paid": _num(paid),
-        "rule": rule,
+        "pct": _num(term.payable_pct),
         "mass": _num(dry_mass_t),
     }
-    return Line(description, quantity, price.unit, price.price, units.round_to(quantity * price.price, 2))
+    if term.min_deduction is not None:
+        params["deduction"] = _num(term.min_deduction)
+    if term.min_content is not None:
+        params["minimum"] = _num(term.min_content)
+    amount = units.round_to(quantity * price.price, 2)
+    return Line(findings.LINE_PAYABLE, params, quantity, price.unit, price.price, amount)
 
 
 def _penalty_line(term, content: Decimal, dry_mass_t: Decimal) -> Line:
@@ -170,17 +179,8 @@ def _penalty_line(term, content: Decimal, dry_mass_t: Decimal) -> Line:
         "currency": term.currency,
         "step": _num(term.step),
     }
-    if excess == 0:
-        description = _("%(symbol)s %(content)s %(unit)s: within the free allowance of %(free)s %(unit)s") % values
-    else:
-        description = (
-            _(
-                "%(symbol)s penalty: %(content)s - %(free)s free = %(excess)s %(unit)s, at %(rate)s %(currency)s "
-                "per %(step)s %(unit)s per dmt"
-            )
-            % values
-        )
-    return Line(description, dry_mass_t, DRY_TONNE, -per_tonne, units.round_to(dry_mass_t * -per_tonne, 2))
+    key = findings.LINE_FREE if excess == 0 else findings.LINE_PENALTY
+    return Line(key, values, dry_mass_t, DRY_TONNE, -per_tonne, units.round_to(dry_mass_t * -per_tonne, 2))
 
 
 def payable_value(
@@ -204,8 +204,8 @@ def payable_value(
             rate = term.rate
             lines.append(
                 Line(
-                    _("Treatment charge, %(rate)s %(currency)s per dmt")
-                    % {"rate": _num(rate), "currency": term.currency},
+                    findings.LINE_TREATMENT,
+                    {"rate": _num(rate), "currency": term.currency},
                     dry_mass_t,
                     DRY_TONNE,
                     -rate,
