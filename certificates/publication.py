@@ -139,6 +139,11 @@ def verifier_source() -> bytes:
     return Path(verifier.__file__).read_bytes()
 
 
+def witness_source() -> bytes:
+    """The standalone witness of the transparency log, served as it is."""
+    return Path(verifier.__file__).with_name("witness.py").read_bytes()
+
+
 def published_file(name: str) -> bytes:
     """The latest published "keys", "revocations" or "root" file, as the publication task wrote it."""
     number = Sequence.objects.filter(key=_sequence_key()).values_list("value", flat=True).first()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("verify/keys/<slug:kid>.pem", verify_views.signing_key_pem, name="verify_key_pem"),
     path("verify/revocations.json", verify_views.revocations_json, name="verify_revocations"),
     path("verify/kit/verifier.py", verify_views.verifier_py, name="verify_verifier"),
+    path("verify/kit/witness.py", verify_views.witness_py, name="verify_witness"),
     path("verify/log/checkpoint", verify_views.log_checkpoint, name="verify_log_checkpoint"),
     path("verify/log/key", verify_views.log_key, name="verify_log_key"),
 ]

@@ -319,6 +319,15 @@ def verifier_py(request):
     return response
 
 
+@_published
+def witness_py(request):
+    """The transparency log's witness (certificates/witness.py), for anyone to run: served like the
+    kit's verifier, but needing nothing published (it reads the log's own addresses)."""
+    response = _download(publication.witness_source(), "text/x-python; charset=utf-8", "witness.py")
+    response["Content-Disposition"] = 'attachment; filename="witness.py"'
+    return response
+
+
 # The transparency log: what a witness or an auditor fetches. Read only: the latest checkpoint as the
 # worker signed it, and the log's public key; never the private key.
 

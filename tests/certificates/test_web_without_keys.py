@@ -67,6 +67,7 @@ def test_every_published_file_is_served_without_keys(client, web_only):
         f"/verify/keys/{web_only.token_kid}.pem",
         "/verify/revocations.json",
         "/verify/kit/verifier.py",
+        "/verify/kit/witness.py",
     ]
 
     for address in addresses:

@@ -297,3 +297,11 @@ def test_the_consistency_check_agrees_with_the_logs_proofs_for_every_pair_of_siz
             assert not witness.verify_consistency(first, second, new if first != second else b"x", new, proof)
             if proof:
                 assert not witness.verify_consistency(first, second, old, new, proof[:-1]), (first, second)
+
+
+def test_the_witness_is_published_as_it_is(client, db):
+    response = client.get("/verify/kit/witness.py")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="witness.py"'
+    assert response.content == WITNESS.read_bytes()
