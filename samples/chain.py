@@ -12,8 +12,13 @@ microseconds. The field list is versioned by `v`, so it can grow without breakin
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lims.lib import worded
 
 GENESIS = "0" * 64
 CANONICAL_VERSION = 1
@@ -49,18 +54,48 @@ def event_hash(event, *, sample_code: str, actor_username: str) -> str:
     return hashlib.sha256(canonical(event, sample_code=sample_code, actor_username=actor_username)).hexdigest()
 
 
+# Why a chain is broken, by key; `reason` says it in English (the API's), `explanation` in the reader's
+# language (the sample's page, verify_custody).
+MISSING = "missing"
+PREVIOUS_HASH = "previous_hash"
+CONTENT = "content"
+SHORT = "short"
+REASONS = {
+    MISSING: gettext_lazy("event missing from the sequence"),
+    PREVIOUS_HASH: gettext_lazy("previous hash does not match"),
+    CONTENT: gettext_lazy("content does not match its hash"),
+    SHORT: gettext_lazy("chain ends at event %(length)s but the sample records %(recorded)s events"),
+}
+
+
 @dataclass(frozen=True)
 class ChainReport:
     sample_code: str
     length: int
     intact: bool
     broken_at: int | None = None  # sequence number of the first bad link
-    reason: str = ""
+    reason_key: str = ""
+    reason_params: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """Why the chain is broken, in English ("" when intact)."""
+        return worded.in_english(lambda: self.explanation)
+
+    @property
+    def explanation(self) -> str:
+        """Why the chain is broken, in the active language ("" when intact)."""
+        return worded.word(REASONS, self.reason_key, self.reason_params) or ""
 
     def describe(self) -> str:
+        """One line of verify_custody, in the active language."""
         if self.intact:
-            return f"{self.sample_code}: intact ({self.length} events)"
-        return f"{self.sample_code}: BROKEN at event {self.broken_at}: {self.reason}"
+            return _("%(sample)s: intact (%(count)s events)") % {"sample": self.sample_code, "count": self.length}
+        return _("%(sample)s: BROKEN at event %(event)s: %(reason)s") % {
+            "sample": self.sample_code,
+            "event": self.broken_at,
+            "reason": self.explanation,
+        }
 
 
 def verify(sample, events=None) -> ChainReport:
@@ -70,12 +105,12 @@ def verify(sample, events=None) -> ChainReport:
     prev = GENESIS
     for expected_sequence, event in enumerate(events, start=1):
         if event.sequence != expected_sequence:
-            return ChainReport(sample.code, len(events), False, expected_sequence, "event missing from the sequence")
+            return ChainReport(sample.code, len(events), False, expected_sequence, MISSING)
         if event.prev_hash != prev:
-            return ChainReport(sample.code, len(events), False, event.sequence, "previous hash does not match")
+            return ChainReport(sample.code, len(events), False, event.sequence, PREVIOUS_HASH)
         recomputed = event_hash(event, sample_code=sample.code, actor_username=event.actor.username)
         if recomputed != event.hash:
-            return ChainReport(sample.code, len(events), False, event.sequence, "content does not match its hash")
+            return ChainReport(sample.code, len(events), False, event.sequence, CONTENT)
         prev = event.hash
     if len(events) != sample.custody_length or prev != (sample.custody_head or GENESIS):
         return ChainReport(
@@ -83,7 +118,8 @@ def verify(sample, events=None) -> ChainReport:
             len(events),
             False,
             len(events) + 1 if len(events) < sample.custody_length else len(events),
-            f"chain ends at event {len(events)} but the sample records {sample.custody_length} events",
+            SHORT,
+            {"length": len(events), "recorded": sample.custody_length},
         )
     return ChainReport(sample.code, len(events), True)
 

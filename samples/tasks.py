@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 
 from lims.audit import AuditAction, audit_record
+from lims.lib import worded
 from samples import chain
 from samples.models import Sample
 
@@ -19,7 +20,7 @@ def custody_verify_all() -> dict:
         checked += 1
         if not report.intact:
             broken.append({"sample": report.sample_code, "event": report.broken_at, "reason": report.reason})
-            logger.error("custody chain broken: %s", report.describe())
+            logger.error("custody chain broken: %s", worded.in_english(report.describe))
     result = {"checked": checked, "broken": broken}
     audit_record(actor=None, action=AuditAction.CUSTODY_VERIFY_ALL, data=result)
     return result
