@@ -36,12 +36,14 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # Order follows the direction of dependency: lims <- samples <- assays <- certificates <- customs <- desk.
+    # Order follows the direction of dependency: lims <- samples <- assays <- certificates <- customs <- public
+    # (open statistics: reads certificates and customs) <- desk.
     "lims",
     "samples",
     "assays",
     "certificates",
     "customs",
+    "public",
     "desk",
     # Customs systems' machine interface: reads certificates and customs, read by none.
     "exchange",
@@ -518,6 +520,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.sign_log_checkpoint",
         "schedule": LIMS_LOG_CHECKPOINT_SECONDS,
     },
+    # The open statistics of each closed month that changed, signed and logged (public.publication):
+    # daily, an hour after midnight, laboratory time, so a month is published the night it closes.
+    "publish-statistics": {"task": "public.tasks.publish_statistics", "schedule": crontab(hour=1, minute=0)},
 }
 # One queue per workload, set here rather than on the tasks (the task attribute `queue` is deprecated).
 CELERY_TASK_ROUTES = {
@@ -528,6 +533,8 @@ CELERY_TASK_ROUTES = {
     # The "default" workers hold the status key, which signs records and pushes (exchange.tasks).
     "exchange.tasks.*": {"queue": "default"},
     "certificates.tasks.sign_log_checkpoint": {"queue": "default"},
+    # The log key signs the statistics' publications too (public.publication).
+    "public.tasks.publish_statistics": {"queue": "default"},
 }
 
 LOG_FORMAT = envstr("LOG_FORMAT", "plain")

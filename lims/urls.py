@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include(portion_urls.urlpatterns)),
     path("", include("certificates.urls")),
     path("", include("customs.urls")),
+    # The open statistics (public: no account) read certificates and customs.
+    path("", include("public.urls")),
     # The desk (dashboard, search, reports) reads every app above, so it comes last (desk/__init__.py).
     path("", include("desk.urls")),
     # The public verification portal and its published keys (no account needed).
