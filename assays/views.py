@@ -203,10 +203,9 @@ def run_choose(request, run_pk):
 
 
 def generic_csv_format(request):
-    """The description of the generic long CSV, for labs whose instrument export the importers do not read."""
-    from assays.importers import generic
-
-    return render(request, "assays/generic_csv.html", {"description": generic.__doc__})
+    """The description of the generic long CSV (assays.importers.generic), for labs whose instrument export
+    the importers do not read: written in the template, so it reads in the reader's language."""
+    return render(request, "assays/generic_csv.html")
 
 
 # Results --------------------------------------------------------------------------------------

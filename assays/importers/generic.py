@@ -1,5 +1,6 @@
 """Generic long CSV ("generic_long"): our own layout, for any instrument or spreadsheet the other importers do
-not read. One line per reading, the first line the header.
+not read. One line per reading, the first line the header. The page /runs/formats/generic/
+(templates/assays/generic_csv.html) says the same to people in their language: change the two together.
 
 Encoding UTF-8 (a BOM is fine) or Windows-1252; separator `,`, `;` or tab; decimal point, never a comma.
 
