@@ -87,6 +87,11 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for table in TABLES:
             schema_editor.execute(CREATE.format(table=table), params=None)
+    backfill(apps)
+
+
+def backfill(apps):
+    """Append the register's events to an empty log (tests/certificates/test_transparency_certificates)."""
     LogEntry = apps.get_model("certificates", "LogEntry")
     LogNode = apps.get_model("certificates", "LogNode")
     if LogEntry.objects.exists():
