@@ -553,7 +553,7 @@ def _context(certificate: Certificate, token: str, verification_code: str = "") 
         if snapshot["qc"].get("manual")
         else None,
         "custody": _custody(snapshot["custody"], texts),
-        "deviations": snapshot["deviations"],
+        "deviations": _deviations(snapshot, texts),
         "approvers": [
             {"name": person["name"], "role": _stated(texts, person["role"])} for person in snapshot["approvers"]
         ],
@@ -575,6 +575,19 @@ def _amendment_texts(amendment: dict, texts: Texts) -> dict:
         "withdrawn_note": texts.phrase(PHRASES["withdrawn_note"], number=number),
         "more": texts.phrase(PHRASES["more_changes"], count=amendment["more"]) if amendment.get("more") else None,
     }
+
+
+def _deviations(snapshot: snapshots.Snapshot, texts: Texts) -> list[Bilingual]:
+    """Each deviation in the certificate's languages as frozen at the request; in English where the
+    snapshot froze none (before lims.coa/3 recorded them, or a language it lacks)."""
+    english = snapshot["deviations"]
+    frozen = snapshot.get("deviation_texts") or []
+    if len(frozen) != len(english):
+        frozen = [{} for _text in english]
+    return [
+        Bilingual([texts_of.get(language) or text for language in texts.languages], texts.languages)
+        for text, texts_of in zip(english, frozen, strict=True)
+    ]
 
 
 def _stated(texts: Texts, text: str) -> Bilingual:

@@ -29,7 +29,8 @@ what is marked * too):
     treo        value, unit, oxides, censored, not_determined
     qc          runs [{run, instrument, method, status, checks, failed, override}], manual [methods]
     custody     events, head, verified, steps [{sequence, action, at, from, to, location, seal, intact}]
-    deviations  [text]
+    deviations  [text]: in English
+    deviation_texts** [{language: text}]: the same, in each of the certificate's languages
     approvers   [{name, role}]
     authorised_by {name, role}
     statement   text
@@ -39,9 +40,12 @@ Languages (lims.coa/3): `name`, `method` and `material` stay the English names (
 customs checks and the token's readers compare); `names`, `method_names` and `material_names` hold
 the reference data's names in each of the certificate's languages as they were at the request
 (lims.lib.translated.name_in: the English one where a translation is blank), so neither the PDF nor
-the verification page changes with a later edit of the reference data. The other texts the snapshot
-freezes (statement, sampling plan, condition, roles) stay in English: they are the product's own
-sentences, which the document translates from the catalogues when it prints them.
+the verification page changes with a later edit of the reference data. The deviations are frozen the
+same way: `deviations` in English (what the attached data and an amendment compare), `deviation_texts`
+each sentence in each of the certificate's languages, worded at the request (a /3 snapshot frozen
+before them prints its English deviations in both places). The other texts the snapshot freezes
+(statement, sampling plan, condition, roles) stay in English: they are the product's own sentences,
+which the document translates from the catalogues when it prints them.
 
 What goes onto the certificate is checked as it is frozen (build): every text must be printable
 (lims.lib.text), and every method identified by a standard or the laboratory's procedure code (ISO/IEC
@@ -60,9 +64,9 @@ from decimal import Decimal
 from typing import NotRequired, TypedDict, cast
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from assays import precision, units
 from assays.models import PanelEntry, Qualifier, Result
@@ -241,6 +245,7 @@ class Snapshot(TypedDict):
     qc: QC
     custody: Custody
     deviations: list[str]
+    deviation_texts: NotRequired[list[dict[str, str]]]
     approvers: list[Person]
     authorised_by: Person
     statement: str
@@ -279,7 +284,9 @@ CUSTOMER_SUPPLIED = (
 # Names of people, as the snapshot holds them.
 PEOPLE = {"results.approved_by", "approvers.name", "authorised_by.name", "sample.sampled_by", "sample.received_by"}
 # Text that may span lines on the certificate (lims.lib.text); every other text is one line.
-MULTILINE = {"amendment.reason", "deviations", "qc.runs.override"}
+MULTILINE = {
+    "amendment.reason", "deviations", "qc.runs.override", "deviation_texts.en", "deviation_texts.ru", "deviation_texts.kk",
+}  # fmt: skip
 ROLE_NAMES = {
     Role.REVIEWER: gettext_noop("Reviewer"),
     Role.MANAGER: gettext_noop("Laboratory manager"),
@@ -504,17 +511,37 @@ def _custody(sample: Sample) -> tuple[Custody, CustodyEvent | None]:
     return {"events": len(events), "head": sample.custody_head, "verified": report.intact, "steps": steps}, receipt
 
 
-def _deviations(sample: Sample, results: list[Result]) -> list[str]:
-    notes = [
-        f"Seal: {nc.get_kind_display()} at reception; accepted by {nc.resolved_by} ({nc.resolution})."
+# The deviations a certificate states, worded in each of its languages at the request.
+DEVIATIONS = {
+    "seal": gettext_lazy("Seal: %(problem)s at reception; accepted by %(by)s (%(resolution)s)."),
+    "qc_override": gettext_lazy("QC of run %(run)s failed and was overridden by %(by)s: %(reason)s"),
+    "negative": gettext_lazy("%(symbol)s: the instrument reported a negative reading."),
+}
+
+
+def _deviations(sample: Sample, results: list[Result], languages: tuple[str, ...]) -> tuple[list[str], list[dict]]:
+    """The deviations in English, and each in every one of `languages` ({language: text})."""
+    found: list[tuple[str, dict]] = [
+        ("seal", {"problem": nc.get_kind_display, "by": str(nc.resolved_by), "resolution": nc.resolution})
         for nc in sample.nonconformances.filter(status=Nonconformance.Status.ACCEPTED).select_related("resolved_by")
     ]
     for run in sorted({r.run for r in results if r.run is not None and r.run.override_reason}, key=lambda run: run.pk):
-        notes.append(f"QC of run {run.pk} failed and was overridden by {run.override_by}: {run.override_reason}")
+        found.append(("qc_override", {"run": run.pk, "by": str(run.override_by), "reason": run.override_reason}))
     for r in results:
         if r.negative:
-            notes.append(f"{r.analyte.symbol}: the instrument reported a negative reading.")
-    return notes
+            found.append(("negative", {"symbol": r.analyte.symbol}))
+
+    def worded(language: str) -> list[str]:
+        with translation.override(language):
+            # A choice's label (the seal problem) is named in the language too.
+            return [
+                str(DEVIATIONS[key]) % {name: value() if callable(value) else value for name, value in params.items()}
+                for key, params in found
+            ]
+
+    english = worded("en")
+    each = {language: worded(language) for language in languages}
+    return english, [{language: each[language][index] for language in languages} for index in range(len(found))]
 
 
 def build(
@@ -538,6 +565,7 @@ def build(
     headline = {row["analyte"]: [row["value"] or f"<{row['detection_limit']}", row["unit"]] for row in rows}
     treo = _treo(rows)
     approvers = {r.decided_by_id: _approver(r) for r in results}
+    deviations, deviation_texts = _deviations(sample, results, pair)
     snapshot: Snapshot = {
         "schema": SCHEMA,
         "languages": list(pair),
@@ -603,7 +631,8 @@ def build(
         "treo": treo,
         "qc": _qc(results),
         "custody": custody,
-        "deviations": _deviations(sample, results),
+        "deviations": deviations,
+        "deviation_texts": deviation_texts,
         "approvers": [_person(user) for user in sorted(approvers.values(), key=lambda u: u.pk)],
         "authorised_by": _person(authoriser),
         "statement": STATEMENT,
@@ -616,7 +645,9 @@ def build(
 # Parts of a snapshot that differ between any two requests and say nothing about the item: the request
 # time and authoriser, and how the certificate names things in its languages (its language pair and
 # the reference data's names in it).
-_NOT_CONTENT = {"schema", "languages", "amendment", "dates.requested", "authorised_by.name", "authorised_by.role"}
+_NOT_CONTENT = {
+    "schema", "languages", "amendment", "dates.requested", "authorised_by.name", "authorised_by.role", "deviation_texts",
+}  # fmt: skip
 _NAMES = re.compile(r"(^|\.)(names|method_names|material_names)(\.|$)")
 
 
