@@ -11,6 +11,7 @@
 """
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -44,8 +45,13 @@ def _secret_page(request, client: Client, secret: str) -> TemplateResponse:
     )
 
 
+# Webhook addresses typed without a scheme are read as https.
+_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class SubscriptionInline(admin.TabularInline):
     model = Subscription
+    formfield_overrides = _URL_FIELDS
     extra = 0
     fields = ("url", "active", "created_at")
     readonly_fields = ("created_at",)
@@ -106,6 +112,7 @@ class ClientAdmin(AuditedAdmin):
 @admin.register(Subscription)
 class SubscriptionAdmin(AuditedAdmin):
     audit_permission = "exchange.manage"
+    formfield_overrides = _URL_FIELDS
     list_display = ["client", "url", "active", "created_at"]
     list_select_related = ["client"]
     list_filter = ["active"]

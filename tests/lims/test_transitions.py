@@ -175,6 +175,7 @@ def test_the_walk_finds_every_status_field():
         "assays.Result.status",
         "certificates.Certificate.status",
         "customs.Declaration.status",
+        "exchange.OutboxMessage.status",
     }
 
 
