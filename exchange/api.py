@@ -62,11 +62,15 @@ class TokenOutputSerializer(serializers.Serializer):
 
 
 class OAuthErrorSerializer(serializers.Serializer):
+    """RFC 6749 5.2's error, and the project's {"message", "extra"}; only the latter when the request
+    was refused before the endpoint read it (text that cannot be stored: lims.lib.safe_input)."""
+
     error = serializers.ChoiceField(
         choices=["invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope"],
         help_text="RFC 6749 5.2.",
+        required=False,
     )
-    error_description = serializers.CharField()
+    error_description = serializers.CharField(required=False)
     message = serializers.CharField(help_text="The same, as every error of this API says it.")
     extra = serializers.DictField()
 

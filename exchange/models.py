@@ -225,13 +225,13 @@ class OutboxMessage(models.Model):
     """A status change to POST to one subscription. The body is fixed when the message is made (its
     bytes are what the signature covers, and what a resend sends again):
 
-    | action      | from                         | to           |
-    |-------------|------------------------------|--------------|
-    | (create)    | (new)                        | pending      |
-    | deliver     | pending                      | delivered    |
-    | acknowledge | pending / delivered          | acknowledged |
-    | give_up     | pending                      | failed       |
-    | resend      | delivered / failed           | pending      |
+    | action      | from                | to           |
+    |-------------|---------------------|--------------|
+    | (create)    | (new)               | pending      |
+    | deliver     | pending             | delivered    |
+    | acknowledge | pending / delivered | acknowledged |
+    | give_up     | pending             | failed       |
+    | resend      | delivered / failed  | pending      |
 
     Acknowledged: the receiver answered 2xx with the message id in its body, or POSTed to
     /api/v1/exchange/acks/<id>/ (also after a lost answer, so from pending too). Delivered: it
