@@ -10,7 +10,8 @@ base45; the online verification portal calls the same functions.
     python verifier.py --image PHOTO.png --keys DIR         # a picture of the QR code (zbarimg)
     python -m certificates.verifier CERTIFICATE.pdf --keys DIR
     python verifier.py CERTIFICATE.pdf --inclusion proof.json [--checkpoint checkpoint.txt] --keys DIR
-    python verifier.py CERTIFICATE.pdf --inclusion proof.json --checkpoint checkpoint.txt --log-key VKEY
+    python verifier.py CERTIFICATE.pdf --inclusion proof.json --checkpoint checkpoint.txt --log-key VKEY \\
+        [--witness WITNESS_VKEY ...]    # the checkpoint must carry these witnesses' cosignatures
 
 DIR holds what the laboratory publishes (/verify/keys/... and /verify/revocations.json):
 ``root.pem`` (trust roots of PDF signatures), ``keys.json`` (the key set: every key the laboratory
@@ -60,7 +61,8 @@ Exit status of the command line (one per verdict, so scripts can branch on it; E
 With --inclusion (the transparency log, see "The transparency log" below), the verdicts are:
 logged (0), invalid (7: not an inclusion proof), 8 (no usable log key), not_logged (12: the proof
 does not hold against the checkpoint), other_document (13: the proof holds, but its entry is not
-this PDF's issue) and bad_checkpoint (14: not signed by the log key, or malformed).
+this PDF's issue) and bad_checkpoint (14: not signed by the log key, malformed, or without the
+cosignature of a witness named with --witness).
 
 A QR token whose snapshot hash differs from the attached snapshot, inside a PDF whose signature is
 intact, is reported as ``invalid`` rather than ``altered``: nothing was changed after signing, but the
@@ -1081,6 +1083,7 @@ def _unknown_key(verdict: Verdict, kit: Kit, kid: str | None, *, signed_at: date
 # an inspector or a witness copies on its own.
 
 LOG_SIGNATURE_TYPE = 0x01  # a plain Ed25519 signed-note signature
+COSIGNATURE_TYPE = 0x04  # a witness's cosignature/v1 (C2SP tlog-cosignature)
 _SIGNATURE_DASH = "\u2014 "  # an em dash and a space open every signature line
 _NOTE_NAME = re.compile(r"[^\s+]+")
 _HEX_HASH = re.compile(r"[0-9a-f]{64}")
@@ -1111,6 +1114,7 @@ class Checkpoint:
     size: int
     root: bytes
     key: LogKey
+    cosigned: dict[str, int] = field(default_factory=dict)  # {witness name+hash: time of its cosignature}
 
 
 def note_key_hash(name: str, public_key: Ed25519PublicKey, signature_type: int = LOG_SIGNATURE_TYPE) -> bytes:
@@ -1119,21 +1123,22 @@ def note_key_hash(name: str, public_key: Ed25519PublicKey, signature_type: int =
     return hashlib.sha256(name.encode() + b"\n" + bytes([signature_type]) + raw).digest()[:4]
 
 
-def parse_log_vkey(text: str) -> LogKey:
-    """The log's verifier key as published at /verify/log/key: "<name>+<key hash hex>+<base64(0x01 ||
-    32-byte Ed25519 key)>". Raises ValueError."""
+def parse_log_vkey(text: str, *, signature_type: int = LOG_SIGNATURE_TYPE) -> LogKey:
+    """A verifier key (vkey): the log's as published at /verify/log/key, "<name>+<key hash
+    hex>+<base64(0x01 || 32-byte Ed25519 key)>", or a witness's (signature_type 0x04, as witness.py
+    keygen prints it). Raises ValueError."""
     parts = text.strip().split("+", 2)
     if len(parts) != 3 or not _NOTE_NAME.fullmatch(parts[0]) or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
-        raise ValueError("a log key reads <name>+<8 hex digits>+<base64 key>")
+        raise ValueError("a verifier key reads <name>+<8 hex digits>+<base64 key>")
     try:
         raw = base64.b64decode(parts[2], validate=True)
     except binascii.Error as exc:
-        raise ValueError("the log key is not base64") from exc
-    if len(raw) != 33 or raw[0] != LOG_SIGNATURE_TYPE:
-        raise ValueError("the log key is not an Ed25519 signed-note key")
+        raise ValueError("the verifier key is not base64") from exc
+    if len(raw) != 33 or raw[0] != signature_type:
+        raise ValueError(f"the verifier key is not an Ed25519 key of type 0x{signature_type:02x}")
     public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    if note_key_hash(parts[0], public_key) != bytes.fromhex(parts[1]):
-        raise ValueError("the log key's hash does not match its name and key")
+    if note_key_hash(parts[0], public_key, signature_type) != bytes.fromhex(parts[1]):
+        raise ValueError("the verifier key's hash does not match its name and key")
     return LogKey(label=f"{parts[0]}+{parts[1]}", public_key=public_key, name=parts[0], hash=bytes.fromhex(parts[1]))
 
 
@@ -1142,8 +1147,10 @@ def log_keys_of(key_set: KeySet) -> list[LogKey]:
     return [LogKey(label=kid, public_key=key) for kid, key in key_set.public_keys("log", trusted_only=True).items()]
 
 
-def verify_checkpoint(text: str, log_keys: list[LogKey]) -> Checkpoint:
-    """The checkpoint in `text`, signed by one of `log_keys`; raises CheckpointError."""
+def verify_checkpoint(text: str, log_keys: list[LogKey], witnesses: tuple[LogKey, ...] = ()) -> Checkpoint:
+    """The checkpoint in `text`, signed by one of `log_keys` and cosigned by every one of `witnesses`
+    (C2SP tlog-cosignature: the witness signed "cosignature/v1\ntime <t>\n" and the body); raises
+    CheckpointError."""
     if "\r" in text or not text.endswith("\n") or "\n\n" not in text:
         raise CheckpointError("the checkpoint is malformed: it is not a signed note")
     separator = text.rfind("\n\n")
@@ -1180,9 +1187,23 @@ def verify_checkpoint(text: str, log_keys: list[LogKey]) -> Checkpoint:
                 key.public_key.verify(signature, body.encode())
         except InvalidSignature as exc:
             raise CheckpointError("the checkpoint's signature by the log key does not verify") from exc
-        return Checkpoint(origin=origin, size=int(head[1]), root=root, key=key)
+        cosigned = {witness.label: _cosignature_time(body, signatures, witness) for witness in witnesses}
+        return Checkpoint(origin=origin, size=int(head[1]), root=root, key=key, cosigned=cosigned)
     labels = ", ".join(key.label for key in log_keys)
     raise CheckpointError(f"the checkpoint is not signed by the log key ({labels})")
+
+
+def _cosignature_time(body: str, signatures: list[tuple[str, bytes]], witness: LogKey) -> int:
+    """When `witness` cosigned the checkpoint `body` (Unix seconds); CheckpointError when it did not."""
+    for signer, signature in signatures:
+        if signer == witness.name and signature[:4] == witness.hash and len(signature) == 4 + 8 + 64:
+            moment = int.from_bytes(signature[4:12], "big")
+            try:
+                witness.public_key.verify(signature[12:], f"cosignature/v1\ntime {moment}\n{body}".encode())
+            except InvalidSignature as exc:
+                raise CheckpointError(f"the cosignature of witness {witness.label} does not verify") from exc
+            return moment
+    raise CheckpointError(f"the checkpoint carries no cosignature of witness {witness.label}")
 
 
 def verify_inclusion(index: int, size: int, leaf_hash: bytes, path: list[bytes], root: bytes) -> bool:
@@ -1231,7 +1252,13 @@ def _proof_fields(proof) -> tuple[int, int, bytes, list[bytes], bytes]:
 
 
 def verify_inclusion_offline(
-    pdf: bytes, proof, checkpoint_text: str, log_keys: list[LogKey], *, number: str | None = None
+    pdf: bytes,
+    proof,
+    checkpoint_text: str,
+    log_keys: list[LogKey],
+    *,
+    number: str | None = None,
+    witnesses: tuple[LogKey, ...] = (),
 ) -> Verdict:
     """The kit's verdict on a log inclusion proof for `pdf` against the checkpoint `checkpoint_text`
     (see "The transparency log" above). Raises InclusionProofError for a malformed proof."""
@@ -1244,7 +1271,7 @@ def verify_inclusion_offline(
         raise InclusionProofError("the inclusion proof is malformed: its log entry is not a certificate event")
     logged = entry["number"]
     try:
-        checkpoint = verify_checkpoint(checkpoint_text, log_keys)
+        checkpoint = verify_checkpoint(checkpoint_text, log_keys, witnesses)
     except CheckpointError as exc:
         return Verdict("bad_checkpoint", logged, str(exc))
     details = {
@@ -1253,6 +1280,9 @@ def verify_inclusion_offline(
         "log key": checkpoint.key.label,
         "logged at": str(entry.get("time", "")),
     }
+    for name, moment in checkpoint.cosigned.items():
+        at = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        details[f"cosigned by witness {name}"] = at
     if (size, root) != (checkpoint.size, checkpoint.root):
         message = f"the inclusion proof is for the tree of {size} entries with root {root.hex()}, not the checkpoint's"
         return Verdict("not_logged", logged, message, details)
@@ -1323,7 +1353,7 @@ with --inclusion PROOF.json (the PDF's transparency log proof; the PDF's signatu
   8  -               no usable log key (--keys with a log key in keys.json, or --log-key)
  12  not_logged      the proof does not hold (another tree than the checkpoint's, or an audit path that fails)
  13  other_document  the proof holds, but its entry is not this PDF's issue (another file, number or event)
- 14  bad_checkpoint  the checkpoint is malformed or not signed by the log key
+ 14  bad_checkpoint  the checkpoint is malformed, not signed by the log key, or lacks a --witness cosignature
 """
 
 
@@ -1839,22 +1869,34 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "ru": "в доказательстве включения нет контрольной точки: укажите её через --checkpoint",
         "kk": "енгізу дәлелінде бақылау нүктесі жоқ: оны --checkpoint арқылы беріңіз",
     },
-    "a log key reads <name>+<8 hex digits>+<base64 key>": {
-        "ru": "ключ журнала записывается как <имя>+<8 шестнадцатеричных цифр>+<ключ в base64>",
-        "kk": "журнал кілті <атау>+<8 он алтылық цифр>+<base64 кілт> түрінде жазылады",
+    "a verifier key reads <name>+<8 hex digits>+<base64 key>": {
+        "ru": "ключ проверки записывается как <имя>+<8 шестнадцатеричных цифр>+<ключ в base64>",
+        "kk": "тексеру кілті <атау>+<8 он алтылық цифр>+<base64 кілт> түрінде жазылады",
     },
-    "the log key is not base64": {"ru": "ключ журнала — не base64", "kk": "журнал кілті base64 түрінде емес"},
-    "the log key is not an Ed25519 signed-note key": {
-        "ru": "ключ журнала — не ключ Ed25519 для подписанных сообщений (signed note)",
-        "kk": "журнал кілті қол қойылған хабарларға (signed note) арналған Ed25519 кілті емес",
+    "the verifier key is not base64": {"ru": "ключ проверки — не base64", "kk": "тексеру кілті base64 түрінде емес"},
+    "the verifier key is not an Ed25519 key of type {type}": {
+        "ru": "ключ проверки — не ключ Ed25519 типа {type}",
+        "kk": "тексеру кілті {type} түріндегі Ed25519 кілті емес",
     },
-    "the log key's hash does not match its name and key": {
-        "ru": "хеш ключа журнала не соответствует его имени и ключу",
-        "kk": "журнал кілтінің хеші оның атауы мен кілтіне сәйкес келмейді",
+    "the verifier key's hash does not match its name and key": {
+        "ru": "хеш ключа проверки не соответствует его имени и ключу",
+        "kk": "тексеру кілтінің хеші оның атауы мен кілтіне сәйкес келмейді",
     },
-    "CANNOT VERIFY: the log key cannot be used: {reason}": {
-        "ru": "CANNOT VERIFY: ключ журнала невозможно использовать: {reason}",
-        "kk": "CANNOT VERIFY: журнал кілтін пайдалану мүмкін емес: {reason}",
+    "CANNOT VERIFY: the log or witness key cannot be used: {reason}": {
+        "ru": "CANNOT VERIFY: ключ журнала или свидетеля невозможно использовать: {reason}",
+        "kk": "CANNOT VERIFY: журнал немесе куәгер кілтін пайдалану мүмкін емес: {reason}",
+    },
+    "the cosignature of witness {witness} does not verify": {
+        "ru": "подпись свидетеля {witness} не проходит проверку",
+        "kk": "{witness} куәгерінің қолтаңбасы тексеруден өтпейді",
+    },
+    "the checkpoint carries no cosignature of witness {witness}": {
+        "ru": "на контрольной точке нет подписи свидетеля {witness}",
+        "kk": "бақылау нүктесінде {witness} куәгерінің қолтаңбасы жоқ",
+    },
+    "cosigned by witness {witness}": {
+        "ru": "подписано свидетелем {witness}",
+        "kk": "{witness} куәгері қол қойған",
     },
     "CANNOT VERIFY: the key set has no log key: give the log's key with --log-key": {
         "ru": "CANNOT VERIFY: в наборе ключей нет ключа журнала: укажите ключ журнала через --log-key",
@@ -1993,6 +2035,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--log-key", help="with --inclusion: the log's key (/verify/log/key), instead of --keys")
     parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="with --inclusion: a witness's key (vkey) whose cosignature the checkpoint must carry (repeatable)",
+    )
+    parser.add_argument(
         "--max-age", type=parse_duration, help="a status list older than this (6h, 2d) gives status unknown"
     )
     parser.add_argument(
@@ -2011,8 +2059,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.pdf is None or (args.keys is None) == (args.log_key is None):
             parser.error("--inclusion needs a PDF and one of --keys or --log-key")
         return _inclusion_main(args, lang)
-    if args.keys is None or args.checkpoint is not None or args.log_key is not None:
-        parser.error("--keys is required; --checkpoint and --log-key go with --inclusion")
+    if args.keys is None or args.checkpoint is not None or args.log_key is not None or args.witness:
+        parser.error("--keys is required; --checkpoint, --log-key and --witness go with --inclusion")
     # pyHanko logs every failed check as a warning; the verdict below already says what failed.
     logging.basicConfig(level=logging.ERROR)
     try:
@@ -2039,13 +2087,14 @@ def main(argv: list[str] | None = None) -> int:
 def _inclusion_main(args, lang: str) -> int:
     """verifier.py PDF --inclusion PROOF [--checkpoint FILE] (--keys DIR|keys.json | --log-key VKEY)."""
     try:
+        witnesses = tuple(parse_log_vkey(text, signature_type=COSIGNATURE_TYPE) for text in args.witness)
         if args.log_key is not None:
             log_keys = [parse_log_vkey(args.log_key)]
         else:
             path = args.keys / "keys.json" if args.keys.is_dir() else args.keys
             log_keys = log_keys_of(load_key_set(json.loads(path.read_text())))
     except (OSError, ValueError) as exc:
-        print(translate(f"CANNOT VERIFY: the log key cannot be used: {exc}", lang))
+        print(translate(f"CANNOT VERIFY: the log or witness key cannot be used: {exc}", lang))
         return EXIT_KEYS
     if not log_keys:
         print(translate("CANNOT VERIFY: the key set has no log key: give the log's key with --log-key", lang))
@@ -2066,7 +2115,7 @@ def _inclusion_main(args, lang: str) -> int:
             checkpoint = proof.get("checkpoint") if isinstance(proof, dict) else None
             if not isinstance(checkpoint, str):
                 raise InclusionProofError("the inclusion proof carries no checkpoint: give one with --checkpoint")
-        verdict = verify_inclusion_offline(pdf, proof, checkpoint, log_keys, number=args.number)
+        verdict = verify_inclusion_offline(pdf, proof, checkpoint, log_keys, number=args.number, witnesses=witnesses)
     except InclusionProofError as exc:
         verdict = Verdict("invalid", None, str(exc))
     print("\n".join(verdict_lines(verdict, lang)))

@@ -90,16 +90,35 @@ def test_a_good_proof_passes_offline_with_the_log_key_or_the_key_set(inspector, 
     assert f"  log key: {verifier.key_id(log.key.public_key())}" in with_keys.stdout.splitlines()
 
 
-def test_a_checkpoint_cosigned_by_witnesses_still_verifies(inspector, offline):  # noqa: F811
+def test_a_checkpoint_cosigned_by_a_witness_and_the_witness_required(inspector, offline):  # noqa: F811
     folder, log = inspector
+    customs, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    customs_vkey = witness.witness_key("witness.customs.example/1", customs).vkey
     checkpoint = witness.parse_checkpoint(log.checkpoint(), witness.parse_vkey(log.vkey))
-    cosigned = witness.cosign(checkpoint, Ed25519PrivateKey.generate(), "witness.customs.example/1", timestamp=1)
-    (folder / "checkpoint.txt").write_text(cosigned)
+    (folder / "checkpoint.txt").write_text(
+        witness.cosign(checkpoint, customs, "witness.customs.example/1", timestamp=1796752800)
+    )
+    # Other signatures on a note are left alone: the kit needs no witness key to read it.
+    unrequired = check(offline, folder, "--checkpoint", "checkpoint.txt", "--log-key", log.vkey)
+    required = check(
+        offline, folder, "--checkpoint", "checkpoint.txt", "--log-key", log.vkey, "--witness", customs_vkey
+    )
+    (folder / "checkpoint.txt").write_text(
+        witness.cosign(checkpoint, other, "witness.customs.example/1", timestamp=1796752800)
+    )
+    by_another_key = check(offline, folder, "--checkpoint", "checkpoint.txt", "--keys", ".", "--witness", customs_vkey)
+    (folder / "checkpoint.txt").write_text(log.checkpoint())
+    uncosigned = check(offline, folder, "--checkpoint", "checkpoint.txt", "--keys", ".", "--witness", customs_vkey)
 
-    result = check(offline, folder, "--checkpoint", "checkpoint.txt", "--log-key", log.vkey)
-
-    assert result.returncode == 0, result.stdout
-    assert result.stdout.splitlines()[0] == LOGGED
+    assert unrequired.returncode == required.returncode == 0, required.stdout
+    assert unrequired.stdout.splitlines()[0] == required.stdout.splitlines()[0] == LOGGED
+    label = "+".join(customs_vkey.split("+")[:2])
+    assert f"  cosigned by witness {label}: 2026-12-08 18:00:00 UTC" in required.stdout.splitlines()
+    for result in (by_another_key, uncosigned):
+        assert result.returncode == verifier.EXIT_CODES["bad_checkpoint"] == 14
+        assert result.stdout.startswith(
+            f"BAD_CHECKPOINT: {NUMBER}: the checkpoint carries no cosignature of witness witness.customs.example/1+"
+        )
 
 
 def test_another_pdf_is_not_the_logged_one(inspector, offline):  # noqa: F811
@@ -203,7 +222,7 @@ def test_no_log_key_or_no_proof_is_said_so(inspector, offline):  # noqa: F811
 
     assert no_log_key.returncode == bad_vkey.returncode == verifier.EXIT_KEYS == 8
     assert no_log_key.stdout.startswith("CANNOT VERIFY: the key set has no log key")
-    assert bad_vkey.stdout.startswith("CANNOT VERIFY: the log key cannot be used: a log key reads")
+    assert bad_vkey.stdout.startswith("CANNOT VERIFY: the log or witness key cannot be used: a verifier key reads")
     assert malformed.returncode == verifier.EXIT_CODES["invalid"] == 7
     assert malformed.stdout.startswith("INVALID: unknown certificate: the inclusion proof is malformed: leaf_index")
     assert no_checkpoint.returncode == 7
@@ -280,7 +299,8 @@ def test_the_real_log_verified_by_the_kit_offline_and_witnessed_with_a_fork_caug
         )
 
     keygen = ["keygen", "--key", "w.pem", "--name", name]
-    assert subprocess.run([sys.executable, "witness.py", *keygen], cwd=operator, check=False).returncode == 0
+    made = subprocess.run([sys.executable, "witness.py", *keygen], cwd=operator, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
     seen = run_witness(live_server.url)
     issue()
     size = sign_log_checkpoint()
@@ -299,6 +319,15 @@ def test_the_real_log_verified_by_the_kit_offline_and_witnessed_with_a_fork_caug
     assert grown.stdout.startswith(real.text)
     assert again.returncode == 0
     assert again.stderr.startswith(f"UNCHANGED: {origin}: tree size {size}")
+
+    # The inspector holds the checkpoint the witness cosigned and requires its cosignature.
+    (kit / "proof.json").write_bytes(client.get(f"/api/v1/log/inclusion/{second.number}/").content)
+    (kit / "checkpoint.txt").write_text(grown.stdout)
+    witnessed = check(offline, kit, "--checkpoint", "checkpoint.txt", "--keys", ".", "--witness", made.stdout.strip())
+
+    assert witnessed.returncode == 0, witnessed.stdout
+    assert f"(entry {proof['leaf_index']} of {size})" in witnessed.stdout.splitlines()[0]
+    assert f"  cosigned by witness {name}+" in witnessed.stdout
 
     # A fork: another tree of the same size, its checkpoint signed with the log's real key by the
     # log's own code (transparency.sign_note), shown to the witness that cosigned the real one.
