@@ -26,7 +26,6 @@ from exchange.models import (
     SignedRecord,
     Subscription,
 )
-from lims import permissions
 from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from lims.exceptions import ApplicationError
 
@@ -175,9 +174,6 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description=gettext_lazy("Send again"))
     def resend(self, request, queryset):
-        if not permissions.can(request.user, "exchange.manage"):
-            self.message_user(request, _("You are not allowed to do this (%(action)s).") % {"action": "exchange.manage"})
-            return
         sent, refused = 0, []
         for message in queryset:
             try:
