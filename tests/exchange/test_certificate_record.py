@@ -158,3 +158,18 @@ def test_the_rate_is_counted_per_client(manager, certificate, bearer):
 
     # khorgos (the default 120/min) is not held back by the other client's count.
     assert [bearer.get(url(certificate.number)).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_the_web_answers_without_any_private_key(bearer, certificate, monkeypatch):
+    from certificates import keys
+
+    def refuse():
+        raise AssertionError("a web process loaded a private key")
+
+    for loader in ("load_status_key", "load_token_key", "load_signing_material", "load_log_key"):
+        monkeypatch.setattr(keys, loader, refuse)
+
+    response = bearer.get(url(certificate.number))
+
+    assert response.status_code == 200
+    assert response.json()["record"]["status"] == "issued"
