@@ -259,8 +259,8 @@ def _rounded(value: Decimal) -> Decimal:
 
 
 def contained(snapshot: snapshots.Snapshot) -> dict[str, Decimal] | None:
-    """The contained masses one certificate certifies (unrounded), or None without a dry mass."""
-    dry_text = snapshot["lot"].get("dry_mass_t")
+    """The contained masses one certificate certifies (unrounded), or None when it states no dry mass."""
+    dry_text = (snapshot.get("lot") or {}).get("dry_mass_t")
     if dry_text is None:
         return None
     dry = Decimal(dry_text)
@@ -300,7 +300,10 @@ def _contributions(certificate_ids: set[int]) -> dict[int, dict[str, Decimal] | 
     if missing:
         fresh = {}
         for pk, snapshot in Certificate.objects.filter(pk__in=missing).values_list("pk", "snapshot"):
-            masses = contained(snapshots.read(snapshot))
+            try:
+                masses = contained(snapshots.read(snapshot))
+            except snapshots.SchemaError:  # a schema this code does not read: no figure is guessed from it
+                masses = None
             found[pk] = masses
             fresh[keys[pk]] = None if masses is None else {name: str(value) for name, value in masses.items()}
         cache.set_many(fresh, timeout=24 * 3600)

@@ -37,7 +37,8 @@ def _months_back(month: str, count: int) -> str:
 
 
 class MonthField(forms.CharField):
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"})
+    # A month picker where the browser has one; elsewhere a text field asking for the same form.
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": gettext_lazy("YYYY-MM"), "pattern": r"\d{4}-\d{2}"})
 
     def to_python(self, value):
         value = super().to_python(value)
