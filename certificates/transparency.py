@@ -175,18 +175,33 @@ def _lock() -> int:
 
 
 def _subtree_hashes(wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored hashes of complete subtrees (level, index): leaves from the entries, the rest
-    from the nodes; two indexed queries at most."""
+    """The stored hashes of complete subtrees (level, index): leaves' from the entries, the rest
+    from the nodes, in one statement (a proof is a few index probes and one round trip: the ORM's
+    two querysets cost twice the round trips and more in building them)."""
     wanted = list(wanted)
     leaves = [index for level, index in wanted if level == 0]
     nodes = {node_key(level, index): (level, index) for level, index in wanted if level > 0}
-    found: dict[tuple[int, int], bytes] = {}
+    # Only quoted identifiers and placeholders go into the text; the values are parameters.
+    quote = connection.ops.quote_name
+    parts, params = [], []
     if leaves:
-        for index, h in LogEntry.objects.filter(index__in=leaves).values_list("index", "leaf_hash"):
-            found[(0, index)] = bytes(h)
+        parts.append(
+            f"SELECT 0, {quote('index')}, {quote('leaf_hash')} FROM {quote(LogEntry._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote('index')} IN ({', '.join(['%s'] * len(leaves))})"
+        )
+        params += leaves
     if nodes:
-        for key, h in LogNode.objects.filter(key__in=list(nodes)).values_list("key", "hash"):
-            found[nodes[key]] = bytes(h)
+        parts.append(
+            f"SELECT 1, {quote('key')}, {quote('hash')} FROM {quote(LogNode._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote('key')} IN ({', '.join(['%s'] * len(nodes))})"
+        )
+        params += list(nodes)
+    found: dict[tuple[int, int], bytes] = {}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for is_node, key, h in cursor.fetchall():
+                found[nodes[key] if is_node else (0, key)] = bytes(h)
     missing = set(wanted) - set(found)
     if missing:
         raise RuntimeError(f"the transparency log lacks stored subtrees {sorted(missing)[:5]}: run verify_log")

@@ -200,9 +200,9 @@ def test_verify_log_passes_a_whole_log(keys_dir):
     ("sql", "params", "found"),
     [
         # A leaf rewritten with its hash: the nodes and the checkpoint no longer agree.
-        ("UPDATE certificates_logentry SET leaf = %s, leaf_hash = %s WHERE index = 3", "rewrite", "differs"),
+        ('UPDATE certificates_logentry SET leaf = %s, leaf_hash = %s WHERE "index" = 3', "rewrite", "differs"),
         # A leaf rewritten without its hash.
-        ("UPDATE certificates_logentry SET leaf = %s WHERE index = 5", "leaf", "stored hash"),
+        ('UPDATE certificates_logentry SET leaf = %s WHERE "index" = 5', "leaf", "stored hash"),
         # A stored node replaced: proofs would lie, verify_log sees it.
         ("UPDATE certificates_lognode SET hash = %s WHERE key = %s", "node", "differs"),
         # A checkpoint's root changed.
