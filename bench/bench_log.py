@@ -83,8 +83,9 @@ def main() -> None:
             with transaction.atomic():
                 transparency.append(leaf(LEAVES + n))
         print(f"(b) single appends, a transaction each           {singles / (time.perf_counter() - started):10,.0f} /s")
-        transparency.sign_checkpoint()
-        size = transparency.latest_checkpoint().size
+        checkpoint = transparency.sign_checkpoint()
+        assert checkpoint is not None
+        size = checkpoint.size
         rng = random.Random(15)
         indexes = [(rng.randrange(size),) for _ in range(SAMPLES)]
         pairs = [tuple(sorted((rng.randrange(1, size + 1), rng.randrange(1, size + 1)))) for _ in range(SAMPLES)]
