@@ -11,6 +11,7 @@ The 500 samples are created directly in the database as received (their custody 
 measured here)."""
 
 import io
+import json
 import os
 import resource
 import statistics
@@ -156,6 +157,8 @@ def floor(data: bytes, run) -> float:
     its sample as the import's do (so the database checks the same foreign keys), so the ratio
     measures everything the import adds: vendor parsing, censored values, classification, checks,
     the selection rule, sample matching and QC."""
+    from django.db.models import JSONField
+
     from assays.models import Analyte, Reading
     from assays.services import READING_COLUMNS
     from lims.lib.bulk import bulk_insert
@@ -163,6 +166,8 @@ def floor(data: bytes, run) -> float:
 
     def default(column: str):
         field = Reading._meta.get_field(column.removesuffix("_id"))
+        if isinstance(field, JSONField):  # as the import writes it: JSON text
+            return json.dumps(field.get_default())
         return None if field.null else field.get_default()
 
     template = {column: default(column) for column in READING_COLUMNS}

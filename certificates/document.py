@@ -498,12 +498,12 @@ def _context(certificate: Certificate, token: str, verification_code: str = "") 
         "amendment": amendment,
         "amendment_texts": _amendment_texts(amendment, texts) if amendment else None,
         "laboratory": snapshot["laboratory"],
-        "lab_address": _address(snapshot["laboratory"]),
+        "lab_address": _address(snapshot["laboratory"], texts),
         "customer": snapshot["customer"],
-        "customer_address": _address(snapshot["customer"]),
+        "customer_address": _address(snapshot["customer"], texts),
         "lot": lot,
         "material": material,
-        "destination": _country(lot.get("destination_country")),
+        "destination": _country(lot.get("destination_country"), texts),
         "supplied": supplied,
         "supplied_note": label(LABELS["supplied_note"]) if snapshot.get("customer_supplied") else "",
         "accreditation": texts.phrase(
@@ -662,20 +662,29 @@ def _splits(sample: snapshots.SamplePart, texts: Texts) -> list[dict[str, Any]]:
     ]
 
 
-def _country(code: str | None) -> str:
+def _country_names(code: str, texts: Texts) -> Bilingual:
+    """A country's name in each of the certificate's languages (django-countries' catalogues, and
+    lims/countries/locale for Kazakh)."""
+    return texts.each(lambda: str(countries.name(code)))
+
+
+def _country(code: str | None, texts: Texts) -> str | Bilingual:
     if not code:
         return ""
-    name = countries.name(code)
-    return f"{name} ({code})" if name else code
+    names = _country_names(code, texts)
+    if not names[0]:
+        return code
+    return Bilingual([f"{name} ({code})" for name in names], texts.languages)
 
 
-def _address(party: snapshots.Party) -> str:
-    """The address with its country, unless the address already ends with it."""
+def _address(party: snapshots.Party, texts: Texts) -> str | SafeString:
+    """The address with its country in the certificate's languages, unless the address already names
+    it (in any of them)."""
     address = (party.get("address") or "").strip()
-    name = countries.name(party.get("country") or "")
-    if not name or name.lower() in address.lower():
+    names = _country_names(party.get("country") or "", texts)
+    if not names[0] or any(name.lower() in address.lower() for name in names if name):
         return address
-    return f"{address}, {name}" if address else name
+    return format_html("{}, {}", address, names) if address else names.__html__()
 
 
 def _when(text: str | None) -> str | None:

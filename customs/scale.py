@@ -339,7 +339,8 @@ def _chunk(lot_range, *, cast, ids, material, instrument, method, icpms, shown, 
                 )
                 reading["isotope"] = str(k // len(icpms) + 1)
                 if entry.analyte_id not in chosen:
-                    reading["chosen"], reading["choice"] = True, "the only reading"
+                    reading["chosen"], reading["choice"] = True, "chosen: the only reading"
+                    reading["choice_key"] = "only"
                     chosen[entry.analyte_id] = reading
                 readings.append(reading)
             approved = i < in_analysis_from
@@ -406,7 +407,8 @@ def _reading(ids, run_id, row, name, kind, sample_id, entry, value, at) -> dict:
         "row_type": kind, "sample_id": sample_id, "reference_material_id": None, "duplicate_of": "",
         "analyte_id": entry.analyte_id, "isotope": "", "mode": "", "value": value, "qualifier": "",
         "detection_limit": None, "unit": "ug/L", "dilution_factor": None, "acquired_at": at, "rejected": False,
-        "basis": "", "excluded": False, "note": "", "chosen": False, "choice": "",
+        "basis": "", "excluded": False, "note": "", "chosen": False, "choice": "", "choice_key": "",
+        "choice_params": {},
     }  # fmt: skip
 
 

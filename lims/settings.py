@@ -140,7 +140,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Internationalisation: English first; Russian and Kazakh catalogues follow in locale/.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The product's catalogues first (makemessages writes there), then the Kazakh country names
+# django-countries lacks (lims/countries/locale: written by hand, never rewritten by makemessages).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "lims" / "countries" / "locale"]
 USE_I18N = True
 # Numbers and dates as the active language writes them (Russian and Kazakh: 5120,5; Django has no
 # Kazakh formats: lims/formats/kk). No grouping of every number: codes, counts and ids stay whole; a

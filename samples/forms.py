@@ -72,7 +72,10 @@ class LotForm(Form):
         validators=[validate_printable],
         help_text=_("Weighbridge ticket or draft survey reference, when known; printed beside the wet mass."),
     )
-    destination_country = forms.ChoiceField(label=_("Destination country"), choices=with_blank(countries, "---------"))
+    # A callable: the names (and their order) in the language of each request, not of the import.
+    destination_country = forms.ChoiceField(
+        label=_("Destination country"), choices=lambda: with_blank(countries, "---------")
+    )
     contract_reference = forms.CharField(
         label=_("Contract reference"), max_length=80, required=False, validators=[validate_printable]
     )

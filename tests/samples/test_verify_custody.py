@@ -96,3 +96,17 @@ def test_it_refuses_unknown_codes_in_kazakh(two_samples, environment):
         call_command("verify_custody", "NOPE", "NADA")
     assert str(refused.value) == "мұндай сынама жоқ: NADA, NOPE"
     assert refused.value.returncode == 2
+
+
+def test_a_broken_chain_is_reported_in_the_operators_language(two_samples, environment):
+    first, _second = two_samples
+    raw_sql_behind_the_back(
+        "UPDATE samples_custodyevent SET location = %s WHERE sample_id = %s AND sequence = 2", ["X", first.pk]
+    )
+    environment.setenv("LANG", "ru_RU.UTF-8")
+    status, output = run()
+    assert status == 1
+    assert f"{first.code}: НАРУШЕНА на событии 2: содержимое не соответствует своему хешу\n" in output
+    environment.setenv("LIMS_LANGUAGE", "kk")
+    status, output = run()
+    assert f"{first.code}: 2-оқиғада БҰЗЫЛҒАН: мазмұны өз хешіне сәйкес келмейді\n" in output

@@ -1,7 +1,8 @@
 """Compile the product's translation catalogues (locale/<language>/LC_MESSAGES/*.po) into the .mo files
 Django reads, as `compilemessages` does, but without GNU gettext: a fresh clone runs `make run` and
 `make test` on a machine that has only Python (polib writes the .mo). The .mo files are build output,
-not kept in git. A catalogue whose .mo is newer than its .po is left alone.
+not kept in git. A catalogue whose .mo is newer than its .po is left alone. Every folder of LOCALE_PATHS is
+compiled: the product's locale/ and lims/countries/locale (the Kazakh country names django-countries lacks).
 
 Placeholders are checked by the catalogue tests (msgfmt --check-format where GNU gettext is present,
 and a check of every msgstr's %(name)s placeholders against its msgid in Python)."""
