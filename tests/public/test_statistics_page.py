@@ -180,3 +180,22 @@ def test_nobody_reads_a_lot_sample_certificate_or_declaration_there(request, sce
     for body in bodies:
         for secret in secrets:
             assert secret not in body
+
+
+def test_the_queries_do_not_grow_with_the_declarations(scenario, exporter, customs_org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.customs.conftest import file
+
+    client = Client()
+    client.get(URL, {"format": "json"})  # the certificates' contained masses are cached from here on
+    with CaptureQueriesContext(connection) as before:
+        client.get(URL, {"format": "json"})
+    for _ in range(3):
+        file(exporter, [scenario.certificates["a1"]], lot=scenario.lots["a1"], customs_office=customs_org,
+             dry_mass_t="100.000")  # fmt: skip
+    client.get(URL, {"format": "json"})
+    with CaptureQueriesContext(connection) as after:
+        client.get(URL, {"format": "json"})
+    assert len(after) == len(before) <= 8
