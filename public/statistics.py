@@ -284,30 +284,28 @@ def contained(snapshot: snapshots.Snapshot) -> dict[str, Decimal] | None:
     return masses
 
 
+CONTAINED_CACHE_KEY = f"public:contained:{SCHEMA}"
+
+
 def _contributions(certificate_ids: set[int]) -> dict[int, dict[str, Decimal] | None]:
-    """contained() of each certificate, cached: an issued certificate's snapshot never changes, so
-    its masses are read from the snapshot once (snapshots are large; a page reads thousands)."""
-    keys = {pk: f"public:contained:{SCHEMA}:{pk}" for pk in certificate_ids}
-    cached = cache.get_many(list(keys.values()))
-    found: dict[int, dict[str, Decimal] | None] = {}
-    missing = []
-    for pk, key in keys.items():
-        if key in cached:
-            stored = cached[key]
-            found[pk] = None if stored is None else {name: Decimal(value) for name, value in stored.items()}
-        else:
-            missing.append(pk)
+    """contained() of each certificate. An issued certificate's snapshot never changes, so its masses
+    are read from the snapshot once and kept in the cache, all of them under one key (snapshots are
+    large, a page needs thousands, and a per-process cache keeps only a few hundred keys)."""
+    stored: dict[int, dict[str, str] | None] = cache.get(CONTAINED_CACHE_KEY) or {}
+    missing = certificate_ids - stored.keys()
     if missing:
-        fresh = {}
+        stored = dict(stored)
         for pk, snapshot in Certificate.objects.filter(pk__in=missing).values_list("pk", "snapshot"):
             try:
                 masses = contained(snapshots.read(snapshot))
             except snapshots.SchemaError:  # a schema this code does not read: no figure is guessed from it
                 masses = None
-            found[pk] = masses
-            fresh[keys[pk]] = None if masses is None else {name: str(value) for name, value in masses.items()}
-        cache.set_many(fresh, timeout=24 * 3600)
-    return found
+            stored[pk] = None if masses is None else {name: str(value) for name, value in masses.items()}
+        cache.set(CONTAINED_CACHE_KEY, stored, timeout=24 * 3600)
+    return {
+        pk: None if (masses := stored.get(pk)) is None else {name: Decimal(value) for name, value in masses.items()}
+        for pk in certificate_ids
+    }
 
 
 def _flags() -> dict[int, set[str]]:
