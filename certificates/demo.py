@@ -4,7 +4,7 @@ issued and current, one revoked, and one superseded by an amendment (which is is
 The requests are made in the demo transaction; issuing renders and writes files, so it runs after
 commit, here in the seeding process (a running worker finds them issued and does nothing)."""
 
-from certificates import services
+from certificates import services, transparency
 from certificates.models import Certificate
 
 REVOCATION_REASON = "Issued against the wrong export contract; a corrected certificate follows the new sampling."
@@ -43,4 +43,7 @@ def seed_after_commit(context: dict) -> None:
     services.certificate_amend(actor=manager, certificate=first, reason=AMENDMENT_REASON)
     _issue_pending()
     services.certificate_revoke(actor=manager, certificate=second, reason=REVOCATION_REASON)
+    # The log's checkpoint now rather than when the worker starts: the verification page shows each
+    # certificate's inclusion proof at once (seed_demo runs with the development keys, as a worker would).
+    transparency.sign_checkpoint()
     context["certificates"] = list(Certificate.objects.filter(sample__in=context["reported_samples"]))

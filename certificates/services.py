@@ -136,7 +136,7 @@ def _check_certifiable(sample: Sample) -> None:
     if not report.intact:
         raise Conflict(
             _("The custody chain of %(code)s is broken at event %(event)s (%(reason)s); it cannot be certified.")
-            % {"code": sample.code, "event": report.broken_at, "reason": report.reason},
+            % {"code": sample.code, "event": report.broken_at, "reason": report.explanation},
             field="sample",
         )
 
