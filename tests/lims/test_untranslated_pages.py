@@ -65,6 +65,7 @@ PHRASES = {
     "Assay LIMS": "the product's name (kept in English by the catalogue)",
     "English": "the language switcher names each language in itself (lims.languages.NATIVE_NAMES)",
     "--keys FOLDER": "the offline verifier's command line, typed as shown (templates/verify)",
+    "--inclusion PROOF.json": "the offline verifier's check of the log, typed as shown (templates/verify)",
 }
 
 # The demo's data as entered: shown as typed, in whatever language it was typed in.
