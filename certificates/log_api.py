@@ -36,15 +36,28 @@ class LogInclusionApi(PublicApi):
         },
     )
 
+    class InputSerializer(serializers.Serializer):
+        tree_size = serializers.IntegerField(min_value=1, max_value=2**62, required=False)
+
     @extend_schema(
         operation_id="log_inclusion",
+        parameters=[
+            OpenApiParameter(
+                "tree_size",
+                int,
+                required=False,
+                description="prove against the signed checkpoint of this size (one you hold) instead of the latest",
+            ),
+        ],
         responses={200: OutputSerializer, 400: _ERROR, 404: _ERROR, 409: _ERROR},
     )
     def get(self, request, number: str):
         number = verification.normalise_number(number)
         if not verification.valid_number(number):
             raise ApplicationError(_("Give a certificate number such as KZL-2026-000042."), field="number")
-        return Response(transparency.inclusion(number))
+        given = self.InputSerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        return Response(transparency.inclusion(number, given.validated_data.get("tree_size")))
 
 
 class LogConsistencyApi(PublicApi):

@@ -406,9 +406,17 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def inclusion(number: str) -> dict:
-    """The inclusion proof of certificate `number`'s "issued" leaf in the latest checkpoint. Raises
-    NotInLog (no such certificate, or not issued) or NotYetCheckpointed (issued seconds ago)."""
+def checkpoint_of_size(size: int) -> Checkpoint | None:
+    row = LogCheckpoint.objects.filter(size=size).values_list("size", "root_hash", "text", "signed_at").first()
+    return Checkpoint(*row) if row else None
+
+
+def inclusion(number: str, tree_size: int | None = None) -> dict:
+    """The inclusion proof of certificate `number`'s "issued" leaf in the latest checkpoint, or in the
+    signed checkpoint of `tree_size` (one an inspector already holds: the offline kit needs a proof of
+    that checkpoint's size). Raises NotInLog (no such certificate, or not issued; no checkpoint of
+    that size), LogError (a checkpoint older than the issue) or NotYetCheckpointed (issued seconds
+    ago)."""
     entry = (
         LogEntry.objects.filter(certificate__number=number, event="issued")
         .values_list("index", "leaf", "leaf_hash")
@@ -416,6 +424,24 @@ def inclusion(number: str) -> dict:
     )
     if entry is None:
         raise NotInLog(_("Certificate %(number)s is not in the transparency log.") % {"number": number})
+    if tree_size is not None:
+        held = checkpoint_of_size(tree_size)
+        if held is None:
+            raise NotInLog(
+                _("The log signed no checkpoint of %(size)s entries; give the size of a checkpoint it published.")
+                % {"size": tree_size},
+                field="tree_size",
+            )
+        if entry[0] >= held.size:
+            raise LogError(
+                _(
+                    "Certificate %(number)s entered the log after the checkpoint of %(size)s entries; "
+                    "prove it against a later checkpoint."
+                )
+                % {"number": number, "size": tree_size},
+                field="tree_size",
+            )
+        return _inclusion(entry[0], bytes(entry[1]), bytes(entry[2]), held)
     checkpoint = latest_checkpoint()
     if checkpoint is None or entry[0] >= checkpoint.size:
         raise NotYetCheckpointed(

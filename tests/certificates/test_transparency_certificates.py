@@ -105,6 +105,39 @@ def test_the_inclusion_proof_answers_once_a_checkpoint_covers_the_issue(certific
     assert f'href="{url}"' in page
 
 
+def test_the_inclusion_proof_against_a_checkpoint_the_reader_holds(issue, client):  # noqa: F811
+    """An inspector keeps yesterday's checkpoint: the proof is asked for at its size, and answers with
+    that checkpoint's root and text; a certificate logged after it, or a size never signed, is refused."""
+    first = issue()
+    sign_log_checkpoint()
+    held = transparency.latest_checkpoint()
+    second = issue()
+    sign_log_checkpoint()
+    assert transparency.latest_checkpoint().size > held.size
+
+    url = reverse("api_log_inclusion", kwargs={"number": first.number})
+    latest = client.get(url).json()
+    proof = client.get(url, {"tree_size": held.size}).json()
+    assert (proof["tree_size"], proof["root_hash"], proof["checkpoint"]) == (held.size, held.root_hash, held.text)
+    assert latest["tree_size"] > proof["tree_size"] and latest["root_hash"] != proof["root_hash"]
+    leaf = base64.b64decode(proof["leaf"])
+    assert json.loads(leaf)["number"] == first.number
+    assert merkle.verify_inclusion(
+        proof["leaf_index"],
+        proof["tree_size"],
+        merkle.leaf_hash(leaf),
+        [bytes.fromhex(h) for h in proof["audit_path"]],
+        bytes.fromhex(held.root_hash),
+    )
+
+    later = client.get(reverse("api_log_inclusion", kwargs={"number": second.number}), {"tree_size": held.size})
+    assert later.status_code == 400 and "later checkpoint" in later.json()["message"]
+    never = client.get(url, {"tree_size": latest["tree_size"] + 7})
+    assert never.status_code == 404 and "no checkpoint" in never.json()["message"]
+    assert client.get(url, {"tree_size": "0"}).status_code == 400
+    assert client.get(url, {"tree_size": "yesterday"}).status_code == 400
+
+
 def test_the_page_shows_the_proof_in_russian(certificate, client):
     sign_log_checkpoint()
     page = client.get(reverse("verify"), {"number": certificate.number}, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
