@@ -107,7 +107,7 @@ PYTHON
 # Development keys, made once, before the web starts: the verification pages read the public halves.
 LIMS_GENERATE_DEV_KEYS=1 "$PY" manage.py shell --no-imports -c "
 from certificates import keys
-keys.load_signing_material(); keys.load_token_key(); keys.load_status_key(); keys.load_dev_tsa_material()"
+keys.load_signing_material(); keys.load_token_key(); keys.load_status_key(); keys.load_log_key(); keys.load_dev_tsa_material()"
 LIMS_GENERATE_DEV_KEYS=1 "$PY" manage.py publish_status
 # The first administrator: a generated one-time password, shown here once and stored nowhere else.
 "$PY" manage.py shell --no-imports -c "
