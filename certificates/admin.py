@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from certificates.models import Certificate, CertificateEvent, SigningKey
-from lims.admin import ReadOnlyAdmin, ReadOnlyInline
+from certificates.models import Certificate, CertificateEvent, LogCosignature, LogWitness, SigningKey
+from lims.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 
 class CertificateEventInline(ReadOnlyInline):
@@ -36,3 +36,25 @@ class SigningKeyAdmin(ReadOnlyAdmin):
 
     list_display = ["kid", "kind", "subject", "first_used_at"]
     list_filter = ["kind"]
+
+
+@admin.register(LogWitness)
+class LogWitnessAdmin(AuditedAdmin):
+    """The witnesses whose cosignatures the log collects (certificates.cosignatures): administrators
+    add them (name and vkey as `witness.py vkey` prints them) and make them inactive, audited; others
+    read. A witness that has cosigned cannot be deleted (its cosignatures protect it)."""
+
+    audit_permission = "log_witness.change"
+    list_display = ["name", "active", "added_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "vkey"]
+    readonly_fields = ["added_at"]
+
+
+@admin.register(LogCosignature)
+class LogCosignatureAdmin(ReadOnlyAdmin):
+    """Append-only (lims.lib.append_only and a PostgreSQL trigger): collected, never changed."""
+
+    list_display = ["checkpoint", "witness", "timestamp", "received_at"]
+    list_select_related = ["checkpoint", "witness"]
+    list_filter = ["witness"]

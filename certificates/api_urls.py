@@ -13,4 +13,5 @@ urlpatterns = [
     path("log/inclusion/<str:number>/", log_api.LogInclusionApi.as_view(), name="api_log_inclusion"),
     path("log/consistency/", log_api.LogConsistencyApi.as_view(), name="api_log_consistency"),
     path("log/entries/", log_api.LogEntriesApi.as_view(), name="api_log_entries"),
+    path("log/cosignatures/", log_api.LogCosignaturesApi.as_view(), name="api_log_cosignatures"),
 ]

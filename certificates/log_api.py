@@ -7,10 +7,12 @@ for a certificate issued moments ago that no checkpoint covers yet."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.response import Response
 
-from certificates import transparency, verification
+from certificates import cosignatures, transparency, verification
 from certificates.verify_api import PublicApi
 from lims.exceptions import ApplicationError
 
@@ -130,3 +132,58 @@ class LogEntriesApi(PublicApi):
         given = self.InputSerializer(data=request.query_params)
         given.is_valid(raise_exception=True)
         return Response(transparency.entries(given.validated_data["start"], given.validated_data["end"]))
+
+
+class PlainTextParser(BaseParser):
+    """A text/plain body as a string (UTF-8): a cosigned checkpoint as witness.py posts it."""
+
+    media_type = "text/plain"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = stream.read(cosignatures.MAX_NOTE_CHARS * 4 + 1)
+        if len(data) > cosignatures.MAX_NOTE_CHARS * 4:
+            raise ParseError(_("The cosigned checkpoint is too long."))
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(_("The cosigned checkpoint is not UTF-8 text.")) from exc
+
+
+class LogCosignaturesApi(PublicApi):
+    """A witness submits its cosignature of a checkpoint (C2SP tlog-cosignature): the body is the
+    cosigned checkpoint as witness.py prints it (text/plain), or {"checkpoint": "..."}. Accepted when
+    the note is a checkpoint this log signed, with the log's valid signature, and carries a valid
+    cosignature/v1 of at least one active registered witness; each is stored (201), a repeat answers
+    200 with the same result. Anything else is 400 with the reason (certificates.cosignatures)."""
+
+    parser_classes = (PlainTextParser, JSONParser)
+
+    class InputSerializer(serializers.Serializer):
+        checkpoint = serializers.CharField(max_length=cosignatures.MAX_NOTE_CHARS, trim_whitespace=False)
+
+    OutputSerializer = inline_serializer(
+        "LogCosignatures",
+        {
+            "checkpoint_size": serializers.IntegerField(),
+            "accepted": serializers.ListField(
+                child=serializers.CharField(), help_text="the names of the witnesses whose cosignature is stored"
+            ),
+        },
+    )
+
+    @extend_schema(
+        operation_id="log_cosignatures_submit",
+        request={"text/plain": {"type": "string"}, "application/json": InputSerializer},
+        responses={201: OutputSerializer, 200: OutputSerializer, 400: _ERROR},
+    )
+    def post(self, request):
+        data = request.data
+        if not isinstance(data, str):
+            given = self.InputSerializer(data=data if isinstance(data, dict) else {})
+            given.is_valid(raise_exception=True)
+            data = given.validated_data["checkpoint"]
+        submission = cosignatures.submit(data)
+        return Response(
+            {"checkpoint_size": submission.checkpoint_size, "accepted": submission.accepted},
+            status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
+        )

@@ -9,6 +9,7 @@ snapshot is everything the certificate states; the PDF, its hash and the QR toke
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -361,3 +362,69 @@ class LogCheckpoint(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.size} {self.root_hash}"
+
+
+class LogWitness(models.Model):
+    """A witness whose cosignatures the log collects and serves (C2SP tlog-cosignature): someone
+    outside the laboratory who runs certificates/witness.py and registered its verifier key here.
+    `vkey` is what `witness.py vkey` prints: "<name>+<key hash>+<base64(0x04 || Ed25519 key)>", and
+    `name` is the key's name in it (a cosignature line is found by that name). Kept by administrators
+    in the admin; a witness that stops is made inactive, never deleted once it has cosigned (its
+    cosignatures are log records), and an inactive witness's cosignatures are no longer served."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    vkey = models.CharField(_("verifier key"), max_length=400, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transparency log witness")
+        verbose_name_plural = _("transparency log witnesses")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def note_key(self):
+        """The witness's key as certificates.witness reads it (type 0x04); ValueError when unusable."""
+        from certificates import witness
+
+        return witness.parse_vkey(self.vkey, signature_type=witness.SIGNATURE_TYPE_COSIGNATURE)
+
+    def clean(self):
+        super().clean()
+        try:
+            key = self.note_key()
+        except ValueError as exc:
+            raise ValidationError(
+                {"vkey": _("Not a witness's verifier key as witness.py vkey prints it: %(reason)s") % {"reason": exc}}
+            ) from exc
+        if key.name != self.name:
+            raise ValidationError(
+                {"name": _("The name must be the verifier key's name, %(name)s.") % {"name": key.name}}
+            )
+
+
+class LogCosignature(AppendOnlyModel):
+    """A registered witness's cosignature of a signed checkpoint (C2SP tlog-cosignature, cosignature/v1),
+    collected by POST /api/v1/log/cosignatures/ and served after the log's own signature at
+    /verify/log/checkpoint. `line` is the signature line exactly as received (without its newline);
+    `timestamp` the time the witness signed (in the line). One per checkpoint and witness; append-only,
+    like the log."""
+
+    checkpoint = models.ForeignKey(LogCheckpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.ForeignKey(LogWitness, on_delete=models.PROTECT, related_name="cosignatures")
+    line = models.TextField(_("signature line"))
+    timestamp = models.DateTimeField(_("cosigned at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transparency log cosignature")
+        verbose_name_plural = _("transparency log cosignatures")
+        ordering = ["checkpoint", "witness"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="logcosignature_once_per_witness")
+        ]
+
+    def __str__(self):
+        return f"{self.checkpoint_id} {self.witness_id}"

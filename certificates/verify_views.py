@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import codes, publication, transparency, verification
+from certificates import codes, cosignatures, publication, transparency, verification
 from certificates.verify_api import (
     VerifyRateThrottle,
     body_too_large,
@@ -125,11 +125,21 @@ def _page(request, *, check=None, status=200, refusal="", **forms_given):
         "upload_form": forms_given.get("upload_form") or UploadForm(),
         "check": check,
         "log": _log_proof(check),
+        "log_witnesses": _log_witnesses(),
         "refusal": refusal,
         "max_upload_bytes": settings.LIMS_VERIFY_MAX_UPLOAD_BYTES,
         "verifier_sha256": _verifier_sha256(),
     }
     return render(request, TEMPLATE, context, status=status)
+
+
+def _log_witnesses() -> dict | None:
+    """The latest checkpoint's size and the names of the active witnesses that cosigned it, for the
+    page; None before the first checkpoint."""
+    latest = transparency.latest_checkpoint()
+    if latest is None:
+        return None
+    return {"size": latest.size, "names": cosignatures.cosigners(latest.size)}
 
 
 def _log_proof(check) -> dict | None:
@@ -335,8 +345,9 @@ def witness_py(request):
 @require_GET
 @rate_limited(page=False)
 def log_checkpoint(request):
-    """The latest signed checkpoint (C2SP tlog-checkpoint, signed note), as text."""
-    checkpoint = transparency.latest_checkpoint()
+    """The latest signed checkpoint (C2SP tlog-checkpoint, signed note), as text, followed by the
+    cosignature lines of the active registered witnesses that cosigned it (certificates.cosignatures)."""
+    checkpoint = cosignatures.served_checkpoint()  # with the registered witnesses' cosignatures
     if checkpoint is None:
         message = _("The transparency log has no signed checkpoint yet; try again in a minute.")
         return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")

@@ -10,7 +10,7 @@ someone else in another version.
     python witness.py keygen --key witness-key.pem --name witness.customs.example/1   # prints the vkey
     python witness.py vkey --key witness-key.pem --name witness.customs.example/1
     python witness.py --log https://lab.example/ --log-key VKEY --state DIR --key witness-key.pem \\
-        --name witness.customs.example/1
+        --name witness.customs.example/1 [--submit]
 
 VKEY is the log's verifier key as the laboratory publishes it (/verify/log/key), to be obtained once by a
 channel you trust and then pinned: "<name>+<key hash>+<base64 key>" (C2SP signed-note).
@@ -31,9 +31,16 @@ The cosigned checkpoint (the log's note with this witness's signature line added
 atomically (a whole file renamed over the old one, under a lock) and printed on standard output; the
 verdict line goes to standard error ("COSIGNED: origin: ...").
 
+With --submit, after a successful run (cosigned, or nothing new) the cosigned checkpoint is posted to
+the log (POST <log>/api/v1/log/cosignatures/, text/plain), which keeps the cosignatures of the witnesses
+it registered and serves them with its checkpoint (C2SP logs do the same). The state is saved first: a
+failed submission is reported on standard error ("SUBMIT: ...") with exit status 9, and the next run
+submits again (the log answers a repeat as it did the first time).
+
 Exit status (EXIT_CODES): 0 cosigned or nothing new, 2 usage error, 3 the log cannot be reached (or
 answers with an error), 4 a checkpoint not signed by the log key (or malformed), 5 a consistency proof
-that fails (or is malformed), 6 rollback, 7 fork, 8 the state in DIR cannot be used.
+that fails (or is malformed), 6 rollback, 7 fork, 8 the state in DIR cannot be used, 9 the log
+refused the submitted cosignature (or could not be reached to submit it).
 """
 
 import argparse
@@ -67,10 +74,12 @@ EXIT_CODES = {
     "rollback": 6,
     "fork": 7,
     "state": 8,
+    "submit": 9,
 }
 
 CHECKPOINT_PATH = "verify/log/checkpoint"
 CONSISTENCY_PATH = "api/v1/log/consistency/"
+COSIGNATURES_PATH = "api/v1/log/cosignatures/"
 STATE_FILE = "checkpoint"  # the last verified checkpoint, with this witness's cosignature
 # Ed25519 signature types of C2SP signed-note: 0x01 a plain note signature (the log's), 0x04 a
 # cosignature/v1 (timestamped witness cosignature, C2SP tlog-cosignature).
@@ -116,6 +125,10 @@ class ForkError(WitnessError):
 
 class StateError(WitnessError):
     verdict = "state"
+
+
+class SubmitError(WitnessError):
+    verdict = "submit"
 
 
 # --- Merkle tree (RFC 9162 section 2.1) -------------------------------------------------------------
@@ -368,6 +381,45 @@ def consistency_proof(log: str, first: Checkpoint, second: Checkpoint, *, timeou
     return [bytes.fromhex(item) for item in hashes], answer
 
 
+def submit(log: str, cosigned: str, *, timeout: float = 30.0) -> str:
+    """Post the cosigned checkpoint to the log's collection of cosignatures; returns what the log says
+    it accepted ("tree size N: accepted by NAME, ..."). Raises SubmitError with the log's message when it
+    refuses, or cannot be reached."""
+    if not log.endswith("/"):
+        log += "/"
+    url = urllib.parse.urljoin(log, COSIGNATURES_PATH)
+    request = urllib.request.Request(  # noqa: S310 - http(s) checked in main
+        url,
+        data=cosigned.encode("utf-8"),
+        method="POST",
+        headers={
+            "User-Agent": "lims-witness/1",
+            "Content-Type": "text/plain; charset=utf-8",
+            "Accept": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            data = response.read(MAX_RESPONSE_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read(MAX_RESPONSE_BYTES)).get("message", "")
+        except (ValueError, AttributeError, OSError):
+            message = ""
+        raise SubmitError(
+            f"{url} refused the cosignature (HTTP {exc.code}){': ' + message if message else ''}"
+        ) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise SubmitError(f"{url} cannot be reached to submit the cosignature: {reason}") from exc
+    try:
+        answer = json.loads(data)
+        size, accepted = answer["checkpoint_size"], answer["accepted"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SubmitError(f"{url} answered something other than the accepted cosignatures") from exc
+    return f"tree size {size}: accepted by {', '.join(str(name) for name in accepted)}"
+
+
 # --- State ---------------------------------------------------------------------------------------------
 
 
@@ -534,6 +586,8 @@ EPILOG = """exit status:
   6  rollback: the log shows a smaller tree than it did before
   7  fork: two different trees of one size, both signed by the log key
   8  the checkpoint kept in the state folder cannot be used
+  9  --submit: the log refused the cosigned checkpoint, or could not be reached to submit it
+     (the state is saved; the cosigned checkpoint is still on standard output)
 """
 
 
@@ -570,6 +624,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", type=Path, required=True, help="the witness's private key (witness.py keygen)")
     parser.add_argument("--name", required=True, help="the witness's name, as in its vkey")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the log (default 30)")
+    parser.add_argument(
+        "--submit", action="store_true", help="post the cosigned checkpoint to the log, which serves it to others"
+    )
     args = parser.parse_args(argv)
     try:
         if urllib.parse.urlsplit(args.log).scheme not in ("http", "https"):
@@ -595,6 +652,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CODES["state"]
     print(f"{outcome.verdict.upper()}: {outcome.message}", file=sys.stderr)
     sys.stdout.write(outcome.cosigned)
+    if args.submit:
+        try:
+            print(f"SUBMITTED: {submit(args.log, outcome.cosigned, timeout=args.timeout)}", file=sys.stderr)
+        except SubmitError as exc:
+            print(f"{exc.verdict.upper()}: {exc}", file=sys.stderr)
+            return exc.exit_code
     return EXIT_CODES[outcome.verdict]
 
 

@@ -72,6 +72,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # Customs systems' clients of the exchange (exchange/): the laboratory's managers make them, see
     # their requests and send unacknowledged pushes again.
     "exchange.manage": frozenset({Role.MANAGER}),
+    # The transparency log's registered witnesses (certificates.LogWitness): administrators only.
+    "log_witness.change": frozenset(),
 }
 
 # Roles that only count for a member of an organisation of the matching kind: a "technician" of an

@@ -168,7 +168,9 @@ def test_the_backfill_logs_an_existing_register_in_time_order(issue, manager):  
     written = logged()
     with connection.cursor() as cursor:  # a register from before the log
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("TRUNCATE certificates_logentry, certificates_lognode, certificates_logcheckpoint")
+        cursor.execute(
+            "TRUNCATE certificates_logentry, certificates_lognode, certificates_logcheckpoint, certificates_logcosignature"
+        )
 
     backfill.backfill(django_apps)
     replayed = logged()
