@@ -375,7 +375,8 @@ class AckApi(ClientApi):
 
     @extend_schema(
         operation_id="exchange_ack",
-        request=None,
+        # Nothing to send but the address: an empty body or {} (documented as an object without fields).
+        request={"application/json": OpenApiTypes.OBJECT},
         responses={200: AckOutputSerializer, 401: _ERROR, 403: _ERROR, 404: _ERROR, 429: _ERROR},
     )
     def post(self, request, message_id):

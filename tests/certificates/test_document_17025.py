@@ -83,7 +83,7 @@ def test_the_customers_information_is_marked_and_disclaimed(certificate, tmp_pat
         "HS / ТН ВЭД 2603.00 †",
         "Aktogay concentrator †",
         f"{lot['wet_mass_t']} t †, per {TICKET} / по документу: {TICKET} †",
-        "China (CN) †",
+        "China (CN) / Китай (CN) †",  # the destination in both of the certificate's languages
         "C-2026-17 †",
         "EL-0042 †",
     ):

@@ -296,6 +296,10 @@ def test_the_database_refuses_raw_updates_and_deletes(log, customs, client, stat
 # The witness and the kit against the running application -------------------------------------------
 
 
+# The live server answers from its own thread: a transactional database, and serialized_rollback brings
+# back what the data migrations load (roles, materials) after the flush, as for the browser journeys
+# (a flush without it also leaves the content types renumbered for every later transactional test).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_witness_submits_and_the_kit_requires_it_on_the_served_checkpoint(
     live_server,
     client,

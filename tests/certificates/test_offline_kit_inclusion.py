@@ -249,6 +249,10 @@ def test_the_log_verdict_in_russian_and_kazakh(inspector, offline, lang, first_l
 # The real application -------------------------------------------------------------------------------
 
 
+# The live server answers from its own thread: a transactional database, and serialized_rollback brings
+# back what the data migrations load (roles, materials) after the flush, as for the browser journeys
+# (a flush without it also leaves the content types renumbered for every later transactional test).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_real_log_verified_by_the_kit_offline_and_witnessed_with_a_fork_caught(
     live_server,
     client,

@@ -16,7 +16,7 @@ def _api_paths() -> set[str]:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
-                for converter in ("int:", "str:"):
+                for converter in ("int:", "str:", "uuid:", "slug:"):
                     route = route.replace(f"<{converter}", "{")
                 paths.add("/" + route.replace(">", "}"))
 
