@@ -51,7 +51,6 @@ exporters, materials, countries and offices, never a declaration, lot, sample or
 """
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +65,7 @@ from django_countries import countries
 
 from assays import units
 from certificates import snapshot as snapshots
+from certificates import transparency
 from certificates.models import Certificate
 from customs.checks import reported_value
 from customs.models import CitedCertificate, Declaration, Finding
@@ -430,7 +430,7 @@ def document(month: str, cells: list[Cell]) -> bytes:
         "cells": [cell.as_data() for cell in cells],
         "total": summarise(cells).as_data(),
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return transparency.canonical(content)  # the log's own byte form: its leaf holds this document's hash
 
 
 def document_sha256(month: str, cells: list[Cell]) -> str:
